@@ -1,0 +1,58 @@
+import { Command } from "effect/cli"
+import { notYet } from "./commands/NotYet.ts"
+import { ConfigFile, Debug, Json } from "./GlobalFlags.ts"
+import packageJson from "../package.json" with { type: "json" }
+
+/** The version `rollwise --version` prints: the CLI package's own. */
+export const version: string = packageJson.version
+
+const evidence = Command.make("evidence").pipe(
+  Command.withDescription("Read and publish the evidence of past rollouts: every decision with its inputs"),
+  Command.withShortDescription("Show, list, export and publish rollout evidence"),
+  Command.withSubcommands([
+    notYet("show", "evidence show", 7, "Show one rollout's timeline: decision, gates, verdicts, actions, result"),
+    notYet("list", "evidence list", 7, "List recorded rollouts, newest first"),
+    notYet("export", "evidence export", 7, "Export outcomes as the history table `risk train` reads"),
+    notYet("publish", "evidence publish", 7, "Publish a rollout's evidence to the configured store (Artifactory)")
+  ])
+)
+
+const risk = Command.make("risk").pipe(
+  Command.withDescription("Train and evaluate risk models on your own deploy history"),
+  Command.withShortDescription("Train and evaluate risk models"),
+  Command.withSubcommands([
+    notYet("train", "risk train", 4, "Train a risk model (logistic or gradient-boosted trees) from history"),
+    notYet("evaluate", "risk evaluate", 4, "Report AUC, Brier score, log loss and calibration of a model")
+  ])
+)
+
+/**
+ * The `rollwise` command tree. Every subcommand of the design is listed so
+ * `--help` teaches the whole workflow; those not built yet say so and exit 6.
+ */
+export const command = Command.make("rollwise").pipe(
+  Command.withDescription(
+    "Adaptive progressive delivery: score a change's risk, pick canary, blue/green or rolling, " +
+      "judge the candidate against the stable baseline window by window, and keep the evidence."
+  ),
+  Command.withGlobalFlags([Json, Debug, ConfigFile]),
+  Command.withSubcommands([
+    notYet("changes", "changes", 4, "Collect a ChangeSet (changes.json) from a git range"),
+    notYet("decide", "decide", 4, "Score a change's risk and choose strategy, pace and steps (strategy.json)"),
+    notYet("gate", "gate", 5, "Check change window, error budget, approval and OPA gates for a decision"),
+    notYet("analyze", "analyze", 5, "Judge candidate vs baseline over the current windows (verdict.json)"),
+    notYet("backtest", "backtest", 5, "Replay recorded releases through the policy and report each decision"),
+    notYet("rollout", "rollout", 7, "Drive a whole rollout on a target: steps, analysis, promote or rollback"),
+    notYet("promote", "promote", 7, "Approve or advance a paused rollout"),
+    notYet("rollback", "rollback", 7, "Roll a rollout back now"),
+    evidence,
+    risk,
+    notYet("serve", "serve", 9, "Serve the HTTP API (Argo Rollouts web metrics, Flagger webhooks)"),
+    notYet("demo", "demo", 7, "Run a complete simulated multi-target rollout on embedded defaults")
+  ]),
+  Command.withExamples([
+    { command: "rollwise decide --changes changes.json --target k8s --json", description: "Risk and strategy" },
+    { command: "rollwise analyze --slo slo.yaml --observations obs.ndjson", description: "Judge recorded windows" },
+    { command: "rollwise demo", description: "A simulated rollout end to end" }
+  ])
+)

@@ -1,0 +1,113 @@
+import { Cause, Data, Predicate, Runtime } from "effect"
+import { ExitCode } from "./ExitCode.ts"
+
+/**
+ * A command that the design names but this version does not build yet. It is a
+ * real, documented failure (exit 6), never a silent success.
+ */
+export class NotImplementedError extends Data.TaggedError("NotImplementedError")<{
+  readonly command: string
+  readonly issue: number
+}> {
+  override get message(): string {
+    return `\`rollwise ${this.command}\` is not built yet in this version (tracked as issue #${this.issue})`
+  }
+}
+
+/**
+ * The exit code each tagged error maps to. Libraries own their errors; the CLI
+ * owns what they mean to a shell. Anything unlisted is a bug (exit 1).
+ */
+const exitCodeByTag: Readonly<Record<string, ExitCode>> = {
+  NotImplementedError: ExitCode.NotImplemented,
+  // effect/cli parse errors
+  UnrecognizedOption: ExitCode.Usage,
+  DuplicateOption: ExitCode.Usage,
+  MissingOption: ExitCode.Usage,
+  MissingArgument: ExitCode.Usage,
+  UnexpectedArgument: ExitCode.Usage,
+  InvalidValue: ExitCode.Usage,
+  UnknownSubcommand: ExitCode.Usage,
+  ValidationError: ExitCode.Usage,
+  ShowHelp: ExitCode.Usage,
+  UserError: ExitCode.BadInput,
+  // rollwise input errors
+  InputError: ExitCode.BadInput,
+  SchemaError: ExitCode.BadInput,
+  // dependencies
+  PlatformError: ExitCode.Unavailable,
+  GateBlockedError: ExitCode.Blocked
+}
+
+/** What the user sees and the process returns for a failed run. */
+export interface Report {
+  readonly exitCode: ExitCode
+  /** One line, no stack: what went wrong and, where it can, what to do. */
+  readonly line: string
+  /** The whole cause, shown only with `--debug`. */
+  readonly detail: string
+  /** Nothing to add on stderr: effect/cli printed the help the user asked for. */
+  readonly alreadyShown: boolean
+}
+
+const tagOf = (error: unknown): string | undefined =>
+  Predicate.hasProperty(error, "_tag") && Predicate.isString(error._tag) ? error._tag : undefined
+
+const messageOf = (error: unknown): string => {
+  if (Predicate.hasProperty(error, "message") && Predicate.isString(error.message) && error.message.length > 0) {
+    return error.message
+  }
+  return String(error)
+}
+
+/** Collapse a message to one line (a multi-line cause would break CI log parsers). */
+const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, "; ").trim()
+
+/**
+ * Turn the cause of a failed run into a report. Expected failures map through
+ * `exitCodeByTag`; defects (bugs) are exit 1 with a hint to re-run with --debug.
+ */
+export const report = (cause: Cause.Cause<unknown>): Report => {
+  const detail = Cause.pretty(cause)
+  if (Cause.hasInterruptsOnly(cause)) {
+    return { exitCode: ExitCode.Interrupted, line: "interrupted", detail, alreadyShown: false }
+  }
+  const error = Cause.squash(cause)
+  const failed = Cause.hasFails(cause)
+  const tag = tagOf(error)
+  if (failed && tag === "ShowHelp" && Predicate.hasProperty(error, "errors") && Array.isArray(error.errors)) {
+    // effect/cli has printed the help for the command path; say what was wrong in one line
+    const problems: ReadonlyArray<unknown> = error.errors
+    return problems.length === 0
+      ? { exitCode: ExitCode.Ok, line: "", detail, alreadyShown: true }
+      : {
+          exitCode: ExitCode.Usage,
+          line: oneLine(problems.map(messageOf).join("; ")),
+          detail,
+          alreadyShown: false
+        }
+  }
+  if (failed && tag !== undefined && tag in exitCodeByTag) {
+    return {
+      exitCode: exitCodeByTag[tag] ?? ExitCode.Internal,
+      line: oneLine(messageOf(error)),
+      detail,
+      alreadyShown: false
+    }
+  }
+  return {
+    exitCode: ExitCode.Internal,
+    line: `internal error: ${oneLine(messageOf(error))} (a bug in rollwise; re-run with --debug and report it)`,
+    detail,
+    alreadyShown: false
+  }
+}
+
+/**
+ * The error `main` fails with after it has printed the report itself: it
+ * carries the exit code for the runtime and tells it not to log again.
+ */
+export class Exited extends Data.TaggedError("Exited")<{ readonly code: number }> {
+  override readonly [Runtime.errorExitCode]: number = this.code
+  override readonly [Runtime.errorReported] = false
+}

@@ -1,0 +1,97 @@
+import { spawnSync } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "vitest"
+import packageJson from "../package.json" with { type: "json" }
+
+/**
+ * These run the real bundled binary (the `test` target depends on `build`), the
+ * same file Jenkins runs, so they catch bundling mistakes too.
+ */
+const bin = fileURLToPath(new URL("../bin/rollwise.js", import.meta.url))
+const rollwise = (...args: ReadonlyArray<string>) => {
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } })
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+const subcommands = [
+  "changes",
+  "decide",
+  "gate",
+  "analyze",
+  "backtest",
+  "rollout",
+  "promote",
+  "rollback",
+  "evidence",
+  "risk",
+  "serve",
+  "demo"
+]
+
+describe("rollwise binary", () => {
+  it("--help lists every subcommand of the design with a description and exits 0", () => {
+    const r = rollwise("--help")
+    expect(r.code).toBe(0)
+    for (const name of subcommands) {
+      expect(r.stdout).toMatch(new RegExp(`^\\s+${name}\\s+\\S`, "m"))
+    }
+    expect(r.stdout).toContain("--json")
+    expect(r.stdout).toContain("--log-level")
+    expect(r.stdout).toContain("--config")
+    expect(r.stdout).toContain("--debug")
+  })
+
+  it("--version prints the package version", () => {
+    const r = rollwise("--version")
+    expect(r.code).toBe(0)
+    expect(r.stdout.trim()).toBe(`rollwise v${packageJson.version}`)
+  })
+
+  it("an unknown flag is one line on stderr and exit 2 (usage)", () => {
+    const r = rollwise("decide", "--no-such-flag")
+    expect(r.code).toBe(2)
+    expect(r.stderr.trim().split("\n")).toEqual(["rollwise: Unrecognized flag: --no-such-flag in command rollwise decide"])
+  })
+
+  it("an unknown subcommand is exit 2 and names it", () => {
+    const r = rollwise("deploy-everything")
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(`Unknown subcommand "deploy-everything"`)
+  })
+
+  it("--config naming a missing file is exit 2 with the path in the message", () => {
+    const r = rollwise("--config", "/nonexistent/rollwise.yaml", "demo")
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain("/nonexistent/rollwise.yaml")
+  })
+
+  it("a command not built yet says so in one line, exit 6, no stack trace", () => {
+    const r = rollwise("demo")
+    expect(r.code).toBe(6)
+    expect(r.stderr.trim()).toBe("rollwise: `rollwise demo` is not built yet in this version (tracked as issue #7)")
+    expect(r.stderr).not.toMatch(/\bat .*\(.*:\d+:\d+\)/)
+  })
+
+  it("nested commands resolve too (risk train)", () => {
+    const r = rollwise("risk", "train")
+    expect(r.code).toBe(6)
+    expect(r.stderr).toContain("`rollwise risk train`")
+  })
+
+  it("--debug adds the full cause after the one-line message", () => {
+    const r = rollwise("demo", "--debug")
+    expect(r.code).toBe(6)
+    const lines = r.stderr.trim().split("\n")
+    expect(lines[0]).toBe("rollwise: `rollwise demo` is not built yet in this version (tracked as issue #7)")
+    expect(lines.length).toBeGreaterThan(1)
+    expect(r.stderr).toContain("NotImplementedError")
+  })
+
+  it("the bundle is one file with a node shebang", async () => {
+    const { readFile } = await import("node:fs/promises")
+    const bundle = await readFile(fileURLToPath(new URL("../dist/cli.js", import.meta.url)), "utf8")
+    expect(bundle.startsWith("#!/usr/bin/env node\n")).toBe(true)
+    expect(bundle).not.toMatch(/from\s*["']@rollwise\//)
+    expect(bundle).not.toMatch(/from\s*["']effect/)
+  })
+})
