@@ -1,4 +1,5 @@
 import { Command } from "effect/cli"
+import { changes } from "./commands/Changes.ts"
 import { notYet } from "./commands/NotYet.ts"
 import { ConfigFile, Debug, Json } from "./GlobalFlags.ts"
 import packageJson from "../package.json" with { type: "json" }
@@ -35,9 +36,8 @@ export const command = Command.make("rollwise").pipe(
     "Adaptive progressive delivery: score a change's risk, pick canary, blue/green or rolling, " +
       "judge the candidate against the stable baseline window by window, and keep the evidence."
   ),
-  Command.withGlobalFlags([Json, Debug, ConfigFile]),
   Command.withSubcommands([
-    notYet("changes", "changes", 4, "Collect a ChangeSet (changes.json) from a git range"),
+    changes,
     notYet("decide", "decide", 4, "Score a change's risk and choose strategy, pace and steps (strategy.json)"),
     notYet("gate", "gate", 5, "Check change window, error budget, approval and OPA gates for a decision"),
     notYet("analyze", "analyze", 5, "Judge candidate vs baseline over the current windows (verdict.json)"),
@@ -50,6 +50,7 @@ export const command = Command.make("rollwise").pipe(
     notYet("serve", "serve", 9, "Serve the HTTP API (Argo Rollouts web metrics, Flagger webhooks)"),
     notYet("demo", "demo", 7, "Run a complete simulated multi-target rollout on embedded defaults")
   ]),
+  Command.withGlobalFlags([Json, Debug, ConfigFile]),
   Command.withExamples([
     { command: "rollwise decide --changes changes.json --target k8s --json", description: "Risk and strategy" },
     { command: "rollwise analyze --slo slo.yaml --observations obs.ndjson", description: "Judge recorded windows" },

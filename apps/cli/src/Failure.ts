@@ -33,10 +33,17 @@ const exitCodeByTag: Readonly<Record<string, ExitCode>> = {
   UserError: ExitCode.BadInput,
   // rollwise input errors
   InputError: ExitCode.BadInput,
+  OutputError: ExitCode.BadInput,
   SchemaError: ExitCode.BadInput,
+  ChangesError: ExitCode.BadInput,
   // dependencies
   PlatformError: ExitCode.Unavailable,
   GateBlockedError: ExitCode.Blocked
+}
+
+/** Errors whose `reason` changes whose fault it is. */
+const exitCodeByReason: Readonly<Record<string, Readonly<Record<string, ExitCode>>>> = {
+  ChangesError: { GitUnavailable: ExitCode.Unavailable }
 }
 
 /** What the user sees and the process returns for a failed run. */
@@ -52,6 +59,11 @@ export interface Report {
 
 const tagOf = (error: unknown): string | undefined =>
   Predicate.hasProperty(error, "_tag") && Predicate.isString(error._tag) ? error._tag : undefined
+
+const reasonOf = (tag: string, error: unknown): ExitCode | undefined => {
+  const reason = Predicate.hasProperty(error, "reason") ? error.reason : undefined
+  return Predicate.isString(reason) ? exitCodeByReason[tag]?.[reason] : undefined
+}
 
 const messageOf = (error: unknown): string => {
   if (Predicate.hasProperty(error, "message") && Predicate.isString(error.message) && error.message.length > 0) {
@@ -89,7 +101,7 @@ export const report = (cause: Cause.Cause<unknown>): Report => {
   }
   if (failed && tag !== undefined && tag in exitCodeByTag) {
     return {
-      exitCode: exitCodeByTag[tag] ?? ExitCode.Internal,
+      exitCode: reasonOf(tag, error) ?? exitCodeByTag[tag] ?? ExitCode.Internal,
       line: oneLine(messageOf(error)),
       detail,
       alreadyShown: false

@@ -4,6 +4,7 @@ import { Effect } from "effect"
 import { Command } from "effect/cli"
 import { command, version } from "./Cli.ts"
 import { Exited, report } from "./Failure.ts"
+import * as ConfigFile from "./internal/ConfigFile.ts"
 
 /**
  * The process entry point: run the command tree on argv; on failure print one
@@ -14,6 +15,7 @@ const argv = process.argv.slice(2)
 const debug = argv.includes("--debug")
 
 const program = Command.runWith(command, { version, renderErrors: false })(argv).pipe(
+  Effect.provide(ConfigFile.layer(ConfigFile.findConfigArg(argv))),
   Effect.catchCause((cause) => {
     const r = report(cause)
     if (!r.alreadyShown) {

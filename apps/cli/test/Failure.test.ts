@@ -25,7 +25,7 @@ describe("Failure.report", () => {
   })
 
   it("treats an unlisted failure or a defect as an internal error (exit 1) and asks for --debug", () => {
-    const unlisted = report(Cause.fail(new SomethingElse()))
+    const unlisted = report(Cause.fail(new SomethingElse({})))
     expect(unlisted.exitCode).toBe(ExitCode.Internal)
     const defect = report(Cause.die(new Error("boom")))
     expect(defect.exitCode).toBe(ExitCode.Internal)
