@@ -1,0 +1,85 @@
+import { Cause, Effect, Exit, Result, Schema } from "effect"
+import { InputError } from "./InputError.ts"
+
+/** Where an input came from, for the error message. */
+export interface DecodeOptions {
+  readonly source?: string
+  readonly line?: number
+}
+
+const segment = /\[("(?:[^"\\]|\\.)*"|\d+)\]/g
+
+/**
+ * Render a Schema issue path (`["metrics"][0]["kind"]`) the way users write
+ * it: `metrics[0].kind`.
+ */
+export const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
+  path
+    .map((key, i) =>
+      typeof key === "number" ? `[${key}]` : /^[A-Za-z_$][\w$-]*$/.test(String(key)) ? `${i === 0 ? "" : "."}${String(key)}` : `[${JSON.stringify(String(key))}]`
+    )
+    .join("")
+
+/** Split a SchemaError's text into the field path and a one-line detail. */
+export const describe = (message: string): { readonly path: string; readonly detail: string } => {
+  const lines = message.split("\n").map((l) => l.trim())
+  const at = lines.find((l) => l.startsWith("at ["))
+  const keys: Array<PropertyKey> = []
+  if (at !== undefined) {
+    for (const m of at.slice(3).matchAll(segment)) {
+      const raw = m[1]!
+      keys.push(raw.startsWith('"') ? (JSON.parse(raw) as string) : Number(raw))
+    }
+  }
+  const detail = lines
+    .filter((l) => l !== "" && !l.startsWith("at ["))
+    .join("; ")
+    .replace(/^Expected no excess property$/, "unknown field (not in the schema)")
+    .replace(/^Missing key$/, "required field is missing")
+    .replace(/^Expected /, "expected ")
+  return { path: formatPath(keys), detail }
+}
+
+const toInputError = (error: unknown, options: DecodeOptions): InputError => {
+  const { path, detail } = describe(error instanceof Error ? error.message : String(error))
+  return new InputError({
+    path,
+    detail,
+    ...(options.source !== undefined ? { source: options.source } : {}),
+    ...(options.line !== undefined ? { line: options.line } : {})
+  })
+}
+
+/**
+ * Decode untrusted input strictly: unknown fields are errors (a typo in a
+ * config must not be silently ignored), and the first problem is reported as
+ * an InputError naming the field.
+ */
+export const decode =
+  <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S, options: DecodeOptions = {}) =>
+  (input: unknown): Effect.Effect<S["Type"], InputError> =>
+    Effect.suspend(() => {
+      const exit = Schema.decodeUnknownExit(schema)(input, { onExcessProperty: "error" })
+      return Exit.isSuccess(exit)
+        ? Effect.succeed(exit.value)
+        : Effect.fail(toInputError(Cause.squash(exit.cause), options))
+    })
+
+/** The same as `decode`, as a Result, for hot loops and pure code that avoids Effect. */
+export const decodeResult =
+  <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S, options: DecodeOptions = {}) =>
+  (input: unknown): Result.Result<S["Type"], InputError> => {
+    const exit = Schema.decodeUnknownExit(schema)(input, { onExcessProperty: "error" })
+    return Exit.isSuccess(exit) ? Result.succeed(exit.value) : Result.fail(toInputError(Cause.squash(exit.cause), options))
+  }
+
+/** Fail with an InputError built from its parts (for checks a schema cannot express). */
+export const fail = (error: { readonly source?: string; readonly path?: string; readonly detail: string; readonly line?: number }) =>
+  Effect.fail(
+    new InputError({
+      path: error.path ?? "",
+      detail: error.detail,
+      ...(error.source !== undefined ? { source: error.source } : {}),
+      ...(error.line !== undefined ? { line: error.line } : {})
+    })
+  )

@@ -1,0 +1,53 @@
+import { Effect, Exit, Result, Schema } from "effect"
+import { describe, expect, it } from "vitest"
+import { Decode, InputError } from "../src/index.ts"
+
+const Metric = Schema.Struct({
+  name: Schema.String,
+  kind: Schema.Literals(["ratio", "continuous", "counter"]),
+  threshold: Schema.Finite
+})
+const Spec = Schema.Struct({ service: Schema.String, metrics: Schema.Array(Metric) })
+
+const failure = (input: unknown, options: Decode.DecodeOptions = {}): InputError => {
+  const r = Decode.decodeResult(Spec, options)(input)
+  if (Result.isSuccess(r)) throw new Error("expected a failure")
+  return r.failure
+}
+
+describe("Decode", () => {
+  it("decodes valid input", async () => {
+    const input = { service: "checkout", metrics: [{ name: "latency", kind: "continuous", threshold: 0.3 }] }
+    expect(await Effect.runPromise(Decode.decode(Spec)(input))).toEqual(input)
+  })
+
+  it.each([
+    [{ service: "s", metrics: [{ name: "a", kind: "ratioo", threshold: 1 }] }, "metrics[0].kind", 'expected "ratio" | "continuous" | "counter"'],
+    [{ service: "s", metrics: [{ name: "a", kind: "ratio", threshold: 1, typo: 2 }] }, "metrics[0].typo", "unknown field (not in the schema)"],
+    [{ metrics: [] }, "service", "required field is missing"],
+    [{ service: "s", metrics: [{ name: "a", kind: "ratio", threshold: Number.NaN }] }, "metrics[0].threshold", "expected a finite number"],
+    [[1, 2], "", "expected object"]
+  ])("names the field: %j", (input, path, detail) => {
+    const error = failure(input)
+    expect(error.path).toBe(path)
+    expect(error.detail.toLowerCase()).toContain(detail.toLowerCase())
+    expect(error.message).not.toContain("\n")
+  })
+
+  it("prefixes the source and line when given", () => {
+    const error = failure({ metrics: [] }, { source: "slo.yaml", line: 3 })
+    expect(error.message).toBe("slo.yaml: line 3: service: required field is missing")
+    expect(error._tag).toBe("InputError")
+  })
+
+  it("fails the Effect with the same InputError", async () => {
+    const exit = await Effect.runPromiseExit(Decode.decode(Spec, { source: "x.json" })({ service: 1, metrics: [] }))
+    expect(Exit.isFailure(exit)).toBe(true)
+  })
+
+  it("formats paths like users write them", () => {
+    expect(Decode.formatPath(["metrics", 0, "kind"])).toBe("metrics[0].kind")
+    expect(Decode.formatPath(["extra", "a b"])).toBe('extra["a b"]')
+    expect(Decode.formatPath([])).toBe("")
+  })
+})

@@ -1,0 +1,136 @@
+import { Decode, InputError } from "@rollwise/input-schema"
+import { Effect, Result, Schema } from "effect"
+import type { Spec } from "./SloSpec.ts"
+
+const WindowIndex = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+const Track = Schema.Literals(["baseline", "candidate"])
+
+/** Samples of a continuous or counter metric; `null` is a missing sample (counted as NaN, never as 0). */
+export const ValuesObservation = Schema.Struct({
+  release: Schema.optionalKey(Schema.NonEmptyString),
+  window: WindowIndex,
+  metric: Schema.NonEmptyString,
+  track: Track,
+  values: Schema.Array(Schema.NullOr(Schema.Finite))
+})
+
+/** Error and total counts of a ratio metric over one window. */
+export const CountsObservation = Schema.Struct({
+  release: Schema.optionalKey(Schema.NonEmptyString),
+  window: WindowIndex,
+  metric: Schema.NonEmptyString,
+  track: Track,
+  errors: Count,
+  total: Count
+})
+
+/** One line of an observations file. */
+export const Observation = Schema.Union([ValuesObservation, CountsObservation])
+export type Observation = typeof Observation.Type
+
+/** What one track showed for one metric in one window. */
+export type Sample =
+  | { readonly _tag: "Values"; readonly values: ReadonlyArray<number> }
+  | { readonly _tag: "Counts"; readonly errors: number; readonly total: number }
+
+/** Baseline and candidate for one metric in one window; either may be missing. */
+export interface MetricWindow {
+  readonly baseline?: Sample
+  readonly candidate?: Sample
+}
+
+/** One window of a release: metric name → its two tracks. */
+export interface Window {
+  readonly index: number
+  readonly metrics: ReadonlyMap<string, MetricWindow>
+}
+
+/** A release's windows in order 0, 1, 2, … with no gaps. */
+export interface Release {
+  readonly id: string
+  readonly windows: ReadonlyArray<Window>
+}
+
+/** The release id used when lines carry none. */
+export const defaultRelease = "release"
+
+const decodeLine = (source: string, line: number) => Decode.decodeResult(Observation, { source, line })
+
+/**
+ * Parse newline-delimited JSON observations against a spec. Lines may come in
+ * any order; blank lines are skipped. Fails with an InputError naming the file
+ * and line for malformed JSON, a shape the schema rejects, a metric the spec
+ * does not have, counts where values are expected (or the reverse), more
+ * errors than requests, a duplicate (release, window, metric, track); and,
+ * naming the release, for a gap in the window sequence.
+ */
+export const parse = (text: string, spec: Spec, source = "observations"): Effect.Effect<ReadonlyArray<Release>, InputError> =>
+  Effect.suspend(() => {
+    const result = parseResult(text, spec, source)
+    return Result.isSuccess(result) ? Effect.succeed(result.success) : Effect.fail(result.failure)
+  })
+
+/** `parse` as a Result (no Effect), for benchmarks and pure callers. */
+export const parseResult = (text: string, spec: Spec, source = "observations"): Result.Result<ReadonlyArray<Release>, InputError> => {
+  const kinds = new Map(spec.metrics.map((m) => [m.name, m.kind]))
+  const releases = new Map<string, Map<number, Map<string, { baseline?: Sample; candidate?: Sample }>>>()
+  const lines = text.split("\n")
+  const fail = (line: number, path: string, detail: string) =>
+    Result.fail(new InputError({ source, line, path, detail }))
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!.trim()
+    if (raw === "") continue
+    const line = i + 1
+    let json: unknown
+    try {
+      json = JSON.parse(raw)
+    } catch (error) {
+      return fail(line, "", `not valid JSON (${error instanceof Error ? error.message : String(error)})`)
+    }
+    const decoded = decodeLine(source, line)(json)
+    if (Result.isFailure(decoded)) return Result.fail(decoded.failure)
+    const obs = decoded.success
+    const kind = kinds.get(obs.metric)
+    if (kind === undefined) {
+      return fail(line, "metric", `unknown metric "${obs.metric}"; ${source === "" ? "the spec" : "slo.yaml"} defines ${[...kinds.keys()].join(", ")}`)
+    }
+    let sample: Sample
+    if ("values" in obs) {
+      if (kind === "ratio") return fail(line, "values", `metric "${obs.metric}" is a ratio: give "errors" and "total", not "values"`)
+      sample = { _tag: "Values", values: obs.values.map((v) => (v === null ? Number.NaN : v)) }
+    } else {
+      if (kind !== "ratio") return fail(line, "errors", `metric "${obs.metric}" is ${kind}: give "values", not counts`)
+      if (obs.errors > obs.total) return fail(line, "errors", `${obs.errors} errors out of ${obs.total} requests`)
+      sample = { _tag: "Counts", errors: obs.errors, total: obs.total }
+    }
+    const releaseId = obs.release ?? defaultRelease
+    const windows = releases.get(releaseId) ?? new Map()
+    releases.set(releaseId, windows)
+    const metrics = windows.get(obs.window) ?? new Map()
+    windows.set(obs.window, metrics)
+    const tracks = metrics.get(obs.metric) ?? {}
+    metrics.set(obs.metric, tracks)
+    if (tracks[obs.track] !== undefined) {
+      return fail(line, "", `duplicate observation for release "${releaseId}", window ${obs.window}, metric "${obs.metric}", ${obs.track}`)
+    }
+    tracks[obs.track] = sample
+  }
+  const out: Array<Release> = []
+  for (const [id, windows] of [...releases.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const indices = [...windows.keys()].sort((a, b) => a - b)
+    for (let w = 0; w < indices.length; w++) {
+      if (indices[w] !== w) {
+        return Result.fail(
+          new InputError({
+            source,
+            path: "window",
+            detail: `release "${id}": window ${w} is missing (windows ${indices.join(", ")} given; they must run 0, 1, 2, … without gaps)`
+          })
+        )
+      }
+    }
+    out.push({ id, windows: indices.map((index) => ({ index, metrics: windows.get(index)! })) })
+  }
+  return Result.succeed(out)
+}

@@ -1,0 +1,89 @@
+import { Decode, type InputError } from "@rollwise/input-schema"
+import { Effect, Schema } from "effect"
+import * as Duration from "./Duration.ts"
+
+const withDefault = <S extends Schema.Top>(schema: S, value: S["Encoded"]) =>
+  schema.pipe(Schema.withDecodingDefaultKey(Effect.succeed(value)))
+
+const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
+const NonNegative = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
+
+/**
+ * One metric the analyzer judges. `kind` says what the observations hold:
+ * `continuous` — samples per window (p95 per 10 s step, say); `ratio` — error
+ * and total counts per window; `counter` — event counts per window (restarts).
+ */
+export const MetricSpec = Schema.Struct({
+  name: Schema.NonEmptyString,
+  kind: Schema.Literals(["continuous", "ratio", "counter"]),
+  /** Which way is better. */
+  direction: withDefault(Schema.Literals(["lower", "higher"]), "lower"),
+  /** Absolute SLO on the candidate: for `lower`, the candidate must stay at or below it. */
+  threshold: Schema.Finite,
+  /** Allowed relative degradation against the baseline (0.10 = 10 % worse). */
+  tolerance: withDefault(NonNegative, 0.1),
+  /** PromQL with {{service}}, {{track}}, {{window}}, {{namespace}} placeholders (live mode). */
+  query: Schema.optionalKey(Schema.String),
+  /** A failure of a critical metric rolls back at once. */
+  critical: withDefault(Schema.Boolean, false),
+  /** Share of this metric in the verdict's score. */
+  weight: withDefault(NonNegative, 1),
+  /**
+   * Fewest samples (continuous), events (ratio: total requests) or windows of
+   * data (counter) for a window to be judged at all; fewer is `nodata`.
+   */
+  minSamples: Schema.optionalKey(PositiveInt),
+  /** Consecutive failing windows before rollback (a critical metric rolls back at the first). */
+  failAfter: withDefault(PositiveInt, 2)
+})
+export type MetricSpec = typeof MetricSpec.Type
+
+/** The whole slo.yaml document (`apiVersion: rollwise/v1`, `kind: SloSpec`). */
+export const SloSpec = Schema.Struct({
+  apiVersion: Schema.Literal("rollwise/v1"),
+  kind: Schema.Literal("SloSpec"),
+  service: Schema.NonEmptyString,
+  /** One analysis window, e.g. `2m`; decoded to seconds. */
+  window: Schema.String,
+  /** Give up deciding after this many windows (then `onNoDecision`). */
+  maxWindows: withDefault(PositiveInt, 10),
+  /** Consecutive healthy windows before promote. */
+  promoteAfter: withDefault(PositiveInt, 3),
+  /** What to do when maxWindows pass without a decision. */
+  onNoDecision: withDefault(Schema.Literals(["slow", "rollback"]), "slow"),
+  metrics: Schema.NonEmptyArray(MetricSpec)
+})
+export type SloSpec = typeof SloSpec.Type
+
+/** A decoded spec with the window in seconds and metrics by name. */
+export interface Spec extends SloSpec {
+  readonly windowSeconds: number
+}
+
+const decodeSpec = (source: string) => Decode.decode(SloSpec, { source })
+
+/**
+ * Decode an slo.yaml document (already parsed from YAML). Beyond the schema:
+ * the window must be a duration, metric names unique, and `promoteAfter` at
+ * most `maxWindows` (or nothing could ever promote).
+ */
+export const decode = (input: unknown, source = "slo.yaml"): Effect.Effect<Spec, InputError> =>
+  Effect.gen(function* () {
+    const spec = yield* decodeSpec(source)(input)
+    const fail = (path: string, detail: string) => Decode.fail({ source, path, detail })
+    const windowSeconds = Duration.parseSeconds(spec.window)
+    if (windowSeconds === undefined) return yield* fail("window", `expected a duration like 30s, 2m or 1h, got "${spec.window}"`)
+    const seen = new Set<string>()
+    for (const [i, m] of spec.metrics.entries()) {
+      if (seen.has(m.name)) return yield* fail(`metrics[${i}].name`, `duplicate metric name "${m.name}"`)
+      seen.add(m.name)
+    }
+    if (spec.promoteAfter > spec.maxWindows) {
+      return yield* fail("promoteAfter", `${spec.promoteAfter} healthy windows can never happen within maxWindows ${spec.maxWindows}`)
+    }
+    return { ...spec, windowSeconds }
+  })
+
+/** Default minimum samples per kind, used when a metric does not set `minSamples`. */
+export const defaultMinSamples = (metric: MetricSpec): number =>
+  metric.minSamples ?? (metric.kind === "continuous" ? 5 : metric.kind === "ratio" ? 50 : 1)
