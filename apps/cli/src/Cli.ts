@@ -1,5 +1,6 @@
 import { Command } from "effect/cli"
 import { changes } from "./commands/Changes.ts"
+import { gate } from "./commands/Gate.ts"
 import { notYet } from "./commands/NotYet.ts"
 import { ConfigFile, Debug, Json } from "./GlobalFlags.ts"
 import packageJson from "../package.json" with { type: "json" }
@@ -39,7 +40,7 @@ export const command = Command.make("rollwise").pipe(
   Command.withSubcommands([
     changes,
     notYet("decide", "decide", 4, "Score a change's risk and choose strategy, pace and steps (strategy.json)"),
-    notYet("gate", "gate", 5, "Check change window, error budget, approval and OPA gates for a decision"),
+    gate,
     notYet("analyze", "analyze", 5, "Judge candidate vs baseline over the current windows (verdict.json)"),
     notYet("backtest", "backtest", 5, "Replay recorded releases through the policy and report each decision"),
     notYet("rollout", "rollout", 7, "Drive a whole rollout on a target: steps, analysis, promote or rollback"),
