@@ -1,5 +1,7 @@
 import { Command } from "effect/cli"
+import { analyze, backtest } from "./commands/Analyze.ts"
 import { changes } from "./commands/Changes.ts"
+import { decide } from "./commands/Decide.ts"
 import { gate } from "./commands/Gate.ts"
 import { notYet } from "./commands/NotYet.ts"
 import { ConfigFile, Debug, Json } from "./GlobalFlags.ts"
@@ -39,10 +41,10 @@ export const command = Command.make("rollwise").pipe(
   ),
   Command.withSubcommands([
     changes,
-    notYet("decide", "decide", 4, "Score a change's risk and choose strategy, pace and steps (strategy.json)"),
+    decide,
     gate,
-    notYet("analyze", "analyze", 5, "Judge candidate vs baseline over the current windows (verdict.json)"),
-    notYet("backtest", "backtest", 5, "Replay recorded releases through the policy and report each decision"),
+    analyze,
+    backtest,
     notYet("rollout", "rollout", 7, "Drive a whole rollout on a target: steps, analysis, promote or rollback"),
     notYet("promote", "promote", 7, "Approve or advance a paused rollout"),
     notYet("rollback", "rollback", 7, "Roll a rollout back now"),

@@ -17,6 +17,10 @@ export const ExitCode = {
   Blocked: 5,
   /** The command exists in the design but is not built yet in this version. */
   NotImplemented: 6,
+  /** `analyze --exit-code`: the verdict is slow (hold, watch longer). */
+  VerdictSlow: 10,
+  /** `analyze --exit-code`: the verdict is rollback. */
+  VerdictRollback: 11,
   /** The CLI bundle is missing (run `npm run build`). Emitted by bin/rollwise.js. */
   NotBuilt: 70,
   /** Interrupted (SIGINT/SIGTERM). */

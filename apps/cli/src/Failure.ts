@@ -87,6 +87,11 @@ export const report = (cause: Cause.Cause<unknown>): Report => {
   const error = Cause.squash(cause)
   const failed = Cause.hasFails(cause)
   const tag = tagOf(error)
+  if (failed && tag === "ActionExit" && Predicate.hasProperty(error, "action")) {
+    // analyze --exit-code: the verdict is on stdout already; the code is the answer
+    const code = error.action === "rollback" ? ExitCode.VerdictRollback : error.action === "slow" ? ExitCode.VerdictSlow : ExitCode.Ok
+    return { exitCode: code, line: "", detail, alreadyShown: true }
+  }
   if (failed && tag === "ShowHelp" && Predicate.hasProperty(error, "errors") && Array.isArray(error.errors)) {
     // effect/cli has printed the help for the command path; say what was wrong in one line
     const problems: ReadonlyArray<unknown> = error.errors

@@ -1,6 +1,8 @@
 export * as SloSpec from "./SloSpec.ts"
 export * as Observation from "./Observation.ts"
 export * as Verdict from "./Verdict.ts"
+export * as Assess from "./Assess.ts"
+export * as Analyzer from "./Analyzer.ts"
 export * as Policy from "./Policy.ts"
 export * as Gates from "./Gates.ts"
 export * as Duration from "./Duration.ts"

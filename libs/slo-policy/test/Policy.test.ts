@@ -96,7 +96,7 @@ describe("Policy", () => {
   )
 
   test.prop([windowOf])("a critical failure rolls back in that window", (w) => {
-    const r = Policy.step(spec, Policy.initial, { statuses: [w[0], w[1], "fail"].map((status, i) => ({ name: names[i]!, status })), immediate: [] })
+    const r = Policy.step(spec, Policy.initial, { statuses: ([w[0], w[1], "fail"] as ReadonlyArray<Verdict.Status>).map((status, i) => ({ name: names[i]!, status })), immediate: [] })
     expect(r.action).toBe("rollback")
   })
 })

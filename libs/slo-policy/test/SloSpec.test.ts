@@ -72,3 +72,12 @@ describe("Duration", () => {
     expect(Duration.parseSeconds(Duration.format(93_784))).toBe(93_784)
   })
 })
+
+describe("the shipped example", () => {
+  it("examples/slo.yaml is the documented example and the scenarios' spec", async () => {
+    const { specDocument } = await import("../bench/scenarios.ts")
+    const shipped = parse(readFileSync(new URL("../../../examples/slo.yaml", import.meta.url), "utf8"))
+    expect(shipped).toEqual(example)
+    expect(await Effect.runPromise(SloSpec.decode(shipped))).toEqual(await Effect.runPromise(SloSpec.decode(specDocument)))
+  })
+})

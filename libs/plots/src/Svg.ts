@@ -1,0 +1,139 @@
+/**
+ * SVG charts as strings: no DOM, no fonts to fetch, no scripts, so a chart
+ * opens in any browser, embeds in an HTML report and survives an artifact
+ * store. Text is escaped; numbers are rounded so output is stable.
+ */
+
+/** One line on a chart. Points with a non-finite y are gaps. */
+export interface Series {
+  readonly name: string
+  readonly color: string
+  readonly points: ReadonlyArray<{ readonly x: number; readonly y: number }>
+  /** Optional band (e.g. a confidence interval) drawn behind the line. */
+  readonly band?: ReadonlyArray<{ readonly x: number; readonly low: number; readonly high: number }>
+  readonly dashed?: boolean
+}
+
+/** A vertical marker, e.g. the window where the rollout decided. */
+export interface Marker {
+  readonly x: number
+  readonly label: string
+  readonly color: string
+}
+
+/** What to draw. */
+export interface Chart {
+  readonly title: string
+  readonly xLabel: string
+  readonly yLabel: string
+  readonly series: ReadonlyArray<Series>
+  /** Horizontal reference lines, e.g. the SLO threshold. */
+  readonly rules?: ReadonlyArray<{ readonly y: number; readonly label: string; readonly color: string }>
+  readonly markers?: ReadonlyArray<Marker>
+  readonly width?: number
+  readonly height?: number
+}
+
+/** Escape text for SVG/HTML content and attributes. */
+export const escape = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!)
+
+const r = (x: number) => Math.round(x * 100) / 100
+
+/** Plottable: finite and far enough from overflow that spans and scales stay finite. */
+const ok = (v: number) => Number.isFinite(v) && Math.abs(v) < 1e150
+
+/** A readable tick label: up to 3 significant digits. */
+export const tick = (x: number): string => (x === 0 ? "0" : Math.abs(x) >= 1000 || Math.abs(x) < 0.01 ? x.toExponential(1) : String(Number(x.toPrecision(3))))
+
+/** Render a line chart. Empty or all-gap data gives a chart that says "no data". */
+export const lineChart = (chart: Chart): string => {
+  const width = chart.width ?? 640
+  const height = chart.height ?? 300
+  const pad = { left: 64, right: 16, top: 36, bottom: 44 }
+  const xs: Array<number> = []
+  const ys: Array<number> = []
+  for (const s of chart.series) {
+    for (const p of s.points) {
+      if (ok(p.y) && ok(p.x)) {
+        xs.push(p.x)
+        ys.push(p.y)
+      }
+    }
+    for (const b of s.band ?? []) if (ok(b.low) && ok(b.high)) ys.push(b.low, b.high)
+  }
+  for (const rule of chart.rules ?? []) if (ok(rule.y)) ys.push(rule.y)
+  for (const m of chart.markers ?? []) if (ok(m.x)) xs.push(m.x)
+  const head = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escape(chart.title)}" font-family="system-ui, sans-serif" font-size="12">`
+  const title = `<title>${escape(chart.title)}</title><text x="${pad.left}" y="20" font-size="14" font-weight="600">${escape(chart.title)}</text>`
+  if (xs.length === 0 || ys.length === 0) {
+    return `${head}${title}<text x="${width / 2}" y="${height / 2}" text-anchor="middle" fill="#888">no data</text></svg>`
+  }
+  let x0 = Math.min(...xs)
+  let x1 = Math.max(...xs)
+  let y0 = Math.min(...ys)
+  let y1 = Math.max(...ys)
+  if (x0 === x1) {
+    x0 -= 0.5
+    x1 += 0.5
+  }
+  if (y0 === y1) {
+    y0 -= Math.abs(y0) * 0.1 || 1
+    y1 += Math.abs(y1) * 0.1 || 1
+  }
+  const span = y1 - y0
+  y0 -= span * 0.05
+  y1 += span * 0.05
+  const px = (x: number) => r(pad.left + ((x - x0) / (x1 - x0)) * (width - pad.left - pad.right))
+  const py = (y: number) => r(height - pad.bottom - ((y - y0) / (y1 - y0)) * (height - pad.top - pad.bottom))
+  const parts: Array<string> = [head, title]
+  // axes and ticks
+  parts.push(`<g stroke="#bbb"><line x1="${pad.left}" y1="${height - pad.bottom}" x2="${width - pad.right}" y2="${height - pad.bottom}"/><line x1="${pad.left}" y1="${pad.top}" x2="${pad.left}" y2="${height - pad.bottom}"/></g>`)
+  for (let i = 0; i <= 4; i++) {
+    const y = y0 + ((y1 - y0) * i) / 4
+    parts.push(`<line x1="${pad.left}" x2="${width - pad.right}" y1="${py(y)}" y2="${py(y)}" stroke="#eee"/><text x="${pad.left - 6}" y="${py(y) + 4}" text-anchor="end" fill="#555">${escape(tick(y))}</text>`)
+  }
+  const xTicks = [...new Set(xs)].sort((a, b) => a - b)
+  const step = Math.max(1, Math.ceil(xTicks.length / 12))
+  xTicks.forEach((x, i) => {
+    if (i % step === 0) parts.push(`<text x="${px(x)}" y="${height - pad.bottom + 16}" text-anchor="middle" fill="#555">${escape(tick(x))}</text>`)
+  })
+  parts.push(`<text x="${(pad.left + width - pad.right) / 2}" y="${height - 8}" text-anchor="middle" fill="#333">${escape(chart.xLabel)}</text>`)
+  parts.push(`<text transform="translate(14 ${(pad.top + height - pad.bottom) / 2}) rotate(-90)" text-anchor="middle" fill="#333">${escape(chart.yLabel)}</text>`)
+  for (const rule of chart.rules ?? []) {
+    if (!ok(rule.y)) continue
+    parts.push(`<g class="rule"><line x1="${pad.left}" x2="${width - pad.right}" y1="${py(rule.y)}" y2="${py(rule.y)}" stroke="${rule.color}" stroke-dasharray="6 4"/><text x="${width - pad.right}" y="${py(rule.y) - 4}" text-anchor="end" fill="${rule.color}">${escape(rule.label)}</text></g>`)
+  }
+  for (const s of chart.series) {
+    const band = (s.band ?? []).filter((b) => ok(b.x) && ok(b.low) && ok(b.high))
+    if (band.length > 1) {
+      const upper = band.map((b) => `${px(b.x)},${py(b.high)}`)
+      const lower = band.map((b) => `${px(b.x)},${py(b.low)}`).reverse()
+      parts.push(`<polygon points="${[...upper, ...lower].join(" ")}" fill="${s.color}" fill-opacity="0.15" stroke="none"/>`)
+    }
+    // split at gaps so missing windows are not drawn as if observed
+    let run: Array<string> = []
+    const flush = () => {
+      if (run.length > 1) parts.push(`<polyline class="series" data-series="${escape(s.name)}" points="${run.join(" ")}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="4 3"' : ""}/>`)
+      run = []
+    }
+    for (const p of s.points) {
+      if (ok(p.y) && ok(p.x)) {
+        run.push(`${px(p.x)},${py(p.y)}`)
+        parts.push(`<circle cx="${px(p.x)}" cy="${py(p.y)}" r="3" fill="${s.color}"><title>${escape(`${s.name} @ ${tick(p.x)}: ${tick(p.y)}`)}</title></circle>`)
+      } else flush()
+    }
+    flush()
+  }
+  for (const m of chart.markers ?? []) {
+    if (!ok(m.x)) continue
+    parts.push(`<g class="marker"><line x1="${px(m.x)}" x2="${px(m.x)}" y1="${pad.top}" y2="${height - pad.bottom}" stroke="${m.color}" stroke-width="2"/><text x="${px(m.x) + 4}" y="${pad.top + 12}" fill="${m.color}" font-weight="600">${escape(m.label)}</text></g>`)
+  }
+  // legend
+  chart.series.forEach((s, i) => {
+    const x = width - pad.right - (chart.series.length - i) * 130
+    parts.push(`<g class="legend"><line x1="${x}" x2="${x + 18}" y1="${pad.top - 6}" y2="${pad.top - 6}" stroke="${s.color}" stroke-width="3"/><text x="${x + 22}" y="${pad.top - 2}">${escape(s.name)}</text></g>`)
+  })
+  parts.push("</svg>")
+  return parts.join("")
+}

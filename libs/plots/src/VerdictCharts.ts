@@ -1,0 +1,45 @@
+import type { SloSpec, Verdict } from "@rollwise/slo-policy"
+import * as Svg from "./Svg.ts"
+
+/** One chart per metric. */
+export interface MetricChart {
+  readonly metric: string
+  /** A safe file name: the metric name with anything but [A-Za-z0-9_.-] replaced. */
+  readonly file: string
+  readonly svg: string
+}
+
+const colors = { baseline: "#1f77b4", candidate: "#d62728", rule: "#7f7f7f", promote: "#2ca02c", slow: "#ff7f0e", rollback: "#d62728" }
+
+/**
+ * Charts of candidate against baseline for each metric of a spec over a run
+ * of verdicts (as `Analyzer.run` returns them): the per-window summaries, the
+ * candidate's confidence band where a test gave one, the SLO threshold, and
+ * the decision marked at its window.
+ */
+export const forVerdicts = (spec: SloSpec.Spec, verdicts: ReadonlyArray<Verdict.Verdict>, title = spec.service): ReadonlyArray<MetricChart> => {
+  const last = verdicts.at(-1)
+  return spec.metrics.map((metric) => {
+    const rows = verdicts.map((v) => ({ window: v.window, m: v.metrics.find((m) => m.name === metric.name) }))
+    const point = (pick: (m: Verdict.MetricVerdict) => number | null) =>
+      rows.map(({ window, m }) => ({ x: window, y: m === undefined ? Number.NaN : (pick(m) ?? Number.NaN) }))
+    const band = rows.flatMap(({ window, m }) =>
+      m?.ci !== undefined && m.ci !== null && m.baseline !== null && metric.kind !== "counter"
+        ? [{ x: window, low: m.baseline * (1 + m.ci[0] * (metric.direction === "lower" ? 1 : -1)), high: m.baseline * (1 + m.ci[1] * (metric.direction === "lower" ? 1 : -1)) }]
+        : []
+    )
+    const summary = metric.kind === "continuous" ? "median per window" : metric.kind === "ratio" ? "error rate per window" : "count per window"
+    const svg = Svg.lineChart({
+      title: `${title} · ${metric.name} (${summary})`,
+      xLabel: "window",
+      yLabel: metric.name,
+      series: [
+        { name: "baseline", color: colors.baseline, points: point((m) => m.baseline) },
+        { name: "candidate", color: colors.candidate, points: point((m) => m.candidate), band }
+      ],
+      rules: [{ y: metric.threshold, label: `SLO ${metric.threshold}`, color: colors.rule }],
+      markers: last === undefined || last.window < 0 ? [] : [{ x: last.window, label: last.action, color: colors[last.action] }]
+    })
+    return { metric: metric.name, file: `${metric.name.replace(/[^A-Za-z0-9_.-]/g, "_")}.svg`, svg }
+  })
+}

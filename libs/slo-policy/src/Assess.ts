@@ -1,0 +1,230 @@
+import * as Stats from "./internal/stats.ts"
+import type { MetricWindow, Sample } from "./Observation.ts"
+import { defaultMinSamples, type MetricSpec } from "./SloSpec.ts"
+import type { MetricVerdict, Status } from "./Verdict.ts"
+
+/**
+ * Judging one metric in one window: the candidate against its SLO threshold
+ * and against the baseline, in words and numbers. Pure and total: every input,
+ * however thin, gives a verdict (thin input gives `nodata`).
+ *
+ * Everything is computed on a "badness" scale (the value for lower-is-better
+ * metrics, its negative for higher-is-better), so "larger is worse" holds for
+ * every test below.
+ */
+
+/** Significance levels. Kept small: a rollout sees many windows and must not roll back healthy releases. */
+export const alpha = {
+  /** Location shift (Mann–Whitney) and ratio (Fisher) tests per window. */
+  shift: 0.01,
+  /** Tail exceedance test for sparse regressions. */
+  tail: 0.001,
+  /** Evidence short of `tail` but worth holding for. */
+  tailMarginal: 0.01
+} as const
+
+/** Confidence of the Hodges–Lehmann interval reported with each continuous verdict. */
+export const confidence = 0.9
+
+/** Extra counts the analyzer carries between windows (tail exceedances, cumulative ratio counts). */
+export interface Evidence {
+  /** Tail check: candidate samples above the baseline's tail bound, out of candidate samples, and the bound's null rate. */
+  readonly tail?: { readonly exceed: number; readonly n: number; readonly p0: number }
+  /** Ratio counts this window. */
+  readonly counts?: { readonly candidateErrors: number; readonly candidateTotal: number; readonly baselineErrors: number; readonly baselineTotal: number }
+  /** Relative effect of the candidate this window (for drift), when defined. */
+  readonly effect?: number
+  /** z-score of the candidate's median against the baseline's spread (for spikes). */
+  readonly z?: number
+}
+
+/** A metric verdict plus the evidence the cross-window checks fold. */
+export interface Assessment {
+  readonly verdict: MetricVerdict
+  readonly evidence: Evidence
+}
+
+const finite = (values: ReadonlyArray<number>): Float64Array => {
+  const out = new Float64Array(values.length)
+  let n = 0
+  for (const v of values) if (Number.isFinite(v)) out[n++] = v
+  return out.subarray(0, n)
+}
+
+const median = (xs: Float64Array): number => Stats.quantile(xs, 0.5)
+const worst = (a: Status, b: Status): Status => (rank[a] >= rank[b] ? a : b)
+const rank: Record<Status, number> = { pass: 0, nodata: 1, marginal: 1, fail: 2 }
+const pct = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)} %`
+const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3))
+
+const nodata = (metric: MetricSpec, reason: string, baseline: number | null = null, candidate: number | null = null): Assessment => ({
+  verdict: { name: metric.name, status: "nodata", baseline, candidate, effect: null, ci: null, p_value: null, reason },
+  evidence: {}
+})
+
+const values = (sample: Sample | undefined): ReadonlyArray<number> | undefined => (sample?._tag === "Values" ? sample.values : undefined)
+
+/** Continuous metrics: Mann–Whitney + Hodges–Lehmann against the tolerance, a tail exceedance test, the absolute SLO. */
+export const continuous = (metric: MetricSpec, data: MetricWindow): Assessment => {
+  const min = defaultMinSamples(metric)
+  const rawB = values(data.baseline)
+  const rawC = values(data.candidate)
+  if (rawC === undefined || rawC.length === 0) return nodata(metric, "no candidate samples in this window")
+  if (rawB === undefined || rawB.length === 0) return nodata(metric, "no baseline samples in this window")
+  const sign = metric.direction === "lower" ? 1 : -1
+  const b = finite(rawB).map((v) => sign * v)
+  const c = finite(rawC).map((v) => sign * v)
+  const medB = b.length > 0 ? sign * median(b) : null
+  const medC = c.length > 0 ? sign * median(c) : null
+  if (c.length < min) return nodata(metric, `candidate has ${c.length} usable samples of the ${min} needed (${rawC.length - c.length} NaN or missing)`, medB, medC)
+  if (b.length < min) return nodata(metric, `baseline has ${b.length} usable samples of the ${min} needed`, medB, medC)
+
+  const scale = Math.max(Math.abs(medB!), Math.abs(metric.threshold) * 1e-3, 1e-12)
+  const allowed = metric.tolerance * scale
+  const p = Stats.mwuGreater(c, b)
+  const hl = Stats.hlShift(c, b, confidence, scale)
+  const effect = hl.estimate / scale
+  const ci: readonly [number, number] = [hl.lower / scale, hl.upper / scale]
+  const reasons: Array<string> = []
+  let status: Status = "pass"
+
+  // relative: is the candidate worse than the baseline by more than the tolerance?
+  if (p < alpha.shift && hl.lower > allowed) {
+    status = "fail"
+    reasons.push(`${metric.name} is ${pct(effect)} against baseline (${fmt(medC!)} vs ${fmt(medB!)}; ${confidence * 100} % CI ${pct(ci[0])} to ${pct(ci[1])}), beyond the ${pct(metric.tolerance)} tolerance (Mann–Whitney p=${p.toPrecision(2)})`)
+  } else if (hl.estimate > allowed) {
+    status = "marginal"
+    reasons.push(`${metric.name} looks ${pct(effect)} worse than baseline (${fmt(medC!)} vs ${fmt(medB!)}), over the ${pct(metric.tolerance)} tolerance but not yet certain (CI ${pct(ci[0])} to ${pct(ci[1])}, p=${p.toPrecision(2)})`)
+  } else {
+    reasons.push(`${metric.name} ${fmt(medC!)} vs baseline ${fmt(medB!)} (${pct(effect)}), within the ${pct(metric.tolerance)} tolerance`)
+  }
+
+  // tails: a few requests much slower while the median barely moves
+  const q95 = Stats.quantile(b, 0.95)
+  const bound = q95 + Math.max(Math.abs(q95) * metric.tolerance, 1e-12)
+  let baseAbove = 0
+  for (const v of b) if (v > bound) baseAbove++
+  let exceed = 0
+  for (const v of c) if (v > bound) exceed++
+  const p0 = Math.max(0.02, (baseAbove + 1) / (b.length + 1))
+  const tailP = Stats.binomialGreater(exceed, c.length, p0)
+  const rate = exceed / c.length
+  if (tailP < alpha.tail && rate >= 3 * p0) {
+    status = "fail"
+    reasons.push(`${(100 * rate).toFixed(1)} % of candidate samples exceed the baseline's p95 + tolerance (${fmt(sign * bound)}), expected ≤ ${(100 * p0).toFixed(1)} % (binomial p=${tailP.toPrecision(2)}): a tail regression`)
+  } else if (tailP < alpha.tailMarginal && rate >= 2 * p0) {
+    status = worst(status, "marginal")
+    reasons.push(`${(100 * rate).toFixed(1)} % of candidate samples exceed the baseline's p95 + tolerance (expected ≤ ${(100 * p0).toFixed(1)} %, p=${tailP.toPrecision(2)}): watching the tail`)
+  }
+
+  // absolute SLO on the candidate
+  const breach = sign * medC! > sign * metric.threshold
+  if (breach) {
+    const baselineBreaches = sign * medB! > sign * metric.threshold
+    if (status === "pass") {
+      status = "marginal"
+      reasons.push(`candidate ${fmt(medC!)} breaches the SLO threshold ${fmt(metric.threshold)}${baselineBreaches ? " (so does the baseline: not the candidate's doing)" : ", though not clearly worse than baseline"}`)
+    } else {
+      status = "fail"
+      reasons.push(`candidate ${fmt(medC!)} breaches the SLO threshold ${fmt(metric.threshold)}`)
+    }
+  }
+
+  const sd = Math.sqrt(b.reduce((acc, v) => acc + (v - sign * medB!) ** 2, 0) / Math.max(1, b.length - 1))
+  const z = sd > 0 ? (sign * medC! - sign * medB!) / sd : 0
+  return {
+    verdict: { name: metric.name, status, baseline: medB, candidate: medC, effect, ci: [ci[0], ci[1]], p_value: p, reason: reasons.join("; ") },
+    evidence: { tail: { exceed, n: c.length, p0 }, effect, z }
+  }
+}
+
+/** Ratio metrics: a test on counts (Fisher exact), the Wilson bound against the SLO, and low traffic as nodata. */
+export const ratio = (metric: MetricSpec, data: MetricWindow): Assessment => {
+  const min = defaultMinSamples(metric)
+  const cand = data.candidate?._tag === "Counts" ? data.candidate : undefined
+  const base = data.baseline?._tag === "Counts" ? data.baseline : undefined
+  if (cand === undefined) return nodata(metric, "no candidate counts in this window")
+  if (base === undefined) return nodata(metric, "no baseline counts in this window")
+  const rC = cand.total > 0 ? cand.errors / cand.total : null
+  const rB = base.total > 0 ? base.errors / base.total : null
+  if (cand.total < min) return nodata(metric, `candidate served ${cand.total} requests, fewer than the ${min} needed to judge`, rB, rC)
+  if (base.total < min) return nodata(metric, `baseline served ${base.total} requests, fewer than the ${min} needed to judge`, rB, rC)
+  const badC = metric.direction === "lower" ? cand.errors : cand.total - cand.errors
+  const badB = metric.direction === "lower" ? base.errors : base.total - base.errors
+  const rateC = badC / cand.total
+  const rateB = badB / base.total
+  const allowedRate = rateB * (1 + metric.tolerance)
+  const p = Stats.fisherGreater(badC, cand.total, badB, base.total)
+  const [lowC, highC] = Stats.wilson(badC, cand.total, 0.95)
+  const scale = Math.max(rateB, 1 / base.total)
+  const effect = (rateC - rateB) / scale
+  const ci: readonly [number, number] = [(lowC - rateB) / scale, (highC - rateB) / scale]
+  const reasons: Array<string> = []
+  let status: Status = "pass"
+  const show = (r: number) => `${(100 * r).toPrecision(3)} %`
+  const what = `${metric.name} ${show(rC!)} (${cand.errors}/${cand.total}) vs baseline ${show(rB!)} (${base.errors}/${base.total})`
+  if (p < alpha.shift && lowC > allowedRate) {
+    status = "fail"
+    reasons.push(`${what}: worse beyond the ${pct(metric.tolerance)} tolerance (Fisher p=${p.toPrecision(2)})`)
+  } else if (rateC > allowedRate && p < 0.05) {
+    status = "marginal"
+    reasons.push(`${what}: over the tolerance but not yet certain (p=${p.toPrecision(2)})`)
+  } else {
+    reasons.push(`${what}: within tolerance${p < 0.05 ? "" : " (no significant difference)"}`)
+  }
+  const thresholdBad = metric.direction === "lower" ? metric.threshold : 1 - metric.threshold
+  if (rateC > thresholdBad) {
+    if (status !== "pass" && lowC > thresholdBad) {
+      status = "fail"
+      reasons.push(`the candidate's error rate is above the SLO ${show(thresholdBad)} even at its 95 % lower bound ${show(lowC)}`)
+    } else {
+      status = worst(status, "marginal")
+      reasons.push(`the candidate's rate ${show(rateC)} is above the SLO ${show(thresholdBad)}${rateB > thresholdBad ? " (so is the baseline's)" : ""}`)
+    }
+  }
+  return {
+    verdict: { name: metric.name, status, baseline: rB, candidate: rC, effect, ci: [ci[0], ci[1]], p_value: p, reason: reasons.join("; ") },
+    evidence: { counts: { candidateErrors: badC, candidateTotal: cand.total, baselineErrors: badB, baselineTotal: base.total }, effect }
+  }
+}
+
+/** Counter metrics (restarts, OOM kills): the candidate's count against the threshold and the baseline's count. */
+export const counter = (metric: MetricSpec, data: MetricWindow): Assessment => {
+  const rawC = values(data.candidate)
+  if (rawC === undefined) return nodata(metric, "no candidate counts in this window")
+  const c = finite(rawC)
+  if (c.length < defaultMinSamples(metric)) return nodata(metric, `candidate has ${c.length} usable counts`)
+  const rawB = values(data.baseline)
+  const b = rawB === undefined ? undefined : finite(rawB)
+  const sign = metric.direction === "lower" ? 1 : -1
+  const total = (xs: Float64Array) => xs.reduce((a, v) => a + v, 0)
+  const C = total(c)
+  const B = b === undefined || b.length === 0 ? null : total(b)
+  const over = sign * C > sign * metric.threshold
+  const worseThanBaseline = B === null || sign * C > sign * B
+  const status: Status = over ? (worseThanBaseline ? "fail" : "marginal") : "pass"
+  const effect = B === null ? null : (C - B) / Math.max(Math.abs(B), 1)
+  const reason =
+    status === "fail"
+      ? `${metric.name}: ${C} in the candidate${B === null ? "" : ` vs ${B} in the baseline`}, over the threshold ${metric.threshold}`
+      : status === "marginal"
+        ? `${metric.name}: ${C} is over the threshold ${metric.threshold}, but the baseline shows ${B}: not the candidate's doing`
+        : `${metric.name}: ${C}${B === null ? "" : ` (baseline ${B})`}, within the threshold ${metric.threshold}`
+  return {
+    verdict: { name: metric.name, status, baseline: B, candidate: C, effect, ci: null, p_value: null, reason },
+    evidence: effect === null ? {} : { effect }
+  }
+}
+
+/** Judge one metric in one window, by kind. */
+export const assess = (metric: MetricSpec, data: MetricWindow | undefined): Assessment => {
+  const window = data ?? {}
+  switch (metric.kind) {
+    case "continuous":
+      return continuous(metric, window)
+    case "ratio":
+      return ratio(metric, window)
+    case "counter":
+      return counter(metric, window)
+  }
+}

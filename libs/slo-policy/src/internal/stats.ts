@@ -1,0 +1,45 @@
+/**
+ * The statistics the analyzer uses, as the analyzer needs them. Every number
+ * comes from stats-core; this file only adapts shapes, so the assessment reads
+ * as policy rather than plumbing.
+ */
+import { HodgesLehmann, MannWhitney, Proportions, Quantile, Sequential } from "@rollwise/stats-core"
+
+/** One-sided Mann–Whitney p-value that `candidate` tends to be larger than `baseline` (normal approximation, tie and continuity corrected). */
+export const mwuGreater = (candidate: Float64Array, baseline: Float64Array): number =>
+  MannWhitney.test(candidate, baseline, { alternative: "greater", method: "asymptotic", useContinuity: true }).pValue
+
+/** Hodges–Lehmann shift (candidate − baseline) with its distribution-free confidence interval (asymptotic, root tolerance relative to the data's scale). */
+export const hlShift = (candidate: Float64Array, baseline: Float64Array, level: number, scale: number) => {
+  const r = HodgesLehmann.confidenceInterval(candidate, baseline, { level, method: "asymptotic", tolerance: Math.max(scale, 1e-12) * 1e-6 })
+  return { estimate: r.estimate, lower: r.lower, upper: r.upper }
+}
+
+/** Type-7 quantile (NaN-free input). */
+export const quantile = (values: Float64Array, p: number): number => Quantile.type7(values, [p])[0]!
+
+/** One-sided binomial p-value that the rate exceeds p0. */
+export const binomialGreater = (k: number, n: number, p0: number): number => Proportions.binomialTest(k, n, p0, "greater").pValue
+
+/** One-sided Fisher exact p-value that the candidate's error rate exceeds the baseline's. */
+export const fisherGreater = (candidateErrors: number, candidateTotal: number, baselineErrors: number, baselineTotal: number): number =>
+  Proportions.fisherExact(
+    [
+      [candidateErrors, candidateTotal - candidateErrors],
+      [baselineErrors, baselineTotal - baselineErrors]
+    ],
+    "greater"
+  ).pValue
+
+/** Wilson score interval of a binomial proportion. */
+export const wilson = (k: number, n: number, level: number): readonly [number, number] => {
+  const r = Proportions.wilsonInterval(k, n, level)
+  return [r.lower, r.upper]
+}
+
+/** Always-valid p-value for "candidate error rate > baseline error rate", on counts accumulated across windows. */
+export const sequentialProportions = (candidateErrors: number, candidateTotal: number, baselineErrors: number, baselineTotal: number): number =>
+  Sequential.twoProportionPValue(candidateErrors, candidateTotal, baselineErrors, baselineTotal)
+
+/** Always-valid p-value that a binomial rate exceeds p0, on counts accumulated across windows. */
+export const sequentialBinomial = (k: number, n: number, p0: number): number => Sequential.binomialPValue(k, n, p0)
