@@ -83,3 +83,15 @@ export const fail = (error: { readonly source?: string; readonly path?: string; 
       ...(error.line !== undefined ? { line: error.line } : {})
     })
   )
+
+/**
+ * Check a document's `kind` before its schema, so that handing one file for
+ * another ("a GatePolicy where an SloSpec belongs") says so in words instead
+ * of listing the first field the wrong schema does not know.
+ */
+export const expectKind = (input: unknown, kind: string, source: string): Effect.Effect<void, InputError> => {
+  const actual = typeof input === "object" && input !== null && !Array.isArray(input) ? (input as { kind?: unknown }).kind : undefined
+  return actual === undefined || actual === kind
+    ? Effect.void
+    : fail({ source, path: "kind", detail: `expected "${kind}", got ${JSON.stringify(actual)} (is this the right file?)` })
+}

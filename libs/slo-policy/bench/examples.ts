@@ -9,9 +9,9 @@ import { fileURLToPath } from "node:url"
 import { type Kind, ndjson, release } from "./scenarios.ts"
 
 const dir = fileURLToPath(new URL("../../../examples/", import.meta.url))
-writeFileSync(`${dir}observations-healthy.ndjson`, ndjson(release("v2.4.1", "healthy", "medium", 11).filter((l) => l.window < 4)))
-writeFileSync(`${dir}observations-regression.ndjson`, ndjson(release("v2.4.2", "latency-medium", "medium", 12).filter((l) => l.window < 4)))
-writeFileSync(`${dir}observations-sparse.ndjson`, ndjson(release("v2.4.3", "latency-sparse", "medium", 13).filter((l) => l.window < 4)))
+writeFileSync(`${dir}observations-healthy.ndjson`, ndjson(release("v2.4.1", "healthy", "medium", 11)))
+writeFileSync(`${dir}observations-regression.ndjson`, ndjson(release("v2.4.2", "latency-medium", "medium", 12)))
+writeFileSync(`${dir}observations-sparse.ndjson`, ndjson(release("v2.4.3", "latency-sparse", "medium", 13)))
 const kinds: ReadonlyArray<Kind> = ["healthy", "healthy", "healthy-gc", "healthy-warmup", "latency-medium", "latency-sparse", "errors-5x", "slow-leak", "crash-loop", "missing-candidate"]
 writeFileSync(
   `${dir}history.ndjson`,

@@ -138,9 +138,8 @@ export const release = (id: string, kind: Kind, traffic: Traffic, seed: number, 
       if (cand && kind === "errors-2x") rate *= 2.5
       if (cand && kind === "errors-5x") rate *= 5
       const total = Math.max(0, r.poisson(requests))
-      let errors = 0
-      for (let i = 0; i < Math.min(total, 5000); i++) if (r.next() < rate) errors++
-      if (total > 5000) errors = Math.min(total, Math.round((errors * total) / 5000))
+      // binomial(total, rate); with rate < 2 % the Poisson approximation is within a fraction of a percent
+      const errors = Math.min(total, r.poisson(total * rate))
       if (!missing) lines.push({ release: id, window: w, metric: "error-rate", track, errors, total })
       const restarts = cand && kind === "crash-loop" && w >= 1 ? 2 + Math.floor(r.next() * 3) : 0
       if (!missing) lines.push({ release: id, window: w, metric: "restarts", track, values: [restarts] })

@@ -23,19 +23,26 @@ export const alpha = {
   tailMarginal: 0.01
 } as const
 
+/** How much more often the candidate must exceed the tail bound than the baseline (share of samples). */
+export const tailExcess = { fail: 0.02, marginal: 0.01 } as const
+
 /** Confidence of the Hodges–Lehmann interval reported with each continuous verdict. */
 export const confidence = 0.9
 
 /** Extra counts the analyzer carries between windows (tail exceedances, cumulative ratio counts). */
 export interface Evidence {
-  /** Tail check: candidate samples above the baseline's tail bound, out of candidate samples, and the bound's null rate. */
-  readonly tail?: { readonly exceed: number; readonly n: number; readonly p0: number }
+  /** Tail check: samples above the pooled tail bound, per track. */
+  readonly tail?: { readonly candidateExceed: number; readonly candidateN: number; readonly baselineExceed: number; readonly baselineN: number }
   /** Ratio counts this window. */
   readonly counts?: { readonly candidateErrors: number; readonly candidateTotal: number; readonly baselineErrors: number; readonly baselineTotal: number }
   /** Relative effect of the candidate this window (for drift), when defined. */
   readonly effect?: number
   /** z-score of the candidate's median against the baseline's spread (for spikes). */
   readonly z?: number
+  /** The window's usable samples on the badness scale (continuous metrics), for evidence pooled across windows. */
+  readonly samples?: { readonly candidate: Float64Array; readonly baseline: Float64Array }
+  /** The tail bound used this window (badness scale). */
+  readonly tailBound?: number
 }
 
 /** A metric verdict plus the evidence the cross-window checks fold. */
@@ -99,22 +106,26 @@ export const continuous = (metric: MetricSpec, data: MetricWindow): Assessment =
     reasons.push(`${metric.name} ${fmt(medC!)} vs baseline ${fmt(medB!)} (${pct(effect)}), within the ${pct(metric.tolerance)} tolerance`)
   }
 
-  // tails: a few requests much slower while the median barely moves
-  const q95 = Stats.quantile(b, 0.95)
+  // tails: a few requests much slower while the median barely moves. The bound is the pooled
+  // sample's p95 plus the tolerance, a symmetric function of both tracks, so under "no difference"
+  // the exceedance counts are hypergeometric and Fisher's test is exact.
+  const pooled = new Float64Array(b.length + c.length)
+  pooled.set(b)
+  pooled.set(c, b.length)
+  const q95 = Stats.quantile(pooled, 0.95)
   const bound = q95 + Math.max(Math.abs(q95) * metric.tolerance, 1e-12)
   let baseAbove = 0
   for (const v of b) if (v > bound) baseAbove++
   let exceed = 0
   for (const v of c) if (v > bound) exceed++
-  const p0 = Math.max(0.02, (baseAbove + 1) / (b.length + 1))
-  const tailP = Stats.binomialGreater(exceed, c.length, p0)
-  const rate = exceed / c.length
-  if (tailP < alpha.tail && rate >= 3 * p0) {
+  const tailP = Stats.fisherGreater(exceed, c.length, baseAbove, b.length)
+  const excess = exceed / c.length - baseAbove / b.length
+  if (tailP < alpha.tail && excess >= tailExcess.fail) {
     status = "fail"
-    reasons.push(`${(100 * rate).toFixed(1)} % of candidate samples exceed the baseline's p95 + tolerance (${fmt(sign * bound)}), expected ≤ ${(100 * p0).toFixed(1)} % (binomial p=${tailP.toPrecision(2)}): a tail regression`)
-  } else if (tailP < alpha.tailMarginal && rate >= 2 * p0) {
+    reasons.push(`${(100 * exceed / c.length).toFixed(1)} % of candidate samples exceed ${fmt(sign * bound)} (pooled p95 + tolerance) against ${(100 * baseAbove / b.length).toFixed(1)} % of baseline samples (Fisher p=${tailP.toPrecision(2)}): a tail regression`)
+  } else if (tailP < alpha.tailMarginal && excess >= tailExcess.marginal) {
     status = worst(status, "marginal")
-    reasons.push(`${(100 * rate).toFixed(1)} % of candidate samples exceed the baseline's p95 + tolerance (expected ≤ ${(100 * p0).toFixed(1)} %, p=${tailP.toPrecision(2)}): watching the tail`)
+    reasons.push(`${(100 * exceed / c.length).toFixed(1)} % of candidate samples exceed the pooled p95 + tolerance against ${(100 * baseAbove / b.length).toFixed(1)} % of baseline (p=${tailP.toPrecision(2)}): watching the tail`)
   }
 
   // absolute SLO on the candidate
@@ -134,7 +145,13 @@ export const continuous = (metric: MetricSpec, data: MetricWindow): Assessment =
   const z = sd > 0 ? (sign * medC! - sign * medB!) / sd : 0
   return {
     verdict: { name: metric.name, status, baseline: medB, candidate: medC, effect, ci: [ci[0], ci[1]], p_value: p, reason: reasons.join("; ") },
-    evidence: { tail: { exceed, n: c.length, p0 }, effect, z }
+    evidence: {
+      tail: { candidateExceed: exceed, candidateN: c.length, baselineExceed: baseAbove, baselineN: b.length },
+      effect,
+      z,
+      samples: { candidate: c, baseline: b },
+      tailBound: bound
+    }
   }
 }
 

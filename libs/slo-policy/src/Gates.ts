@@ -67,6 +67,7 @@ export type GatePolicy = typeof GatePolicy.Type
 /** Decode a policy.yaml document; an unknown time zone is an error naming it. */
 export const decodePolicy = (input: unknown, source = "policy.yaml"): Effect.Effect<GatePolicy, InputError> =>
   Effect.gen(function* () {
+    yield* Decode.expectKind(input, "GatePolicy", source)
     const policy = yield* Decode.decode(GatePolicy, { source })(input)
     if (policy.changeWindow !== undefined && !isTimeZone(policy.changeWindow.timeZone)) {
       return yield* Decode.fail({ source, path: "changeWindow.timeZone", detail: `unknown time zone "${policy.changeWindow.timeZone}"` })

@@ -8,7 +8,8 @@ import type { Action, Status } from "./Verdict.ts"
  *
  *  - a critical metric failing, or an immediate signal → rollback now;
  *  - a metric failing `failAfter` consecutive windows → rollback;
- *  - every metric passing for `promoteAfter` consecutive windows → promote;
+ *  - every metric passing for `promoteAfter` consecutive windows, with enough
+ *    evidence pooled so far to rule out a tolerated-size regression → promote;
  *  - anything else (marginal, nodata, a first failure) → slow, and the healthy
  *    streak starts again;
  *  - `maxWindows` judged without a decision → the spec's `onNoDecision`.
@@ -28,6 +29,12 @@ export interface WindowInput {
   readonly statuses: ReadonlyArray<{ readonly name: string; readonly status: Status }>
   /** Reasons to roll back at once regardless of streaks (crash loop, spike, sequential test). */
   readonly immediate: ReadonlyArray<string>
+  /**
+   * Reasons the evidence so far is not enough to promote (too few samples to
+   * rule out a regression of the tolerated size). They hold a promotion that
+   * the streak alone would allow; they never roll back.
+   */
+  readonly holdPromotion?: ReadonlyArray<string>
 }
 
 /** What the policy decided for a window, and why. */
@@ -73,9 +80,13 @@ export const step = (spec: Spec, state: State, input: WindowInput): Step => {
   }
   const allPass = input.statuses.length > 0 && input.statuses.every((s) => s.status === "pass")
   const healthyStreak = allPass ? state.healthyStreak + 1 : 0
-  if (allPass && healthyStreak >= spec.promoteAfter) {
+  const holds = input.holdPromotion ?? []
+  if (allPass && healthyStreak >= spec.promoteAfter && holds.length === 0) {
     reasons.push(`${healthyStreak} consecutive healthy windows (promoteAfter ${spec.promoteAfter})`)
     return decide("promote", healthyStreak)
+  }
+  if (allPass && healthyStreak >= spec.promoteAfter) {
+    reasons.push(`${healthyStreak} healthy windows, but not yet enough evidence to promote`, ...holds)
   }
   if (windows >= spec.maxWindows) {
     reasons.push(`no decision after maxWindows ${spec.maxWindows}: ${spec.onNoDecision} (onNoDecision)`)
@@ -86,6 +97,6 @@ export const step = (spec: Spec, state: State, input: WindowInput): Step => {
     else if (s.status === "marginal") reasons.push(`${s.name} is marginal: holding`)
     else if (s.status === "nodata") reasons.push(`${s.name} has no data: holding until it does`)
   }
-  if (allPass) reasons.push(`healthy window ${healthyStreak} of ${spec.promoteAfter}`)
+  if (allPass && healthyStreak < spec.promoteAfter) reasons.push(`healthy window ${healthyStreak} of ${spec.promoteAfter}`)
   return decide("slow", healthyStreak)
 }

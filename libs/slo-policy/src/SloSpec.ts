@@ -49,6 +49,12 @@ export const SloSpec = Schema.Struct({
   maxWindows: withDefault(PositiveInt, 10),
   /** Consecutive healthy windows before promote. */
   promoteAfter: withDefault(PositiveInt, 3),
+  /**
+   * Windows at the start in which a continuous metric's failure only holds
+   * (marginal) and feeds no drift or sequential test: JIT and cache warm-up.
+   * Errors, counters and critical metrics are judged in full from the start.
+   */
+  warmupWindows: withDefault(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)), 1),
   /** What to do when maxWindows pass without a decision. */
   onNoDecision: withDefault(Schema.Literals(["slow", "rollback"]), "slow"),
   metrics: Schema.NonEmptyArray(MetricSpec)
@@ -69,6 +75,7 @@ const decodeSpec = (source: string) => Decode.decode(SloSpec, { source })
  */
 export const decode = (input: unknown, source = "slo.yaml"): Effect.Effect<Spec, InputError> =>
   Effect.gen(function* () {
+    yield* Decode.expectKind(input, "SloSpec", source)
     const spec = yield* decodeSpec(source)(input)
     const fail = (path: string, detail: string) => Decode.fail({ source, path, detail })
     const windowSeconds = Duration.parseSeconds(spec.window)

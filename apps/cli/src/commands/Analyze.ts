@@ -147,7 +147,7 @@ export const backtest = Command.make(
         yield* writePlots(path.join(flags.plots.value, release.id.replace(/[^A-Za-z0-9_.-]/g, "_")), spec, Analyzer.run(spec, release), `${spec.service} ${release.id}`)
       }
       if (json) yield* Console.log(JSON.stringify(r))
-      else rows.push([r.release, r.action, String(r.window), r.reasons[0] ?? ""])
+      else rows.push([r.release, r.action, String(r.window), r.reasons.slice(0, 2).join(" — ")])
     }
     const summary = { summary: { releases: releases.length, ...counts } }
     if (json) {
