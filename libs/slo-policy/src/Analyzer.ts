@@ -84,8 +84,7 @@ const promotionEvidence = (metric: Spec["metrics"][number], st: MetricState): st
   if (metric.kind === "continuous" && st.pooled !== undefined && st.pooled.candidate.length > 0 && st.pooled.baseline.length > 0) {
     const c = Float64Array.from(st.pooled.candidate)
     const b = Float64Array.from(st.pooled.baseline)
-    const medB = Math.abs(Stats.quantile(Float64Array.from(b).sort(), 0.5))
-    const scale = Math.max(medB, Math.abs(metric.threshold) * 1e-3, 1e-12)
+    const scale = Assess.relativeScale(b)
     const hl = Stats.hlShift(c, b, 2 * promotionConfidence - 1, scale)
     if (hl.upper > metric.tolerance * scale) {
       return `${metric.name}: pooled over ${st.pooled.windows} windows the candidate could still be up to ${((100 * hl.upper) / scale).toFixed(1)} % worse (90 % bound), more than the ${(100 * metric.tolerance).toFixed(0)} % tolerance`

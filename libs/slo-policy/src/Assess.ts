@@ -64,6 +64,19 @@ const rank: Record<Status, number> = { pass: 0, nodata: 1, marginal: 1, fail: 2 
 const pct = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)} %`
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3))
 
+/**
+ * What a relative effect is relative to: the baseline's median magnitude, or,
+ * when that is 0 (sparse series, mostly-zero counts), its mean magnitude; a
+ * tiny positive floor keeps all-zero baselines finite.
+ */
+export const relativeScale = (baseline: Float64Array): number => {
+  const median = Math.abs(Stats.quantile(baseline, 0.5))
+  if (median > 0) return median
+  let sum = 0
+  for (const v of baseline) sum += Math.abs(v)
+  return Math.max(baseline.length > 0 ? sum / baseline.length : 0, 1e-12)
+}
+
 const nodata = (metric: MetricSpec, reason: string, baseline: number | null = null, candidate: number | null = null): Assessment => ({
   verdict: { name: metric.name, status: "nodata", baseline, candidate, effect: null, ci: null, p_value: null, reason },
   evidence: {}
@@ -86,7 +99,7 @@ export const continuous = (metric: MetricSpec, data: MetricWindow): Assessment =
   if (c.length < min) return nodata(metric, `candidate has ${c.length} usable samples of the ${min} needed (${rawC.length - c.length} NaN or missing)`, medB, medC)
   if (b.length < min) return nodata(metric, `baseline has ${b.length} usable samples of the ${min} needed`, medB, medC)
 
-  const scale = Math.max(Math.abs(medB!), Math.abs(metric.threshold) * 1e-3, 1e-12)
+  const scale = relativeScale(b)
   const allowed = metric.tolerance * scale
   const p = Stats.mwuGreater(c, b)
   const hl = Stats.hlShift(c, b, confidence, scale)
