@@ -3,6 +3,7 @@ import { analyze, backtest } from "./commands/Analyze.ts"
 import { changes } from "./commands/Changes.ts"
 import { decide } from "./commands/Decide.ts"
 import { gate } from "./commands/Gate.ts"
+import { evaluate, train } from "./commands/Risk.ts"
 import { notYet } from "./commands/NotYet.ts"
 import { ConfigFile, Debug, Json } from "./GlobalFlags.ts"
 import packageJson from "../package.json" with { type: "json" }
@@ -25,8 +26,8 @@ const risk = Command.make("risk").pipe(
   Command.withDescription("Train and evaluate risk models on your own deploy history"),
   Command.withShortDescription("Train and evaluate risk models"),
   Command.withSubcommands([
-    notYet("train", "risk train", 4, "Train a risk model (logistic or gradient-boosted trees) from history"),
-    notYet("evaluate", "risk evaluate", 4, "Report AUC, Brier score, log loss and calibration of a model")
+    train,
+    evaluate
   ])
 )
 

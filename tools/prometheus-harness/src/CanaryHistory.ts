@@ -102,6 +102,35 @@ export const latencyQuantile = (latency: LatencyProfile, q: number): number => {
   return Math.exp(hi)
 }
 
+/**
+ * What `histogram_quantile(q, …)` should answer for a latency profile observed into
+ * `buckets` (noise aside): Prometheus' linear interpolation inside the bucket that
+ * holds the q-th share of requests, applied to the profile's exact bucket shares.
+ * With coarse buckets this differs from `latencyQuantile` (e.g. a true p95 of 0.13 s
+ * reads as ~0.22 s with the default buckets) — compare Prometheus with this.
+ */
+export const histogramQuantileOf = (
+  latency: LatencyProfile,
+  q: number,
+  buckets: ReadonlyArray<number> = DEFAULT_BUCKETS
+): number => {
+  if (!(q > 0 && q < 1)) throw new Error("histogramQuantileOf: q must be in (0, 1)")
+  const parts = components(latency)
+  let previousBound = 0
+  let previousShare = 0
+  for (const bound of buckets) {
+    const share = mixtureCdf(parts, bound)
+    if (share >= q) {
+      if (bound <= 0) return bound
+      return previousBound + (bound - previousBound) * ((q - previousShare) / (share - previousShare))
+    }
+    previousBound = bound
+    previousShare = share
+  }
+  // the rank falls into the +Inf bucket: Prometheus answers the highest finite bound
+  return buckets[buckets.length - 1] ?? NaN
+}
+
 interface TrackModel {
   /** probability of each bucket interval: (0, b0], (b0, b1], …, (b_last, +Inf) */
   readonly intervalProbability: ReadonlyArray<number>

@@ -1,4 +1,4 @@
-import { ChangeSet, Decision, Heuristic, RiskPolicy } from "@rollwise/risk-core"
+import { ChangeSet, Decision, Heuristic, Model, RiskPolicy } from "@rollwise/risk-core"
 import { Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { Json } from "../GlobalFlags.ts"
@@ -24,9 +24,11 @@ export const renderDecision = (decision: Decision.Decision, top = 6): string =>
     table([
       ["reason", "value", "contribution"],
       ...decision.reasons
+        .filter((r) => !r.feature.startsWith("policy:"))
         .slice(0, top)
-        .map((r) => [r.feature, num(r.value), r.feature.startsWith("policy:") ? "" : signed(r.contribution)])
-    ])
+        .map((r) => [r.feature, num(r.value), signed(r.contribution)])
+    ]),
+    ...decision.reasons.filter((r) => r.feature.startsWith("policy:")).map((r) => `note: ${r.feature.slice("policy:".length).trim()}`)
   ].join("\n")
 
 /**
@@ -45,6 +47,10 @@ export const decide = Command.make(
       Flag.withDescription("A RiskPolicy YAML overriding the default weights, thresholds, steps and peak-hour calendar"),
       Flag.optional
     ),
+    model: Flag.File("model", { mustExist: true }).pipe(
+      Flag.withDescription("A model from `rollwise risk train` (Phase 2): risk = 100 × its calibrated failure probability"),
+      Flag.optional
+    ),
     out: Flag.String("out").pipe(Flag.withDescription("Also write strategy.json here (atomically)"), Flag.optional)
   },
   Effect.fn("cli.decide")(function* (flags) {
@@ -53,7 +59,13 @@ export const decide = Command.make(
     const policy = Option.isSome(flags.policy)
       ? yield* readYaml(flags.policy.value).pipe(Effect.flatMap(RiskPolicy.decode), inFile(flags.policy.value))
       : RiskPolicy.defaultPolicy
-    const decision = Heuristic.decide(changeSet, policy, flags.target)
+    const decision = Option.isSome(flags.model)
+      ? yield* readJson(flags.model.value).pipe(
+          Effect.flatMap(Model.decode),
+          Effect.flatMap((model) => Model.decide(changeSet, model, policy, flags.target)),
+          inFile(flags.model.value)
+        )
+      : Heuristic.decide(changeSet, policy, flags.target)
     if (Option.isSome(flags.out)) yield* writeAtomic(flags.out.value, JSON.stringify(decision, null, 2) + "\n")
     if (json) return yield* printJson(decision)
     yield* Console.log(renderDecision(decision))
