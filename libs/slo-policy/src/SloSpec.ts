@@ -22,8 +22,17 @@ export const MetricSpec = Schema.Struct({
   threshold: Schema.Finite,
   /** Allowed relative degradation against the baseline (0.10 = 10 % worse). */
   tolerance: withDefault(NonNegative, 0.1),
-  /** PromQL with {{service}}, {{track}}, {{window}}, {{namespace}} placeholders (live mode). */
+  /**
+   * Live mode, continuous and counter metrics: PromQL with {{service}},
+   * {{track}}, {{window}}, {{namespace}} and user {{variables}}. Continuous:
+   * evaluated as a range query over the window (every point a sample);
+   * counter: an instant query at the window's end, summed.
+   */
   query: Schema.optionalKey(Schema.String),
+  /** Live mode, ratio metrics: bad events over the window, e.g. `sum(increase(…{status=~"5.."}[{{window}}]))`. */
+  errorsQuery: Schema.optionalKey(Schema.String),
+  /** Live mode, ratio metrics: all events over the window. */
+  totalQuery: Schema.optionalKey(Schema.String),
   /** A failure of a critical metric rolls back at once. */
   critical: withDefault(Schema.Boolean, false),
   /** Share of this metric in the verdict's score. */
@@ -57,7 +66,30 @@ export const SloSpec = Schema.Struct({
   warmupWindows: withDefault(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)), 1),
   /** What to do when maxWindows pass without a decision. */
   onNoDecision: withDefault(Schema.Literals(["slow", "rollback"]), "slow"),
-  metrics: Schema.NonEmptyArray(MetricSpec)
+  metrics: Schema.NonEmptyArray(MetricSpec),
+  /**
+   * Live mode: where the baseline comes from. `label` (default): the same
+   * queries with {{track}} set to `baseline` (default "stable") or
+   * `candidate` (default "canary"). `offset`: the candidate's own queries one
+   * `offset` earlier (default 1w: the same time of day last week), for
+   * blue/green and whole-service deploys without a stable track.
+   */
+  baseline: Schema.optionalKey(
+    Schema.Union([
+      Schema.Struct({
+        by: Schema.Literal("label"),
+        baseline: Schema.optionalKey(Schema.NonEmptyString),
+        candidate: Schema.optionalKey(Schema.NonEmptyString)
+      }),
+      Schema.Struct({ by: Schema.Literal("offset"), offset: Schema.optionalKey(Schema.String), candidate: Schema.optionalKey(Schema.NonEmptyString) })
+    ])
+  ),
+  /** Live mode: the step of continuous range queries (default 10s). */
+  step: Schema.optionalKey(Schema.String),
+  /** Live mode: the value of {{namespace}}. */
+  namespace: Schema.optionalKey(Schema.String),
+  /** Live mode: more {{name}} placeholders for the queries. */
+  variables: Schema.optionalKey(Schema.Record(Schema.String, Schema.String))
 })
 export type SloSpec = typeof SloSpec.Type
 
@@ -84,6 +116,10 @@ export const decode = (input: unknown, source = "slo.yaml"): Effect.Effect<Spec,
     for (const [i, m] of spec.metrics.entries()) {
       if (seen.has(m.name)) return yield* fail(`metrics[${i}].name`, `duplicate metric name "${m.name}"`)
       seen.add(m.name)
+    }
+    for (const key of ["step", "baseline.offset"] as const) {
+      const text = key === "step" ? spec.step : spec.baseline?.by === "offset" ? spec.baseline.offset : undefined
+      if (text !== undefined && Duration.parseSeconds(text) === undefined) return yield* fail(key, `expected a duration like 10s or 1w, got "${text}"`)
     }
     if (spec.promoteAfter > spec.maxWindows) {
       return yield* fail("promoteAfter", `${spec.promoteAfter} healthy windows can never happen within maxWindows ${spec.maxWindows}`)

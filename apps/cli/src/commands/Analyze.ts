@@ -1,6 +1,8 @@
 import { VerdictCharts } from "@rollwise/plots"
+import { Analysis } from "@rollwise/rollout-engine"
 import { Analyzer, Observation, SloSpec, type Verdict } from "@rollwise/slo-policy"
-import { Console, Data, Effect, Option, Path } from "effect"
+import { PrometheusSource } from "@rollwise/source-prometheus"
+import { Console, Data, DateTime, Duration, Effect, Option, Path, Redacted } from "effect"
 import { Command, Flag } from "effect/cli"
 import { Json } from "../GlobalFlags.ts"
 import { InputError, note, printJson, readText, readYaml, writeAtomic } from "../internal/Io.ts"
@@ -29,6 +31,91 @@ const writePlots = (dir: string, spec: SloSpec.Spec, verdicts: ReadonlyArray<Ver
       written.push(file)
     }
     return written
+  })
+
+/** Offline: the verdicts of one release's recorded windows. */
+const offline = (spec: SloSpec.Spec, file: string, releaseFlag: Option.Option<string>) =>
+  Effect.gen(function* () {
+    const releases = yield* loadObservations(file, spec)
+    const release = Option.isSome(releaseFlag)
+      ? releases.find((r) => r.id === releaseFlag.value)
+      : releases.length === 1
+        ? releases[0]
+        : undefined
+    if (release === undefined) {
+      return yield* new InputError({
+        file,
+        detail:
+          releases.length === 0
+            ? "holds no observations"
+            : Option.isSome(releaseFlag)
+              ? `has no release "${releaseFlag.value}" (it has ${releases.map((r) => r.id).join(", ")})`
+              : `holds ${releases.length} releases (${releases.slice(0, 5).map((r) => r.id).join(", ")}${releases.length > 5 ? ", …" : ""}): pick one with --release, or replay them all with rollwise backtest`
+      })
+    }
+    return Analyzer.run(spec, release)
+  })
+
+const parseWhen = (text: string) =>
+  text === "now"
+    ? Effect.map(DateTime.now, DateTime.toEpochMillis)
+    : Option.match(DateTime.make(text), {
+        onNone: () => Effect.fail(new InputError({ file: "--window-end", detail: `not "now" or an ISO 8601 time: "${text}"` })),
+        onSome: (dt) => Effect.succeed(DateTime.toEpochMillis(dt))
+      })
+
+const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19)
+
+/** Live: judge windows from Prometheus, trailing (one-shot) or as they end (--watch), with progress on stderr. */
+const live = (
+  spec: SloSpec.Spec,
+  url: string,
+  flags: { readonly windowEnd: string; readonly windows: number; readonly watch: boolean; readonly timeout: number }
+) =>
+  Effect.gen(function* () {
+    if (flags.windows < 1) return yield* new InputError({ file: "--windows", detail: "must be at least 1" })
+    for (const m of spec.metrics) {
+      const missing = m.kind === "ratio" ? (m.errorsQuery === undefined || m.totalQuery === undefined ? "errorsQuery and totalQuery" : undefined) : m.query === undefined ? "query" : undefined
+      if (missing !== undefined) {
+        return yield* new InputError({ file: "slo", detail: `metric ${m.name} (${m.kind}) needs ${missing} for live analysis (see examples/slo-live.yaml)` })
+      }
+    }
+    const token = process.env["ROLLWISE_PROMETHEUS_TOKEN"]
+    const user = process.env["ROLLWISE_PROMETHEUS_USER"]
+    const password = process.env["ROLLWISE_PROMETHEUS_PASSWORD"]
+    const source = PrometheusSource.layer({
+      url,
+      timeout: Duration.seconds(flags.timeout),
+      ...(token ? { bearerToken: Redacted.make(token) } : {}),
+      ...(user && password ? { basicAuth: { username: user, password: Redacted.make(password) } } : {})
+    })
+    const end = yield* parseWhen(flags.windowEnd)
+    const warned = new Set<string>()
+    const report = (r: Analysis.WindowReport) =>
+      Effect.gen(function* () {
+        for (const m of r.measurements) {
+          const reason = m.measurement.reason
+          if (reason !== undefined && /^(Unreachable|Timeout|BadResponse|BadQuery|Unsupported)/.test(reason) && !warned.has(reason)) {
+            warned.add(reason)
+            yield* note(`rollwise: warning: ${m.metric} (${m.track}) has no data: ${reason}`)
+          }
+          for (const w of m.measurement.warnings) yield* note(`rollwise: prometheus warning (${m.metric}, ${m.track}): ${w}`)
+        }
+        const statuses = r.verdict.metrics.map((m) => `${m.name} ${m.status}`).join(", ")
+        yield* note(`window ${r.index + 1} of ${spec.maxWindows} [${clock(r.window.start)}–${clock(r.window.end)}]: ${statuses} → ${r.verdict.action}`)
+      })
+    const verdicts = yield* (flags.watch
+      ? Effect.map(
+          Analysis.watch(spec, end, (r) => report(r)),
+          (last) => (last === undefined ? [] : [last.verdict])
+        )
+      : Effect.gen(function* () {
+          const reports = yield* Analysis.analyzeTrailing(spec, end, flags.windows)
+          for (const r of reports) yield* report(r)
+          return reports.map((r) => r.verdict)
+        })
+    ).pipe(Effect.provide(source))
+    return verdicts
   })
 
 /** Read and decode slo.yaml. */
@@ -72,8 +159,21 @@ export const analyze = Command.make(
   {
     slo: Flag.File("slo", { mustExist: true }).pipe(Flag.withDescription("slo.yaml (kind: SloSpec)")),
     observations: Flag.File("observations", { mustExist: true }).pipe(
-      Flag.withDescription("Recorded windows, one JSON object a line (see docs/cli.md)")
+      Flag.withDescription("Offline: recorded windows, one JSON object a line (see docs/cli.md)"),
+      Flag.optional
     ),
+    prometheus: Flag.String("prometheus").pipe(
+      Flag.withDescription("Live: the Prometheus base URL (token from ROLLWISE_PROMETHEUS_TOKEN, or ROLLWISE_PROMETHEUS_USER/PASSWORD)"),
+      Flag.optional
+    ),
+    service: Flag.String("service").pipe(Flag.withDescription("Live: the {{service}} to query (default: the spec's service)"), Flag.optional),
+    windowEnd: Flag.String("window-end").pipe(Flag.withDescription("Live: the end of the last window, `now` or ISO 8601 (default: now)"), Flag.withDefault("now")),
+    windows: Flag.Int("windows").pipe(Flag.withDescription("Live: how many trailing windows to judge, oldest first (default: 1)"), Flag.withDefault(1)),
+    watch: Flag.Boolean("watch").pipe(
+      Flag.withDescription("Live: keep judging each window as it ends, from --window-end on, until promote or rollback (or maxWindows)"),
+      Flag.withDefault(false)
+    ),
+    timeout: Flag.Finite("timeout").pipe(Flag.withDescription("Live: seconds to wait for each Prometheus query (default: 10)"), Flag.withDefault(10)),
     release: Flag.String("release").pipe(Flag.withDescription("Which release to judge when the file holds several"), Flag.optional),
     exitCode: Flag.Boolean("exit-code").pipe(
       Flag.withDescription("Exit 0 for promote, 10 for slow, 11 for rollback (errors keep their own codes)"),
@@ -84,28 +184,17 @@ export const analyze = Command.make(
   },
   Effect.fn("cli.analyze")(function* (flags) {
     const json = yield* Json
-    const spec = yield* loadSpec(flags.slo)
-    const releases = yield* loadObservations(flags.observations, spec)
-    const release = Option.isSome(flags.release)
-      ? releases.find((r) => r.id === flags.release.pipe(Option.getOrUndefined))
-      : releases.length === 1
-        ? releases[0]
-        : undefined
-    if (release === undefined) {
-      return yield* new InputError({
-        file: flags.observations,
-        detail:
-          releases.length === 0
-            ? "holds no observations"
-            : Option.isSome(flags.release)
-              ? `has no release "${flags.release.value}" (it has ${releases.map((r) => r.id).join(", ")})`
-              : `holds ${releases.length} releases (${releases.slice(0, 5).map((r) => r.id).join(", ")}${releases.length > 5 ? ", …" : ""}): pick one with --release, or replay them all with rollwise backtest`
-      })
+    const loaded = yield* loadSpec(flags.slo)
+    const spec = Option.isSome(flags.service) ? { ...loaded, service: flags.service.value } : loaded
+    if (Option.isSome(flags.prometheus) === Option.isSome(flags.observations)) {
+      return yield* new InputError({ file: "analyze", detail: "give exactly one of --observations FILE (offline) or --prometheus URL (live)" })
     }
-    const verdicts = Analyzer.run(spec, release)
-    const verdict = Analyzer.analyze(spec, release)
+    const verdicts = Option.isSome(flags.prometheus)
+      ? yield* live(spec, flags.prometheus.value, flags)
+      : yield* offline(spec, flags.observations.pipe(Option.getOrThrow), flags.release)
+    const verdict = verdicts.at(-1) ?? { action: "slow" as const, window: -1, metrics: [], reasons: ["no windows observed yet: holding"], score: 0 }
     if (Option.isSome(flags.plots)) {
-      const files = yield* writePlots(flags.plots.value, spec, verdicts, `${spec.service} ${release.id}`)
+      const files = yield* writePlots(flags.plots.value, spec, verdicts, spec.service)
       yield* note(`wrote ${files.length} plots to ${flags.plots.value}`)
     }
     if (Option.isSome(flags.out)) yield* writeAtomic(flags.out.value, JSON.stringify(verdict, null, 2) + "\n")

@@ -1,0 +1,5 @@
+/**
+ * Test support for @rollwise/rollout-engine: the contract suites every
+ * adapter of a port must pass, and the fixtures they run on.
+ */
+export * as MetricSourceContract from "./internal/metricSourceContract.ts"

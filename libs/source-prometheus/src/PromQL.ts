@@ -1,0 +1,112 @@
+/**
+ * Query templates: `{{name}}` placeholders filled with values that can never
+ * break out of where they stand. Inside a double- or single-quoted PromQL
+ * string a value is escaped by Go's string rules (PromQL's); inside a
+ * backtick raw string, a value with a backtick is refused; outside any string
+ * only a bare name or a duration may stand.
+ */
+
+/** A template could not be filled safely. */
+export class TemplateError extends Error {}
+
+const hex = (c: number) => `\\x${c.toString(16).padStart(2, "0")}`
+
+/**
+ * Escape a value for a PromQL string literal quoted with `quote`: backslash,
+ * the quote itself, and control characters become escape sequences, so the
+ * literal's content reads back exactly as `value`.
+ */
+export const escapeString = (value: string, quote: '"' | "'" = '"'): string => {
+  let out = ""
+  for (const ch of value) {
+    const c = ch.codePointAt(0)!
+    if (ch === "\\") out += "\\\\"
+    else if (ch === quote) out += `\\${quote}`
+    else if (ch === "\n") out += "\\n"
+    else if (ch === "\r") out += "\\r"
+    else if (ch === "\t") out += "\\t"
+    else if (c < 0x20 || c === 0x7f) out += hex(c)
+    else out += ch
+  }
+  return out
+}
+
+/**
+ * Read a PromQL double- or single-quoted literal's content back (Go's
+ * unquoting), for checking that escaping round-trips. Throws on malformed
+ * escapes.
+ */
+export const unescapeString = (content: string): string => {
+  let out = ""
+  for (let i = 0; i < content.length; i++) {
+    const ch = content[i]!
+    if (ch !== "\\") {
+      out += ch
+      continue
+    }
+    const next = content[++i]
+    switch (next) {
+      case "\\":
+      case '"':
+      case "'":
+        out += next
+        break
+      case "n":
+        out += "\n"
+        break
+      case "r":
+        out += "\r"
+        break
+      case "t":
+        out += "\t"
+        break
+      case "x":
+        out += String.fromCharCode(parseInt(content.slice(i + 1, i + 3), 16))
+        i += 2
+        break
+      default:
+        throw new TemplateError(`bad escape \\${next ?? ""}`)
+    }
+  }
+  return out
+}
+
+const bare = /^[A-Za-z_:][A-Za-z0-9_:]*$|^\d+(\.\d+)?$|^(\d+[smhdwy])+$|^\d+ms$/
+
+/**
+ * Fill `{{name}}` placeholders. Unknown placeholders are an error (a typo
+ * must not reach Prometheus as literal braces).
+ */
+export const render = (template: string, values: Readonly<Record<string, string>>): string => {
+  let out = ""
+  let quote: '"' | "'" | "`" | undefined
+  for (let i = 0; i < template.length; i++) {
+    const ch = template[i]!
+    if (ch === "{" && template[i + 1] === "{") {
+      const close = template.indexOf("}}", i + 2)
+      if (close === -1) throw new TemplateError(`unclosed {{ at offset ${i}`)
+      const name = template.slice(i + 2, close).trim()
+      const value = values[name]
+      if (value === undefined) throw new TemplateError(`unknown placeholder {{${name}}} (known: ${Object.keys(values).sort().join(", ")})`)
+      if (quote === '"' || quote === "'") out += escapeString(value, quote)
+      else if (quote === "`") {
+        if (value.includes("`")) throw new TemplateError(`{{${name}}} contains a backtick and stands in a raw string`)
+        out += value
+      } else {
+        if (!bare.test(value)) throw new TemplateError(`{{${name}}} stands outside a string, so it must be a plain name, number or duration, not ${JSON.stringify(value)}`)
+        out += value
+      }
+      i = close + 1
+      continue
+    }
+    out += ch
+    if (quote === undefined) {
+      if (ch === '"' || ch === "'" || ch === "`") quote = ch
+    } else if (ch === "\\" && quote !== "`") {
+      out += template[++i] ?? ""
+    } else if (ch === quote) {
+      quote = undefined
+    }
+  }
+  return out
+}
