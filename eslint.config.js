@@ -80,6 +80,27 @@ export default [
     }
   },
   {
+    // tests may use workspace tools (the real-Prometheus harness, lint probes)
+    files: ["**/test/**/*.ts", "**/bench/**/*.ts"],
+    rules: {
+      "@nx/enforce-module-boundaries": [
+        "error",
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: "type:pure", onlyDependOnLibsWithTags: ["type:pure", "type:tool"] },
+            { sourceTag: "type:ports", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:tool"] },
+            { sourceTag: "type:contract", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract", "type:tool"] },
+            { sourceTag: "type:adapter", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract", "type:tool"] },
+            { sourceTag: "type:app", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract", "type:adapter", "type:tool"] },
+            { sourceTag: "type:tool", onlyDependOnLibsWithTags: ["*"] }
+          ]
+        }
+      ]
+    }
+  },
+  {
     // build and test configuration reach into the workspace's shared config by path
     files: ["**/*.config.ts", "tools/build/**/*.ts"],
     rules: { "@nx/enforce-module-boundaries": "off" }

@@ -1,0 +1,22 @@
+/**
+ * Statistics every verdict rests on: rank tests, effect sizes, proportions,
+ * drift charts, sequential tests and quantiles. Pure functions over numbers
+ * and immutable streaming states; no I/O, no clock, no randomness.
+ *
+ * @since 0.1.0
+ */
+export * as Alternative from "./Alternative.ts"
+export * as Cusum from "./Cusum.ts"
+export * as Distributions from "./Distributions.ts"
+export * as Ewma from "./Ewma.ts"
+export * as HodgesLehmann from "./HodgesLehmann.ts"
+export * as MannWhitney from "./MannWhitney.ts"
+export * as Moments from "./Moments.ts"
+export * as Msprt from "./Msprt.ts"
+export * as Proportions from "./Proportions.ts"
+export * as Quantile from "./Quantile.ts"
+export * as Sample from "./Sample.ts"
+export * as SequentialCounts from "./SequentialCounts.ts"
+export * as SequentialQuantile from "./SequentialQuantile.ts"
+export * as Welch from "./Welch.ts"
+export * as ZScore from "./ZScore.ts"
