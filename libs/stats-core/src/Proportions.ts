@@ -288,3 +288,30 @@ export const chiSquare2x2 = (table: Table2x2, options: ChiSquareOptions = {}): C
   }
   return { statistic, pValue: chiSquareSf(statistic, 1), df: 1, expected, degenerate: undefined }
 }
+
+// ---------------------------------------------------------------------------
+// Wilson score interval
+
+/** A two-sided interval for a proportion. */
+export interface ProportionInterval {
+  readonly lower: number
+  readonly upper: number
+}
+
+/**
+ * The Wilson score interval for `successes` out of `trials` at confidence
+ * `level` (two-sided): unlike the normal (Wald) interval it stays inside
+ * [0, 1] and is sound at small counts and at 0 or n successes. No trials, or
+ * invalid counts, give the uninformative [0, 1].
+ */
+export const wilsonInterval = (successes: number, trials: number, level = 0.95): ProportionInterval => {
+  if (!isCount(successes) || !isCount(trials) || successes > trials || trials === 0 || !(level > 0 && level < 1)) {
+    return { lower: 0, upper: 1 }
+  }
+  const z = normalQuantile(1 - (1 - level) / 2)
+  const p = successes / trials
+  const z2n = (z * z) / trials
+  const center = (p + z2n / 2) / (1 + z2n)
+  const half = (z / (1 + z2n)) * Math.sqrt((p * (1 - p)) / trials + z2n / (4 * trials))
+  return { lower: Math.max(0, center - half), upper: Math.min(1, center + half) }
+}

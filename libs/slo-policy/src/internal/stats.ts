@@ -3,7 +3,7 @@
  * comes from stats-core; this file only adapts shapes, so the assessment reads
  * as policy rather than plumbing.
  */
-import { Distributions, HodgesLehmann, MannWhitney, Msprt, Proportions, Quantile } from "@rollwise/stats-core"
+import { HodgesLehmann, MannWhitney, Msprt, Proportions, Quantile } from "@rollwise/stats-core"
 
 /** One-sided Mann–Whitney p-value that `candidate` tends to be larger than `baseline` (normal approximation, tie and continuity corrected). */
 export const mwuGreater = (candidate: Float64Array, baseline: Float64Array): number =>
@@ -31,18 +31,10 @@ export const fisherGreater = (candidateErrors: number, candidateTotal: number, b
     "greater"
   ).pValue
 
-/**
- * Wilson score interval of a binomial proportion: sound at small counts and at
- * 0 or n events, where the normal interval is not.
- */
+/** Wilson score interval of a binomial proportion (stats-core). */
 export const wilson = (k: number, n: number, level: number): readonly [number, number] => {
-  if (n === 0) return [0, 1]
-  const z = Distributions.normalQuantile(1 - (1 - level) / 2)
-  const p = k / n
-  const z2n = (z * z) / n
-  const center = (p + z2n / 2) / (1 + z2n)
-  const half = (z / (1 + z2n)) * Math.sqrt((p * (1 - p)) / n + z2n / (4 * n))
-  return [Math.max(0, center - half), Math.min(1, center + half)]
+  const r = Proportions.wilsonInterval(k, n, level)
+  return [r.lower, r.upper]
 }
 
 /** A sequential (always-valid) test that the candidate's event rate exceeds the baseline's. */
