@@ -73,10 +73,10 @@ describe("rollwise binary", () => {
     expect(r.stderr).not.toMatch(/\bat .*\(.*:\d+:\d+\)/)
   })
 
-  it("nested commands resolve too (risk train)", () => {
-    const r = rollwise("risk", "train")
+  it("nested commands resolve too (evidence show)", () => {
+    const r = rollwise("evidence", "show")
     expect(r.code).toBe(6)
-    expect(r.stderr).toContain("`rollwise risk train`")
+    expect(r.stderr).toContain("`rollwise evidence show`")
   })
 
   it("--debug adds the full cause after the one-line message", () => {
