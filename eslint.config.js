@@ -27,6 +27,20 @@ const projectsTagged = (tag) =>
 const nodeBuiltins = [...new Set(builtinModules.flatMap((m) => [m, `node:${m}`]))]
 const nodeOnlyPackages = ["@effect/platform-node", "@effect/platform-node/*", "@kubernetes/*", "better-sqlite3", "undici", "ssh2"]
 
+/**
+ * Which kinds may depend on which: pure < ports < contract < adapter < app,
+ * adapters never on each other; `extra` tags are allowed for every kind
+ * (tests may use workspace tools).
+ * @param {ReadonlyArray<string>} extra
+ */
+const layering = (extra = []) => [
+  { sourceTag: "type:pure", onlyDependOnLibsWithTags: ["type:pure", ...extra], bannedExternalImports: nodeOnlyPackages },
+  { sourceTag: "type:ports", onlyDependOnLibsWithTags: ["type:pure", "type:ports", ...extra] },
+  { sourceTag: "type:contract", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract", ...extra] },
+  { sourceTag: "type:adapter", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract", ...extra] },
+  { sourceTag: "type:app", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract", "type:adapter", ...extra] }
+]
+
 export default [
   ...nx.configs["flat/base"],
   ...nx.configs["flat/typescript"],
@@ -41,21 +55,7 @@ export default [
         {
           enforceBuildableLibDependency: false,
           allow: [],
-          depConstraints: [
-            {
-              sourceTag: "type:pure",
-              onlyDependOnLibsWithTags: ["type:pure"],
-              bannedExternalImports: nodeOnlyPackages
-            },
-            { sourceTag: "type:ports", onlyDependOnLibsWithTags: ["type:pure", "type:ports"] },
-            { sourceTag: "type:contract", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract"] },
-            { sourceTag: "type:adapter", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract"] },
-            {
-              sourceTag: "type:app",
-              onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract", "type:adapter"]
-            },
-            { sourceTag: "platform:any", onlyDependOnLibsWithTags: ["platform:any"] }
-          ]
+          depConstraints: [...layering(), { sourceTag: "platform:any", onlyDependOnLibsWithTags: ["platform:any"] }]
         }
       ],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
@@ -88,14 +88,7 @@ export default [
         {
           enforceBuildableLibDependency: false,
           allow: [],
-          depConstraints: [
-            { sourceTag: "type:pure", onlyDependOnLibsWithTags: ["type:pure", "type:tool"] },
-            { sourceTag: "type:ports", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:tool"] },
-            { sourceTag: "type:contract", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract", "type:tool"] },
-            { sourceTag: "type:adapter", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract", "type:tool"] },
-            { sourceTag: "type:app", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract", "type:adapter", "type:tool"] },
-            { sourceTag: "type:tool", onlyDependOnLibsWithTags: ["*"] }
-          ]
+          depConstraints: [...layering(["type:tool"]), { sourceTag: "type:tool", onlyDependOnLibsWithTags: ["*"] }]
         }
       ]
     }

@@ -1,21 +1,10 @@
-import { spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
+import { rollwiseIn, scratch } from "./support.ts"
 
-const bin = fileURLToPath(new URL("../bin/rollwise.js", import.meta.url))
-const examples = fileURLToPath(new URL("../../../examples/", import.meta.url))
-const rollwise = (...args: ReadonlyArray<string>) => {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd: examples })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
-const tmp = mkdtempSync(join(tmpdir(), "rollwise-analyze-"))
-const file = (name: string, content: string) => {
-  writeFileSync(join(tmp, name), content)
-  return join(tmp, name)
-}
+const rollwise = rollwiseIn()
+const { dir: tmp, file } = scratch("analyze")
 
 describe("rollwise analyze (the bundled CLI on the shipped examples)", () => {
   it("a healthy candidate promotes after promoteAfter windows, with a readable table", () => {

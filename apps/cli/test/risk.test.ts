@@ -1,22 +1,12 @@
-import { spawnSync } from "node:child_process"
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
+import { examples, rollwiseIn, scratch } from "./support.ts"
 
-const bin = fileURLToPath(new URL("../bin/rollwise.js", import.meta.url))
-const examples = fileURLToPath(new URL("../../../examples/", import.meta.url))
 const kamei = fileURLToPath(new URL("../../../../shared/testdata/jit/kamei2013/columba.csv", import.meta.url))
-const rollwise = (...args: ReadonlyArray<string>) => {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd: examples })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
-const tmp = mkdtempSync(join(tmpdir(), "rollwise-risk-"))
-const file = (name: string, content: string) => {
-  writeFileSync(join(tmp, name), content)
-  return join(tmp, name)
-}
+const rollwise = rollwiseIn()
+const { dir: tmp, file } = scratch("risk")
 
 describe("rollwise decide (the bundled CLI)", () => {
   it("scores the example change with the heuristic: canary, reasons in a table", () => {

@@ -55,6 +55,35 @@ describe("architecture lint rules (real ESLint, real workspace config)", () => {
     expect(messages).toContainEqual(expect.objectContaining({ ruleId: "@nx/enforce-module-boundaries" }))
   })
 
+  it("a type:pure lib importing an adapter fails lint", async () => {
+    const messages = await lint(
+      "libs/slo-policy/src/__probe__.ts",
+      `import { GitChanges } from "@rollwise/changes-git"\nexport const probe = GitChanges\n`
+    )
+    expect(messages).toContainEqual(expect.objectContaining({ ruleId: "@nx/enforce-module-boundaries" }))
+  })
+
+  it("an adapter importing another adapter fails lint", async () => {
+    const messages = await lint(
+      "libs/gate-opa/src/__probe__.ts",
+      `import { PrometheusSource } from "@rollwise/source-prometheus"\nexport const probe = PrometheusSource\n`
+    )
+    expect(messages).toContainEqual(expect.objectContaining({ ruleId: "@nx/enforce-module-boundaries" }))
+  })
+
+  it("an adapter's src may not import a test tool, though its tests may", async () => {
+    const src = await lint(
+      "libs/source-prometheus/src/__probe__.ts",
+      `import { startPrometheus } from "@rollwise/prometheus-harness"\nexport const probe = startPrometheus\n`
+    )
+    expect(src).toContainEqual(expect.objectContaining({ ruleId: "@nx/enforce-module-boundaries" }))
+    const test = await lint(
+      "libs/source-prometheus/test/__probe__.test.ts",
+      `import { startPrometheus } from "@rollwise/prometheus-harness"\nexport const probe = startPrometheus\n`
+    )
+    expect(test).toEqual([])
+  })
+
   it("the same imports are allowed in a platform:node app", async () => {
     const messages = await lint(
       "apps/cli/src/__probe__.ts",

@@ -1,0 +1,30 @@
+import { spawnSync } from "node:child_process"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+/** The bundled binary the tests run (the `test` target builds it first). */
+export const bin = fileURLToPath(new URL("../bin/rollwise.js", import.meta.url))
+/** The shipped examples folder, the working directory of most CLI tests. */
+export const examples = fileURLToPath(new URL("../../../examples/", import.meta.url))
+
+/** Run `rollwise args…` in `cwd` (default: examples/) and collect its exit code and output. */
+export const rollwiseIn =
+  (cwd: string = examples, env: Record<string, string> = {}) =>
+  (...args: ReadonlyArray<string>) => {
+    const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd, env: { ...process.env, NO_COLOR: "1", ...env } })
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+  }
+
+/** A scratch folder for one test file, and a way to write files into it. */
+export const scratch = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), `rollwise-${prefix}-`))
+  return {
+    dir,
+    file(name: string, content: string) {
+      writeFileSync(join(dir, name), content)
+      return join(dir, name)
+    }
+  }
+}
