@@ -2,8 +2,8 @@ import { defineConfig, type Options } from "tsup"
 
 /**
  * How every library is built: ESM with declarations, one entry per public
- * subpath. Workspace libs are resolved from source (`@rollwise/source`) and
- * left external, as are npm packages.
+ * subpath. Every package import (npm packages and the other workspace libs)
+ * stays external: a lib's dist holds its own code only.
  */
 export const libConfig = (entry: Record<string, string> = { index: "src/index.ts" }): Options =>
   defineConfig({
@@ -16,6 +16,7 @@ export const libConfig = (entry: Record<string, string> = { index: "src/index.ts
     sourcemap: true,
     treeshake: true,
     outDir: "dist",
+    external: [/^[^./]/],
     esbuildOptions(options) {
       options.conditions = ["@rollwise/source"]
     }

@@ -1,26 +1,11 @@
-import { GitChanges } from "@rollwise/changes-git"
-import { Config, Console, DateTime, Effect, Option, Path } from "effect"
+import { Config, Effect } from "effect"
 import { Command, Flag } from "effect/cli"
-import { Json } from "../GlobalFlags.ts"
 import { fromConfig, optionalFromConfig } from "../internal/ConfigFile.ts"
-import { printJson, readText, writeAtomic } from "../internal/Io.ts"
-
-const optionalText = (file: Option.Option<string>) =>
-  Option.match(file, {
-    onNone: () => Effect.succeed(undefined),
-    onSome: (name) => Effect.map(readText(name), (text) => ({ name, text }))
-  })
 
 const criticalities = ["low", "medium", "high", "critical"] as const
 
-/**
- * `rollwise changes`: the ChangeSet (changes.json) for a git range — what the
- * risk scorer reads. Git supplies line, file, dependency and coverage facts;
- * flags supply what git cannot know (criticality, load, deploy time).
- */
-export const changes = Command.make(
-  "changes",
-  {
+/** The flags of `rollwise changes`. */
+export const changesFlags = {
     base: Flag.String("base").pipe(Flag.withDescription("The last deployed revision (tag, branch or commit)")),
     head: Flag.String("head").pipe(Flag.withDescription("The revision to deploy (default: HEAD)"), Flag.withDefault("HEAD")),
     repo: Flag.Directory("repo", { mustExist: true }).pipe(
@@ -58,53 +43,14 @@ export const changes = Command.make(
       Flag.optional
     ),
     out: Flag.String("out").pipe(Flag.withDescription("Write changes.json here (atomically) instead of stdout"), Flag.optional)
-  },
-  Effect.fn("cli.changes")(function* (flags) {
-    const json = yield* Json
-    const coverageBefore = yield* optionalText(flags.coverageBefore)
-    const coverageAfter = yield* optionalText(flags.coverageAfter)
-    const collected = yield* GitChanges.collect({
-      repo: (yield* Path.Path).resolve(flags.repo),
-      base: flags.base,
-      head: flags.head,
-      ...Option.match(flags.service, { onNone: () => ({}), onSome: (service) => ({ service }) }),
-      ...Option.match(flags.module, { onNone: () => ({}), onSome: (module) => ({ module }) }),
-      ...(coverageBefore !== undefined ? { coverageBefore } : {}),
-      ...(coverageAfter !== undefined ? { coverageAfter } : {})
-    })
-    const deployTime = Option.isSome(flags.deployTime)
-      ? flags.deployTime.value
-      : DateTime.formatIso(yield* DateTime.now)
-    const changeSet = {
-      schemaVersion: 1,
-      ...collected.changeSet,
-      criticality: flags.criticality,
-      currentQps: flags.qps,
-      deployTime,
-      extra: {}
-    }
-    const document = JSON.stringify(changeSet, null, 2) + "\n"
-    if (Option.isSome(flags.out)) {
-      yield* writeAtomic(flags.out.value, document)
-    }
-    if (json) {
-      return yield* printJson(changeSet)
-    }
-    if (Option.isNone(flags.out)) {
-      return yield* Console.log(document.trimEnd())
-    }
-    const bumps = changeSet.dependencyBumps.map((b) => `${b.name} ${b.from}→${b.to}`).join(", ") || "none"
-    yield* Console.log(
-      [
-        `wrote ${flags.out.value}`,
-        `  service       ${changeSet.service} (module ${changeSet.module})`,
-        `  lines         +${changeSet.linesAdded} -${changeSet.linesDeleted} in ${changeSet.filesChanged} files`,
-        `  dependencies  ${bumps}`,
-        `  coverage      ${changeSet.coverageDelta === undefined ? "not given" : `${changeSet.coverageDelta >= 0 ? "+" : ""}${changeSet.coverageDelta} pp`}`,
-        `  history       ${changeSet.moduleHistory.deploys} deploys, ${changeSet.moduleHistory.failures} failures`
-      ].join("\n")
-    )
-  })
+  }
+
+/** The parsed flags of `rollwise changes`. */
+export type ChangesFlags = Command.Command.Config.Infer<typeof changesFlags>
+
+/** `rollwise changes`; its implementation is loaded when it runs, so start-up stays light. */
+export const changes = Command.make("changes", changesFlags, (flags) =>
+  Effect.flatMap(Effect.promise(() => import("./impl/Changes.ts")), (m) => m.runChanges(flags))
 ).pipe(
   Command.withDescription(
     "Collect a ChangeSet (changes.json) from a git range: lines and files changed (git diff --numstat), " +

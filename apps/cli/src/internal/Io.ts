@@ -1,5 +1,4 @@
 import { Console, Data, Effect, FileSystem, Path } from "effect"
-import { parse as parseYaml } from "yaml"
 
 /**
  * A file the user named is missing, unreadable, malformed or fails its
@@ -70,8 +69,9 @@ export const parseJson = (file: string, text: string) =>
 
 /** Parse YAML text (JSON is YAML too); errors carry the line and column. */
 export const parseYamlText = (file: string, text: string) =>
-  Effect.try({
-    try: (): unknown => parseYaml(text, { prettyErrors: true, strict: true, uniqueKeys: true }),
+  Effect.tryPromise({
+    // loaded on demand: most commands never read YAML, and start-up should not pay for it
+    try: async (): Promise<unknown> => (await import("yaml")).parse(text, { prettyErrors: true, strict: true, uniqueKeys: true }),
     catch: (cause) =>
       new InputError({
         file,
@@ -111,3 +111,23 @@ export const printJson = (value: unknown) => Console.log(JSON.stringify(value, n
 
 /** A progress or diagnostic line on stderr (never mixed into stdout). */
 export const note = (line: string) => Effect.sync(() => void process.stderr.write(`${line}\n`))
+
+/** Prefix a library's input error with the file it came from. */
+export const inFile =
+  (file: string) =>
+  <A, R>(effect: Effect.Effect<A, { readonly message: string }, R>): Effect.Effect<A, InputError, R> =>
+    Effect.mapError(effect, (e) => new InputError({ file, detail: e.message, cause: e }))
+
+/** A gate blocked: exit 5, with every blocking reason in one line. */
+export class GateBlockedError extends Data.TaggedError("GateBlockedError")<{ readonly reasons: ReadonlyArray<string> }> {
+  override get message(): string {
+    return `blocked: ${this.reasons.join("; ")}`
+  }
+}
+
+/** A verdict whose action maps to a non-zero exit code under `--exit-code`; not an error, so nothing is printed. */
+export class ActionExit extends Data.TaggedError("ActionExit")<{ readonly action: "promote" | "slow" | "rollback" }> {
+  override get message(): string {
+    return `verdict: ${this.action}`
+  }
+}

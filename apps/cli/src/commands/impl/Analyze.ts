@@ -1,0 +1,195 @@
+import { VerdictCharts } from "@rollwise/plots"
+import { Analysis } from "@rollwise/rollout-engine"
+import { Analyzer, Observation, SloSpec, type Verdict } from "@rollwise/slo-policy"
+import { PrometheusSource } from "@rollwise/source-prometheus"
+import { Console, DateTime, Duration, Effect, Option, Path, Redacted } from "effect"
+import { Json } from "../../GlobalFlags.ts"
+import { ActionExit, InputError, note, printJson, readText, readYaml, writeAtomic } from "../../internal/Io.ts"
+import { num, table } from "../../internal/Render.ts"
+import type { AnalyzeFlags, BacktestFlags } from "../Analyze.ts"
+
+
+
+/** Write one SVG per metric into `dir` (atomically each); returns the paths. */
+const writePlots = (dir: string, spec: SloSpec.Spec, verdicts: ReadonlyArray<Verdict.Verdict>, title: string) =>
+  Effect.gen(function* () {
+    const path = yield* Path.Path
+    const written: Array<string> = []
+    for (const chart of VerdictCharts.forVerdicts(spec, verdicts, title)) {
+      const file = path.join(dir, chart.file)
+      yield* writeAtomic(file, chart.svg)
+      written.push(file)
+    }
+    return written
+  })
+
+/** Offline: the verdicts of one release's recorded windows. */
+const offline = (spec: SloSpec.Spec, file: string, releaseFlag: Option.Option<string>) =>
+  Effect.gen(function* () {
+    const releases = yield* loadObservations(file, spec)
+    const release = Option.isSome(releaseFlag)
+      ? releases.find((r) => r.id === releaseFlag.value)
+      : releases.length === 1
+        ? releases[0]
+        : undefined
+    if (release === undefined) {
+      return yield* new InputError({
+        file,
+        detail:
+          releases.length === 0
+            ? "holds no observations"
+            : Option.isSome(releaseFlag)
+              ? `has no release "${releaseFlag.value}" (it has ${releases.map((r) => r.id).join(", ")})`
+              : `holds ${releases.length} releases (${releases.slice(0, 5).map((r) => r.id).join(", ")}${releases.length > 5 ? ", …" : ""}): pick one with --release, or replay them all with rollwise backtest`
+      })
+    }
+    return Analyzer.run(spec, release)
+  })
+
+const parseWhen = (text: string) =>
+  text === "now"
+    ? Effect.map(DateTime.now, DateTime.toEpochMillis)
+    : Option.match(DateTime.make(text), {
+        onNone: () => Effect.fail(new InputError({ file: "--window-end", detail: `not "now" or an ISO 8601 time: "${text}"` })),
+        onSome: (dt) => Effect.succeed(DateTime.toEpochMillis(dt))
+      })
+
+const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19)
+
+/** Live: judge windows from Prometheus, trailing (one-shot) or as they end (--watch), with progress on stderr. */
+const live = (
+  spec: SloSpec.Spec,
+  url: string,
+  flags: { readonly windowEnd: string; readonly windows: number; readonly watch: boolean; readonly timeout: number }
+) =>
+  Effect.gen(function* () {
+    if (flags.windows < 1) return yield* new InputError({ file: "--windows", detail: "must be at least 1" })
+    for (const m of spec.metrics) {
+      const missing = m.kind === "ratio" ? (m.errorsQuery === undefined || m.totalQuery === undefined ? "errorsQuery and totalQuery" : undefined) : m.query === undefined ? "query" : undefined
+      if (missing !== undefined) {
+        return yield* new InputError({ file: "slo", detail: `metric ${m.name} (${m.kind}) needs ${missing} for live analysis (see examples/slo-live.yaml)` })
+      }
+    }
+    const token = process.env["ROLLWISE_PROMETHEUS_TOKEN"]
+    const user = process.env["ROLLWISE_PROMETHEUS_USER"]
+    const password = process.env["ROLLWISE_PROMETHEUS_PASSWORD"]
+    const source = PrometheusSource.layer({
+      url,
+      timeout: Duration.seconds(flags.timeout),
+      ...(token ? { bearerToken: Redacted.make(token) } : {}),
+      ...(user && password ? { basicAuth: { username: user, password: Redacted.make(password) } } : {})
+    })
+    const end = yield* parseWhen(flags.windowEnd)
+    const warned = new Set<string>()
+    const report = (r: Analysis.WindowReport) =>
+      Effect.gen(function* () {
+        for (const m of r.measurements) {
+          const reason = m.measurement.reason
+          if (reason !== undefined && /^(Unreachable|Timeout|BadResponse|BadQuery|Unsupported)/.test(reason) && !warned.has(reason)) {
+            warned.add(reason)
+            yield* note(`rollwise: warning: ${m.metric} (${m.track}) has no data: ${reason}`)
+          }
+          for (const w of m.measurement.warnings) yield* note(`rollwise: prometheus warning (${m.metric}, ${m.track}): ${w}`)
+        }
+        const statuses = r.verdict.metrics.map((m) => `${m.name} ${m.status}`).join(", ")
+        yield* note(`window ${r.index + 1} of ${spec.maxWindows} [${clock(r.window.start)}–${clock(r.window.end)}]: ${statuses} → ${r.verdict.action}`)
+      })
+    const verdicts = yield* (flags.watch
+      ? Effect.map(
+          Analysis.watch(spec, end, (r) => report(r)),
+          (last) => (last === undefined ? [] : [last.verdict])
+        )
+      : Effect.gen(function* () {
+          const reports = yield* Analysis.analyzeTrailing(spec, end, flags.windows)
+          for (const r of reports) yield* report(r)
+          return reports.map((r) => r.verdict)
+        })
+    ).pipe(Effect.provide(source))
+    return verdicts
+  })
+
+/** Read and decode slo.yaml. */
+export const loadSpec = (file: string) => Effect.flatMap(readYaml(file), (doc) => SloSpec.decode(doc, file))
+
+/** Read and parse observations against a spec. */
+export const loadObservations = (file: string, spec: SloSpec.Spec) =>
+  Effect.flatMap(readText(file), (text) => Observation.parse(text, spec, file))
+
+const pct = (x: number | null) => (x === null ? "–" : `${x >= 0 ? "+" : "−"}${(100 * Math.abs(x)).toFixed(1)} %`)
+
+/** A verdict for people: the action, a table of metrics, the reasons. */
+export const renderVerdict = (v: Verdict.Verdict): string =>
+  [
+    `${v.action.toUpperCase()} at window ${v.window} (score ${num(v.score, 1)})`,
+    "",
+    table([
+      ["metric", "status", "baseline", "candidate", "effect", "90% CI", "p"],
+      ...v.metrics.map((m) => [
+        m.name,
+        m.status,
+        num(m.baseline, 4),
+        num(m.candidate, 4),
+        pct(m.effect),
+        m.ci === null ? "–" : `${pct(m.ci[0])} … ${pct(m.ci[1])}`,
+        m.p_value === null ? "–" : m.p_value.toPrecision(2)
+      ])
+    ]),
+    "",
+    "why:",
+    ...v.reasons.map((r) => `  - ${r}`),
+    ...v.metrics.map((m) => `  · ${m.reason}`)
+  ].join("\n")
+
+/**
+ * `rollwise analyze` (offline): the verdict for the recorded windows of one
+ * release.
+ */
+/** The `analyze` handler, loaded on demand. */
+export const runAnalyze = Effect.fn("cli.analyze")(function* (flags: AnalyzeFlags) {
+      const json = yield* Json
+      const loaded = yield* loadSpec(flags.slo)
+      const spec = Option.isSome(flags.service) ? { ...loaded, service: flags.service.value } : loaded
+      if (Option.isSome(flags.prometheus) === Option.isSome(flags.observations)) {
+        return yield* new InputError({ file: "analyze", detail: "give exactly one of --observations FILE (offline) or --prometheus URL (live)" })
+      }
+      const verdicts = Option.isSome(flags.prometheus)
+        ? yield* live(spec, flags.prometheus.value, flags)
+        : yield* offline(spec, flags.observations.pipe(Option.getOrThrow), flags.release)
+      const verdict = verdicts.at(-1) ?? { action: "slow" as const, window: -1, metrics: [], reasons: ["no windows observed yet: holding"], score: 0 }
+      if (Option.isSome(flags.plots)) {
+        const files = yield* writePlots(flags.plots.value, spec, verdicts, spec.service)
+        yield* note(`wrote ${files.length} plots to ${flags.plots.value}`)
+      }
+      if (Option.isSome(flags.out)) yield* writeAtomic(flags.out.value, JSON.stringify(verdict, null, 2) + "\n")
+      yield* json ? printJson(verdict) : Console.log(renderVerdict(verdict))
+      if (flags.exitCode && verdict.action !== "promote") return yield* new ActionExit({ action: verdict.action })
+    })
+
+
+/** `rollwise backtest`: replay every release in a file through the policy. */
+/** The `backtest` handler, loaded on demand. */
+export const runBacktest = Effect.fn("cli.backtest")(function* (flags: BacktestFlags) {
+      const json = yield* Json
+      const spec = yield* loadSpec(flags.slo)
+      const releases = yield* loadObservations(flags.observations, spec)
+      const counts: Record<Verdict.Action, number> = { promote: 0, slow: 0, rollback: 0 }
+      const rows: Array<Array<string>> = [["release", "action", "window", "why"]]
+      for (const release of releases) {
+        const r = Analyzer.backtest(spec, release)
+        counts[r.action]++
+        if (Option.isSome(flags.plots)) {
+          const path = yield* Path.Path
+          yield* writePlots(path.join(flags.plots.value, release.id.replace(/[^A-Za-z0-9_.-]/g, "_")), spec, Analyzer.run(spec, release), `${spec.service} ${release.id}`)
+        }
+        if (json) yield* Console.log(JSON.stringify(r))
+        else rows.push([r.release, r.action, String(r.window), r.reasons.slice(0, 2).join(" — ")])
+      }
+      const summary = { summary: { releases: releases.length, ...counts } }
+      if (json) {
+        yield* Console.log(JSON.stringify(summary))
+      } else {
+        yield* Console.log(table(rows))
+        yield* Console.log(`\n${releases.length} releases: ${counts.promote} promote, ${counts.slow} slow, ${counts.rollback} rollback`)
+      }
+    })
+
