@@ -28,6 +28,8 @@ interface MetricState {
   readonly effects?: ReadonlyArray<number>
   /** Sequential test on tail exceedances (continuous) or on bad events (ratio). */
   readonly sequential?: Stats.ProportionTest
+  /** Sequential test on log samples: is the candidate worse by more than the tolerance? (continuous, positive metrics) */
+  readonly shift?: Stats.MeanTest
   /** Usable samples after warm-up, pooled over windows (continuous; badness scale). */
   readonly pooled?: { readonly candidate: ReadonlyArray<number>; readonly baseline: ReadonlyArray<number>; readonly windows: number }
 }
@@ -171,7 +173,18 @@ export const step = (spec: Spec, state: State, window: Window): WindowResult => 
             windows: (prev.pooled?.windows ?? 0) + 1
           }
         : prev.pooled
+    const margin = Math.log1p(metric.tolerance)
+    const shift =
+      evidence.logSamples !== undefined && verdict.status !== "nodata" && margin > 0
+        ? Stats.foldMeans(prev.shift ?? Stats.meanExcessTest(margin, settings.sequentialAlpha), evidence.logSamples)
+        : prev.shift
+    if (shift !== undefined && shift.decision === "reject" && shift.difference > margin) {
+      immediate.push(
+        `${metric.name}: sequential test over ${shift.windows} windows, the candidate is ${(100 * Math.expm1(shift.difference)).toFixed(1)} % worse (geometric mean), beyond the ${(100 * metric.tolerance).toFixed(0)} % tolerance (always-valid p=${shift.pValue.toPrecision(2)} ≤ ${settings.sequentialAlpha})`
+      )
+    }
     next[metric.name] = {
+      ...(shift !== undefined ? { shift } : {}),
       ...(ewma !== undefined ? { ewma } : {}),
       ...(effects !== undefined ? { effects } : {}),
       ...(sequential !== undefined ? { sequential } : {}),

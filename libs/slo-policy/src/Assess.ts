@@ -43,6 +43,12 @@ export interface Evidence {
   readonly samples?: { readonly candidate: Float64Array; readonly baseline: Float64Array }
   /** The tail bound used this window (badness scale). */
   readonly tailBound?: number
+  /**
+   * Log samples oriented so that larger is worse (log v for lower-is-better,
+   * −log v for higher-is-better), when every usable sample is positive: a
+   * relative tolerance is then a fixed difference, log(1 + tolerance).
+   */
+  readonly logSamples?: { readonly candidate: Float64Array; readonly baseline: Float64Array }
 }
 
 /** A metric verdict plus the evidence the cross-window checks fold. */
@@ -83,6 +89,22 @@ const nodata = (metric: MetricSpec, reason: string, baseline: number | null = nu
 })
 
 const values = (sample: Sample | undefined): ReadonlyArray<number> | undefined => (sample?._tag === "Values" ? sample.values : undefined)
+
+/** Log samples in the badness orientation, or nothing when a sample is not positive. */
+const logOriented = (c: Float64Array, b: Float64Array, sign: number): Pick<Evidence, "logSamples"> => {
+  const toLog = (xs: Float64Array) => {
+    const out = new Float64Array(xs.length)
+    for (let i = 0; i < xs.length; i++) {
+      const v = sign * xs[i]! // back to the metric's own values
+      if (!(v > 0)) return undefined
+      out[i] = sign * Math.log(v)
+    }
+    return out
+  }
+  const candidate = toLog(c)
+  const baseline = toLog(b)
+  return candidate !== undefined && baseline !== undefined ? { logSamples: { candidate, baseline } } : {}
+}
 
 /** Continuous metrics: Mann–Whitney + Hodges–Lehmann against the tolerance, a tail exceedance test, the absolute SLO. */
 export const continuous = (metric: MetricSpec, data: MetricWindow): Assessment => {
@@ -163,7 +185,8 @@ export const continuous = (metric: MetricSpec, data: MetricWindow): Assessment =
       effect,
       z,
       samples: { candidate: c, baseline: b },
-      tailBound: bound
+      tailBound: bound,
+      ...logOriented(c, b, sign)
     }
   }
 }

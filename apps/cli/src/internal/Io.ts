@@ -71,7 +71,12 @@ export const parseJson = (file: string, text: string) =>
 export const parseYamlText = (file: string, text: string) =>
   Effect.tryPromise({
     // loaded on demand: most commands never read YAML, and start-up should not pay for it
-    try: async (): Promise<unknown> => (await import("yaml")).parse(text, { prettyErrors: true, strict: true, uniqueKeys: true }),
+    try: async (): Promise<unknown> => {
+      const yaml = await import("yaml")
+      // bundled, the CommonJS package arrives as its default export
+      const parse = (yaml as unknown as { readonly default?: typeof yaml }).default?.parse ?? yaml.parse
+      return parse(text, { prettyErrors: true, strict: true, uniqueKeys: true })
+    },
     catch: (cause) =>
       new InputError({
         file,

@@ -44,3 +44,14 @@ export const proportionTest = (tau: number, alpha: number): Msprt.ProportionStat
 /** Fold one window of counts into a sequential test. */
 export const foldProportions = Msprt.updateProportions
 export type ProportionTest = Msprt.ProportionState
+
+/**
+ * A sequential (always-valid) test that the candidate's mean exceeds the
+ * baseline's by more than `margin` (one-sided, composite null Δ ≤ margin).
+ */
+export const meanExcessTest = (margin: number, alpha: number): Msprt.MeanState =>
+  Msprt.meanDifference({ tau: margin, alpha, nullDifference: margin, alternative: "greater" })
+
+/** Fold one window of samples into a mean test. */
+export const foldMeans = Msprt.updateMeans
+export type MeanTest = Msprt.MeanState
