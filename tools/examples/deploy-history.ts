@@ -6,17 +6,11 @@
  *
  *   npx tsx tools/examples/deploy-history.ts
  */
+import { Random } from "@rollwise/stats-core"
 import { writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
-let a = 20261129
-const next = () => {
-  a = (a + 0x6d2b79f5) >>> 0
-  let t = a
-  t = Math.imul(t ^ (t >>> 15), t | 1)
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
+const next = Random.mulberry32(20261129)
 const normal = () => Math.sqrt(-2 * Math.log(Math.max(next(), 1e-12))) * Math.cos(2 * Math.PI * next())
 
 const header = ["deployedAt", "linesAdded", "linesDeleted", "filesChanged", "dependencyBumps", "majorBumps", "coverageDelta", "failureRate", "deploys", "criticality", "currentQps", "peakHour", "failed"]

@@ -1,19 +1,14 @@
+import { Random } from "@rollwise/stats-core"
+
 /**
  * Seeded release scenarios with known truth, for the detection benchmark, the
  * shipped examples and property tests. Each scenario yields observation lines
  * exactly as `rollwise analyze` reads them.
  */
 
-/** A small, fast, seedable PRNG (mulberry32). */
+/** Seeded draws: stats-core's mulberry32 uniforms, Box–Muller normals (cosine branch), Poisson counts. */
 export const rng = (seed: number) => {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const next = Random.mulberry32(seed)
   const normal = () => {
     const u = Math.max(next(), 1e-12)
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next())

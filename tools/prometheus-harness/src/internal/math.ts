@@ -1,3 +1,5 @@
+import { Random as StatsRandom } from "@rollwise/stats-core"
+
 /**
  * Small numeric helpers for synthetic history: a seeded generator (so the same
  * seed always writes the same history), the normal CDF, and samplers for counts.
@@ -6,16 +8,7 @@
 /** A deterministic uniform generator in [0, 1) (mulberry32). */
 export type Random = () => number
 
-export const seeded = (seed: number): Random => {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let z = state
-    z = Math.imul(z ^ (z >>> 15), z | 1)
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61)
-    return ((z ^ (z >>> 14)) >>> 0) / 4294967296
-  }
-}
+export const seeded = (seed: number): Random => StatsRandom.mulberry32(seed)
 
 /** FNV-1a of a string, to derive one independent stream per track from one seed. */
 export const hashString = (text: string): number => {
