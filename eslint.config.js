@@ -55,7 +55,11 @@ export default [
         {
           enforceBuildableLibDependency: false,
           allow: [],
-          depConstraints: [...layering(), { sourceTag: "platform:any", onlyDependOnLibsWithTags: ["platform:any"] }]
+          depConstraints: [
+            ...layering(),
+            { sourceTag: "type:tool", onlyDependOnLibsWithTags: ["*"] },
+            { sourceTag: "platform:any", onlyDependOnLibsWithTags: ["platform:any"] }
+          ]
         }
       ],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],

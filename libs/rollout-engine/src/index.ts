@@ -1,9 +1,11 @@
 /**
- * The ports a rollout runs through (MetricSource; DeployTarget and
- * EvidenceStore come with the engine) with in-memory layers and contract
- * suites.
+ * The ports a rollout runs through (MetricSource, DeployTarget,
+ * EvidenceStore) with in-memory layers and contract suites, and the live
+ * analysis loop.
  *
  * @since 0.1.0
  */
 export * as MetricSource from "./MetricSource.ts"
 export * as Analysis from "./Analysis.ts"
+export * as DeployTarget from "./DeployTarget.ts"
+export * as EvidenceStore from "./EvidenceStore.ts"

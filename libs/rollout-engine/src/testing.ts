@@ -3,3 +3,5 @@
  * adapter of a port must pass, and the fixtures they run on.
  */
 export * as MetricSourceContract from "./internal/metricSourceContract.ts"
+export * as EvidenceStoreContract from "./internal/evidenceStoreContract.ts"
+export * as DeployTargetContract from "./internal/deployTargetContract.ts"
