@@ -1,0 +1,6 @@
+/**
+ * The embedded default EvidenceStore: an append-only SQLite file under .rollwise/, schema-migrated, WAL, safe with concurrent writers, with the history queries training needs.
+ *
+ * @since 0.1.0
+ */
+export * as EvidenceStore from "./EvidenceStore.ts"
