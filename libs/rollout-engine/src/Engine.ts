@@ -1,0 +1,146 @@
+import type { SloSpec } from "@rollwise/slo-policy"
+import { Clock, Data, Duration, Effect, Schedule } from "effect"
+import * as Analysis from "./Analysis.ts"
+import { DeployTarget, type DeployTargetError } from "./DeployTarget.ts"
+import { EvidenceStore, type NewRollout } from "./EvidenceStore.ts"
+import * as Rollout from "./Rollout.ts"
+
+/** What the engine needs besides the ports. */
+export interface Options {
+  readonly rollout: NewRollout
+  readonly plan: Rollout.Plan
+  readonly spec: SloSpec.Spec
+  /** The gates (change window, error budget, approval, OPA): pass, or the reasons they block. */
+  readonly gates: Effect.Effect<{ readonly status: "pass" | "block"; readonly reasons: ReadonlyArray<string> }>
+  /** Called after every recorded event (progress output). */
+  readonly onEvent?: (event: Rollout.Event, state: Rollout.State) => Effect.Effect<void>
+  /** Called after every analysis window (progress output). */
+  readonly onWindow?: (report: Analysis.WindowReport) => Effect.Effect<void>
+  /** How often to look for an approval or an operator's rollback recorded by another process (default 5 s). */
+  readonly pollEvery?: Duration.Duration
+}
+
+/** Raised inside a window callback when the rollout left its analysis (an operator rolled back). */
+class StopWatching extends Data.TaggedError("StopWatching")<{}> {}
+
+/** Event types in the evidence store are the state machine's event tags. */
+const isRolloutEvent = (data: unknown): data is Rollout.Event =>
+  typeof data === "object" && data !== null && typeof (data as { _tag?: unknown })._tag === "string"
+
+/**
+ * Drive a rollout: record each event in the evidence store *before* acting
+ * on the commands it produces, then carry the commands out against the
+ * target, the metric source and the gates. With `resume`, start from the
+ * recorded events instead (a killed run continues, or rolls back, from its
+ * last recorded state and never repeats a recorded promote).
+ */
+export const run = (options: Options, mode: "start" | "resume" = "start") =>
+  Effect.gen(function* () {
+    const store = yield* EvidenceStore
+    const target = yield* DeployTarget
+    const id = options.rollout.rolloutId
+    const pollEvery = options.pollEvery ?? Duration.seconds(5)
+    let seq = 0
+    let state = Rollout.initial(options.plan)
+    const queue: Array<Rollout.Command> = []
+
+    /** Record an event, then apply it; the commands it produces go on the queue. */
+    const record = (event: Rollout.Event) =>
+      Effect.gen(function* () {
+        const at = yield* Clock.currentTimeMillis
+        const stored = yield* store.append(id, { type: event._tag, at, data: event }, seq)
+        seq = stored.seq
+        const t = Rollout.transition(state, event)
+        state = t.state
+        queue.push(...t.commands)
+        if (options.onEvent) yield* options.onEvent(event, state)
+      })
+
+    /** Apply events another process recorded (an approval, an operator's rollback). */
+    const catchUp = Effect.gen(function* () {
+      const { events } = yield* store.get(id)
+      for (const e of events.filter((x) => x.seq > seq)) {
+        seq = e.seq
+        if (!isRolloutEvent(e.data)) continue
+        const t = Rollout.transition(state, e.data)
+        state = t.state
+        queue.push(...t.commands)
+        if (options.onEvent) yield* options.onEvent(e.data, state)
+      }
+    })
+
+    if (mode === "start") {
+      yield* store.create(options.rollout)
+      yield* record({ _tag: "Started", plan: options.plan })
+    } else {
+      const { events } = yield* store.get(id)
+      const recorded = events.flatMap((e) => (isRolloutEvent(e.data) ? [e.data] : []))
+      seq = events.at(-1)?.seq ?? 0
+      state = Rollout.replay(options.plan, recorded)
+      queue.push(...Rollout.resume(state))
+    }
+
+    const targetFailure = (operation: "apply" | "promote" | "rollback") => (error: DeployTargetError) =>
+      Effect.gen(function* () {
+        // back off before a retry the state machine will ask for
+        if (error.transient) yield* Effect.sleep(Duration.times(Duration.seconds(1), 2 ** Math.min(state.attempts, 5)))
+        yield* record({ _tag: "TargetFailed", operation, transient: error.transient, detail: error.detail })
+      })
+
+    while (queue.length > 0) {
+      yield* catchUp
+      const command = queue.shift()!
+      if (Rollout.isTerminal(state.phase) && command._tag !== "Finish" && command._tag !== "Rollback") continue
+      switch (command._tag) {
+        case "EvaluateGates": {
+          const outcome = yield* options.gates
+          yield* record(outcome.status === "pass" ? { _tag: "GatesPassed" } : { _tag: "GatesBlocked", reasons: outcome.reasons })
+          break
+        }
+        case "ApplyStep":
+          yield* target.apply(command.step).pipe(
+            Effect.matchEffect({ onSuccess: () => record({ _tag: "StepApplied", index: command.index }), onFailure: targetFailure("apply") })
+          )
+          break
+        case "Analyze": {
+          const start = yield* Clock.currentTimeMillis
+          const last = yield* Analysis.watch(options.spec, start, (r) =>
+            Effect.gen(function* () {
+              if (options.onWindow) yield* options.onWindow(r)
+              yield* catchUp
+              if (state.phase !== "analyzing") return yield* new StopWatching()
+            })
+          ).pipe(Effect.catchTag("StopWatching", () => Effect.succeed(undefined)))
+          // an operator may have rolled back while we watched
+          if (state.phase !== "analyzing") break
+          yield* record({ _tag: "Analyzed", index: command.index, action: last?.verdict.action ?? "slow", reasons: last?.verdict.reasons ?? ["no windows"] })
+          break
+        }
+        case "AwaitApproval": {
+          const deadline = (yield* Clock.currentTimeMillis) + command.timeoutSeconds * 1000
+          while (state.phase === "awaiting_approval" && (yield* Clock.currentTimeMillis) < deadline) {
+            yield* Effect.sleep(pollEvery)
+            yield* catchUp
+          }
+          if (state.phase === "awaiting_approval") yield* record({ _tag: "ApprovalTimedOut" })
+          break
+        }
+        case "Promote":
+          yield* target.promote.pipe(Effect.matchEffect({ onSuccess: () => record({ _tag: "Promoted" }), onFailure: targetFailure("promote") }))
+          break
+        case "Rollback":
+          yield* target.rollback.pipe(
+            Effect.retry({ while: (e: DeployTargetError) => e.transient, schedule: Schedule.exponential(Duration.seconds(1)), times: 5 }),
+            Effect.matchEffect({
+              onSuccess: () => (state.phase === "rolling_back" ? record({ _tag: "RolledBack" }) : Effect.void),
+              onFailure: targetFailure("rollback")
+            })
+          )
+          break
+        case "Finish":
+          yield* store.finish(id, command.result, yield* Clock.currentTimeMillis)
+          break
+      }
+    }
+    return state
+  })
