@@ -21,7 +21,7 @@ export interface Options {
 }
 
 /** Raised inside a window callback when the rollout left its analysis (an operator rolled back). */
-class StopWatching extends Data.TaggedError("StopWatching")<{}> {}
+class StopWatching extends Data.TaggedError("StopWatching")<{ readonly reason?: string }> {}
 
 /** Event types in the evidence store are the state machine's event tags. */
 const isRolloutEvent = (data: unknown): data is Rollout.Event =>
@@ -108,7 +108,7 @@ export const run = (options: Options, mode: "start" | "resume" = "start") =>
             Effect.gen(function* () {
               if (options.onWindow) yield* options.onWindow(r)
               yield* catchUp
-              if (state.phase !== "analyzing") return yield* new StopWatching()
+              if (state.phase !== "analyzing") return yield* new StopWatching({ reason: "the rollout left its analysis" })
             })
           ).pipe(Effect.catchTag("StopWatching", () => Effect.succeed(undefined)))
           // an operator may have rolled back while we watched
