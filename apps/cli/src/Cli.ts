@@ -2,6 +2,7 @@ import { Command } from "effect/cli"
 import { analyze, backtest } from "./commands/Analyze.ts"
 import { changes } from "./commands/Changes.ts"
 import { decide } from "./commands/Decide.ts"
+import { demo } from "./commands/Demo.ts"
 import { gate } from "./commands/Gate.ts"
 import { evaluate, train } from "./commands/Risk.ts"
 import { notYet } from "./commands/NotYet.ts"
@@ -52,7 +53,7 @@ export const command = Command.make("rollwise").pipe(
     evidence,
     risk,
     notYet("serve", "serve", 9, "Serve the HTTP API (Argo Rollouts web metrics, Flagger webhooks)"),
-    notYet("demo", "demo", 7, "Run a complete simulated multi-target rollout on embedded defaults")
+    demo
   ]),
   Command.withGlobalFlags([Json, Debug, ConfigFile]),
   Command.withExamples([

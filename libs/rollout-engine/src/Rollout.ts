@@ -130,6 +130,8 @@ export const transition = (state: State, event: Event): Transition => {
     case "StepApplied": {
       if (state.phase !== "stepping" || event.index !== state.stepIndex) return ignore(state)
       const current = state.steps[state.stepIndex]!
+      // at 100 % there is no baseline traffic left to compare with: the full step is the promotion
+      if (percent(current.step) >= 100) return { state: { ...state, phase: "promoting", attempts: 0 }, commands: [{ _tag: "Promote" }] }
       return { state: { ...state, phase: "analyzing", attempts: 0 }, commands: [{ _tag: "Analyze", index: state.stepIndex, pauseSeconds: current.pauseSeconds }] }
     }
     case "TargetFailed": {

@@ -1,4 +1,3 @@
-/// <reference path="./better-sqlite3.d.ts" />
 import Database, { type SqliteDatabase } from "better-sqlite3"
 import { EvidenceStore } from "@rollwise/rollout-engine"
 import { mkdirSync } from "node:fs"

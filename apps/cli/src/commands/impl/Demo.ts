@@ -1,0 +1,233 @@
+import { VerdictCharts } from "@rollwise/plots"
+import { ChangeSet, Heuristic, RiskPolicy } from "@rollwise/risk-core"
+import { DeployTarget, Engine, EvidenceStore, type Rollout } from "@rollwise/rollout-engine"
+import { Simulation } from "@rollwise/simulation"
+import { SloSpec, type Verdict } from "@rollwise/slo-policy"
+import { Clock, Console, Duration, Effect, Option } from "effect"
+import { Json } from "../../GlobalFlags.ts"
+import { note, printJson, writeAtomic } from "../../internal/Io.ts"
+import { table } from "../../internal/Render.ts"
+import type { DemoFlags } from "../Demo.ts"
+
+/**
+ * A clock that starts at `t0` and runs `speed` times faster than the wall
+ * clock: windows of minutes pass in seconds, and the same seed sees the same
+ * windows (the simulated traffic is keyed by window start).
+ */
+const fastClock = (t0: number, speed: number): Clock.Clock => {
+  const p0 = performance.now()
+  const now = () => t0 + (performance.now() - p0) * speed
+  return {
+    currentTimeMillisUnsafe: () => Math.floor(now()),
+    currentTimeMillis: Effect.sync(() => Math.floor(now())),
+    currentTimeNanosUnsafe: () => BigInt(Math.floor(now() * 1e6)),
+    currentTimeNanos: Effect.sync(() => BigInt(Math.floor(now() * 1e6))),
+    monotonicTimeNanosUnsafe: () => BigInt(Math.floor(now() * 1e6)),
+    monotonicTimeNanos: Effect.sync(() => BigInt(Math.floor(now() * 1e6))),
+    sleep: (duration) =>
+      Effect.callback<void>((resume) => {
+        const handle = setTimeout(() => resume(Effect.void), Duration.toMillis(duration) / speed)
+        return Effect.sync(() => clearTimeout(handle))
+      })
+  }
+}
+
+const spec = Effect.runSync(
+  SloSpec.decode({
+    apiVersion: "rollwise/v1",
+    kind: "SloSpec",
+    service: "checkout",
+    window: "2m",
+    maxWindows: 6,
+    promoteAfter: 2,
+    warmupWindows: 0,
+    metrics: [
+      { name: "latency", kind: "continuous", threshold: 0.3, tolerance: 0.1 },
+      { name: "error-rate", kind: "ratio", threshold: 0.01, tolerance: 0.5 },
+      { name: "restarts", kind: "counter", threshold: 0, critical: true }
+    ]
+  })
+)
+
+interface TargetSetup {
+  readonly id: string
+  readonly kind: "k8s" | "windows" | "arm"
+  readonly label: string
+  readonly service: Simulation.Service
+}
+
+const fleetSize = 3000
+
+/** Carry out the demo: decide, gate, roll out three simulated targets at once, record, report. */
+export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
+  const json = yield* Json
+  const clock = fastClock(Date.parse("2026-12-01T07:30:00Z"), Math.max(1, flags.speed))
+  const fault = (kind: TargetSetup["kind"]): Simulation.Fault =>
+    flags.scenario === "latency-regression" && kind === "windows"
+      ? "latency"
+      : flags.scenario === "error-spike" && kind === "k8s"
+        ? "errors"
+        : flags.scenario === "crash-loop" && kind === "arm"
+          ? "crash-loop"
+          : "none"
+  const targets: ReadonlyArray<TargetSetup> = [
+    { id: "k8s", kind: "k8s", label: "Kubernetes canary (checkout)", service: { name: "checkout-k8s", latencySeconds: 0.12, requestsPerSecond: 1500, errorRatio: 0.003, fault: fault("k8s") } },
+    { id: "windows", kind: "windows", label: "Windows ARR pool (checkout-iis)", service: { name: "checkout-iis", latencySeconds: 0.18, requestsPerSecond: 1200, errorRatio: 0.004, fault: fault("windows") } },
+    { id: "arm", kind: "arm", label: `ARM fleet (${fleetSize} devices)`, service: { name: "checkout-edge", latencySeconds: 0.25, requestsPerSecond: 1000, errorRatio: 0.002, fault: fault("arm") } }
+  ]
+
+  // 1. a generated change, scored
+  const changeSet = yield* ChangeSet.decode({
+    service: "checkout",
+    module: "payments",
+    linesAdded: 420,
+    linesDeleted: 96,
+    filesChanged: 14,
+    dependencyBumps: [{ name: "express", from: "4.19.2", to: "4.21.1" }],
+    coverageDelta: -0.8,
+    moduleHistory: { deploys: 31, failures: 2 },
+    criticality: "high",
+    currentQps: 1500,
+    deployTime: "2026-12-01T07:30:00Z"
+  })
+  const started = yield* clock.currentTimeMillis
+  const plans = targets.map((t) => {
+    const decision = Heuristic.decide(changeSet, RiskPolicy.defaultPolicy, t.kind)
+    const plan: Rollout.Plan = {
+      strategy: decision.strategy,
+      steps: decision.steps.map((s) => ({ step: "weight" in s ? { weight: s.weight } : { cohort: s.cohort }, pauseSeconds: s.pauseSeconds })),
+      approvalRequired: false,
+      approvalTimeoutSeconds: 3600,
+      onApprovalTimeout: "rollback",
+      maxTargetAttempts: 3,
+      maxSlows: 2
+    }
+    return { target: t, decision, plan }
+  })
+  const first = plans[0]!.decision
+  yield* note(`change: +${changeSet.linesAdded} −${changeSet.linesDeleted} in ${changeSet.filesChanged} files, 1 dependency bump, coverage ${changeSet.coverageDelta} pp, criticality ${changeSet.criticality}`)
+  yield* note(`risk ${first.risk_score.toFixed(1)}/100 → ${first.strategy}, ${first.pace} pace (ARM fleets use cohorts); scenario: ${flags.scenario}; simulated time runs ×${flags.speed}`)
+
+  // 2. the three rollouts, concurrently, each on its own simulated target and metrics
+  const store = yield* EvidenceStore.makeMemory
+  const verdicts = new Map<string, Array<Verdict.Verdict>>()
+  const timeline: Array<{ readonly target: string; readonly at: number; readonly text: string }> = []
+  const results = yield* Effect.forEach(
+    plans,
+    ({ target: t, plan }) =>
+      Effect.gen(function* () {
+        const { target } = yield* DeployTarget.makeMemory({ kind: t.kind, name: t.service.name, stableVersion: "2.4.0", candidateVersion: "2.5.0" })
+        const share = target.status.pipe(
+          Effect.map((s) => (s.current === undefined ? 0 : "weight" in s.current ? s.current.weight : s.current.cohort)),
+          Effect.orElseSucceed(() => 0)
+        )
+        const windows: Array<Verdict.Verdict> = []
+        verdicts.set(t.id, windows)
+        let stepIndex = 0
+        const say = (text: string) =>
+          Effect.gen(function* () {
+            const at = yield* clock.currentTimeMillis
+            timeline.push({ target: t.label, at, text })
+            yield* note(`[${t.id.padEnd(7)}] ${text}`)
+          })
+        const final = yield* Engine.run({
+          rollout: { rolloutId: `demo-${t.id}`, service: "checkout", module: "payments", version: "2.5.0", buildNumber: "demo", target: `${t.kind}:${t.service.name}`, startedAt: started },
+          plan,
+          spec,
+          gates: Effect.succeed({ status: "pass" as const, reasons: [] }),
+          pollEvery: Duration.seconds(30),
+          onEvent: (event, state) => {
+            switch (event._tag) {
+              case "GatesPassed":
+                return say("gates pass: change window open, error budget 67 % left, no approval needed")
+              case "StepApplied": {
+                stepIndex = event.index
+                const step = state.steps[event.index]!.step
+                const what = "cohort" in step ? `cohort ${step.cohort} % (${Simulation.devicesIn(fleetSize, step.cohort, flags.seed)} devices)` : `weight ${step.weight} %`
+                return say(`step ${event.index + 1}/${state.steps.length}: ${what}`)
+              }
+              case "Analyzed":
+                return event.action === "promote" ? Effect.void : say(`step ${event.index + 1}: ${event.action} — ${event.reasons[0] ?? ""}`)
+              case "Promoted":
+                return say("PROMOTED: the candidate is the new stable release")
+              case "RolledBack":
+                return say(`ROLLED BACK: ${state.reason ?? ""}`)
+              default:
+                return Effect.void
+            }
+          },
+          onWindow: (r) =>
+            Effect.gen(function* () {
+              windows.push({ ...r.verdict, window: windows.length })
+              yield* say(`step ${stepIndex + 1} window ${r.index + 1}: ${r.verdict.metrics.map((m) => `${m.name} ${m.status}`).join(", ")} → ${r.verdict.action}`)
+            })
+        }).pipe(Effect.provideService(DeployTarget.DeployTarget, target), Effect.provideService(EvidenceStore.EvidenceStore, store), Effect.provide(Simulation.metricSource(t.service, flags.seed, share)))
+        return { target: t, plan, final }
+      }),
+    { concurrency: "unbounded" }
+  ).pipe(Effect.provideService(Clock.Clock, clock))
+
+  // 3. the outcome
+  const finished = yield* clock.currentTimeMillis
+  const rows = results.map(({ target: t, plan, final }) => ({
+    target: t.label,
+    strategy: plan.strategy,
+    result: final.phase,
+    steps: `${Math.max(0, final.stepIndex + 1)}/${final.steps.length}`,
+    windows: verdicts.get(t.id)?.length ?? 0,
+    reason: final.reason ?? ""
+  }))
+  if (Option.isSome(flags.report)) {
+    yield* writeAtomic(flags.report.value, report(flags, first, results, verdicts, timeline, started))
+    yield* note(`report: ${flags.report.value}`)
+  }
+  const summary = { scenario: flags.scenario, seed: flags.seed, riskScore: first.risk_score, simulatedMinutes: Math.round((finished - started) / 60_000), rollouts: rows }
+  if (json) return yield* printJson(summary)
+  yield* Console.log(
+    [
+      `rollwise demo (${flags.scenario}): ${Math.round((finished - started) / 60_000)} simulated minutes`,
+      "",
+      table([["target", "strategy", "result", "steps", "windows", "why"], ...rows.map((r) => [r.target, r.strategy, r.result, r.steps, String(r.windows), r.reason])]),
+      "",
+      `evidence: ${results.length} rollouts recorded (rollwise evidence show comes with the embedded store)`
+    ].join("\n")
+  )
+})
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!)
+
+/** A self-contained HTML report: no scripts, no network; inline SVG plots and the timeline. */
+const report = (
+  flags: DemoFlags,
+  decision: { readonly risk_score: number; readonly strategy: string; readonly pace: string },
+  results: ReadonlyArray<{ readonly target: { readonly id: string; readonly label: string }; readonly plan: Rollout.Plan; readonly final: Rollout.State }>,
+  verdicts: ReadonlyMap<string, ReadonlyArray<Verdict.Verdict>>,
+  timeline: ReadonlyArray<{ readonly target: string; readonly at: number; readonly text: string }>,
+  started: number
+): string => {
+  const minutes = (at: number) => `${((at - started) / 60_000).toFixed(1)} min`
+  const sections = results
+    .map(({ target, plan, final }) => {
+      const charts = VerdictCharts.forVerdicts(spec, verdicts.get(target.id) ?? [], target.label)
+      return `<section class="target" data-target="${target.id}" data-result="${final.phase}">
+<h2>${escapeHtml(target.label)} — <span class="result ${final.phase}">${final.phase.replace("_", " ")}</span></h2>
+<p>${escapeHtml(plan.strategy)} in ${plan.steps.length} steps; ${escapeHtml(final.reason ?? "")}</p>
+<div class="plots">${charts.map((c) => `<figure class="plot" data-metric="${escapeHtml(c.metric)}">${c.svg}</figure>`).join("\n")}</div>
+</section>`
+    })
+    .join("\n")
+  const rows = timeline.map((e) => `<tr><td>${minutes(e.at)}</td><td>${escapeHtml(e.target)}</td><td>${escapeHtml(e.text)}</td></tr>`).join("\n")
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>rollwise demo — ${escapeHtml(flags.scenario)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:1400px;color:#222}h1{margin-bottom:.2rem}.result.promoted{color:#2ca02c}.result.rolled_back{color:#d62728}.result.aborted{color:#ff7f0e}.plots{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0}table{border-collapse:collapse;font-size:.9rem}td,th{padding:.2rem .6rem;border-bottom:1px solid #eee;text-align:left}</style>
+</head><body>
+<h1>rollwise demo</h1>
+<p>Scenario <b>${escapeHtml(flags.scenario)}</b>, seed ${flags.seed}. Risk ${decision.risk_score.toFixed(1)}/100 → ${escapeHtml(decision.strategy)}, ${escapeHtml(decision.pace)} pace. Each target was judged window by window against its stable baseline by the same analyzer as <code>rollwise analyze</code>.</p>
+${sections}
+<h2>Timeline</h2>
+<table id="timeline"><thead><tr><th>time</th><th>target</th><th>event</th></tr></thead><tbody>
+${rows}
+</tbody></table>
+</body></html>
+`
+}

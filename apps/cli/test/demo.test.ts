@@ -1,0 +1,54 @@
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { rollwiseIn, scratch } from "./support.ts"
+
+const rollwise = rollwiseIn()
+const { dir } = scratch("demo")
+
+describe("rollwise demo (the bundled CLI, simulated targets, the real analyzer)", () => {
+  it.each([
+    ["latency-regression", ["promoted", "rolled_back", "promoted"]],
+    ["healthy", ["promoted", "promoted", "promoted"]],
+    ["error-spike", ["rolled_back", "promoted", "promoted"]],
+    ["crash-loop", ["promoted", "promoted", "rolled_back"]]
+  ])("%s: k8s, Windows and ARM end %j", (scenario, results) => {
+    const r = rollwise("demo", "--scenario", scenario, "--speed", "600", "--json")
+    expect(r.code).toBe(0)
+    const summary = JSON.parse(r.stdout)
+    expect(summary.rollouts.map((x: { result: string }) => x.result)).toEqual(results)
+    // a regressing target is caught at its first step
+    summary.rollouts
+      .filter((x: { result: string }) => x.result === "rolled_back")
+      .forEach((x: { steps: string }) => expect(x.steps.startsWith("1/")).toBe(true))
+  })
+
+  it("shows progress as plain lines on stderr and a summary table on stdout", () => {
+    const r = rollwise("demo", "--speed", "600")
+    expect(r.code).toBe(0)
+    expect(r.stderr).toMatch(/^risk \d+(\.\d)?\/100 → canary/m)
+    expect(r.stderr).toMatch(/^\[k8s {4}\] step 1\/4: weight 5 %$/m)
+    expect(r.stderr).toMatch(/^\[arm {4}\] step 1\/4: cohort 1 % \(\d+ devices\)$/m)
+    expect(r.stderr).toMatch(/^\[windows\] ROLLED BACK: analysis at step 1: latency/m)
+    expect(r.stdout).toMatch(/Windows ARR pool \(checkout-iis\)\s+canary\s+rolled_back/)
+  })
+
+  it("is deterministic for a seed", () => {
+    const a = JSON.parse(rollwise("demo", "--speed", "600", "--seed", "11", "--json").stdout)
+    const b = JSON.parse(rollwise("demo", "--speed", "600", "--seed", "11", "--json").stdout)
+    expect(a).toEqual(b)
+  })
+
+  it("writes a self-contained HTML report with plots per target and the timeline", () => {
+    const file = join(dir, "demo.html")
+    const r = rollwise("demo", "--speed", "600", "--report", file)
+    expect(r.code).toBe(0)
+    const html = readFileSync(file, "utf8")
+    expect(html.startsWith("<!doctype html>")).toBe(true)
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/)
+    expect(html.match(/<section class="target"/g)).toHaveLength(3)
+    expect(html).toContain('data-result="rolled_back"')
+    expect(html.match(/<svg /g)!.length).toBe(9)
+    expect(html).toMatch(/<table id="timeline">[\s\S]*PROMOTED[\s\S]*<\/table>/)
+  })
+})
