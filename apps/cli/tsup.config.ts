@@ -14,7 +14,9 @@ export default defineConfig({
   target: "node20",
   platform: "node",
   bundle: true,
-  noExternal: [/.*/],
+  // everything is bundled but native addons, which load their compiled binary relative to their package
+  noExternal: [/^(?!better-sqlite3$)/],
+  external: ["better-sqlite3"],
   splitting: true,
   treeshake: true,
   minify: true,

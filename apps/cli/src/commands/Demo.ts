@@ -9,14 +9,18 @@ export const demoFlags = {
   ),
   seed: Flag.Int("seed").pipe(Flag.withDescription("Seed of the simulated traffic (default: 7)"), Flag.withDefault(7)),
   speed: Flag.Finite("speed").pipe(Flag.withDescription("Simulated seconds per real second (default: 120: a 2-minute window takes 1 s)"), Flag.withDefault(120)),
-  report: Flag.String("report").pipe(Flag.withDescription("Write a self-contained HTML report (plots and timeline) here"), Flag.optional)
+  report: Flag.String("report").pipe(Flag.withDescription("Write a self-contained HTML report (plots and timeline) here"), Flag.optional),
+  evidence: Flag.String("evidence").pipe(
+    Flag.withDescription("Record the evidence in this SQLite file (e.g. .rollwise/evidence.db) instead of in memory"),
+    Flag.optional
+  )
 }
 
 /** The parsed flags of `rollwise demo`. */
 export type DemoFlags = Command.Command.Config.Infer<typeof demoFlags>
 
 /** `rollwise demo`; its implementation is loaded when it runs. */
-export const demo = Command.make("demo", demoFlags, (flags) => Effect.flatMap(Effect.promise(() => import("./impl/Demo.ts")), (m) => m.runDemo(flags))).pipe(
+export const demo = Command.make("demo", demoFlags, (flags) => Effect.flatMap(Effect.promise(() => import("./impl/Demo.ts")), (m) => Effect.scoped(m.runDemo(flags)))).pipe(
   Command.withDescription(
     "Run a complete adaptive rollout on embedded defaults, with nothing to configure and no external service: " +
       "a generated change is scored and given a strategy, gates are checked, then three simulated targets roll out at once — " +

@@ -1,3 +1,5 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- better-sqlite3 ships no types: the local declaration must reach every program that compiles this source (the CLI too)
+/// <reference path="./better-sqlite3.d.ts" />
 import Database, { type SqliteDatabase } from "better-sqlite3"
 import { EvidenceStore } from "@rollwise/rollout-engine"
 import { mkdirSync } from "node:fs"

@@ -1,5 +1,6 @@
 import { VerdictCharts } from "@rollwise/plots"
 import { ChangeSet, Heuristic, RiskPolicy } from "@rollwise/risk-core"
+import { SqliteEvidenceStore } from "@rollwise/evidence-store"
 import { DeployTarget, Engine, EvidenceStore, type Rollout } from "@rollwise/rollout-engine"
 import { Simulation } from "@rollwise/simulation"
 import { SloSpec, type Verdict } from "@rollwise/slo-policy"
@@ -60,6 +61,7 @@ const fleetSize = 3000
 
 /** Carry out the demo: decide, gate, roll out three simulated targets at once, record, report. */
 export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
+  // Date.now only names the run; the simulation itself runs on the fixed, fast clock below
   const json = yield* Json
   const clock = fastClock(Date.parse("2026-12-01T07:30:00Z"), Math.max(1, flags.speed))
   const fault = (kind: TargetSetup["kind"]): Simulation.Fault =>
@@ -109,7 +111,8 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
   yield* note(`risk ${first.risk_score.toFixed(1)}/100 → ${first.strategy}, ${first.pace} pace (ARM fleets use cohorts); scenario: ${flags.scenario}; simulated time runs ×${flags.speed}`)
 
   // 2. the three rollouts, concurrently, each on its own simulated target and metrics
-  const store = yield* EvidenceStore.makeMemory
+  const runId = `demo-${flags.scenario}-${flags.seed}-${Date.now().toString(36)}`
+  const store = Option.isSome(flags.evidence) ? yield* SqliteEvidenceStore.make({ path: flags.evidence.value }) : yield* EvidenceStore.makeMemory
   const verdicts = new Map<string, Array<Verdict.Verdict>>()
   const timeline: Array<{ readonly target: string; readonly at: number; readonly text: string }> = []
   const results = yield* Effect.forEach(
@@ -131,7 +134,7 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
             yield* note(`[${t.id.padEnd(7)}] ${text}`)
           })
         const final = yield* Engine.run({
-          rollout: { rolloutId: `demo-${t.id}`, service: "checkout", module: "payments", version: "2.5.0", buildNumber: "demo", target: `${t.kind}:${t.service.name}`, startedAt: started },
+          rollout: { rolloutId: `${runId}-${t.id}`, service: "checkout", module: "payments", version: "2.5.0", buildNumber: "demo", target: `${t.kind}:${t.service.name}`, startedAt: started },
           plan,
           spec,
           gates: Effect.succeed({ status: "pass" as const, reasons: [] }),
@@ -189,7 +192,9 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
       "",
       table([["target", "strategy", "result", "steps", "windows", "why"], ...rows.map((r) => [r.target, r.strategy, r.result, r.steps, String(r.windows), r.reason])]),
       "",
-      `evidence: ${results.length} rollouts recorded (rollwise evidence show comes with the embedded store)`
+      Option.isSome(flags.evidence)
+        ? `evidence: ${results.length} rollouts (${runId}-*) recorded in ${flags.evidence.value}`
+        : `evidence: ${results.length} rollouts recorded in memory (--evidence FILE keeps them in SQLite)`
     ].join("\n")
   )
 })
