@@ -3,6 +3,7 @@ import { analyze, backtest } from "./commands/Analyze.ts"
 import { changes } from "./commands/Changes.ts"
 import { decide } from "./commands/Decide.ts"
 import { demo } from "./commands/Demo.ts"
+import { list as evidenceList, show as evidenceShow } from "./commands/Evidence.ts"
 import { gate } from "./commands/Gate.ts"
 import { evaluate, train } from "./commands/Risk.ts"
 import { notYet } from "./commands/NotYet.ts"
@@ -16,8 +17,8 @@ const evidence = Command.make("evidence").pipe(
   Command.withDescription("Read and publish the evidence of past rollouts: every decision with its inputs"),
   Command.withShortDescription("Show, list, export and publish rollout evidence"),
   Command.withSubcommands([
-    notYet("show", "evidence show", 7, "Show one rollout's timeline: decision, gates, verdicts, actions, result"),
-    notYet("list", "evidence list", 7, "List recorded rollouts, newest first"),
+    evidenceShow,
+    evidenceList,
     notYet("export", "evidence export", 7, "Export outcomes as the history table `risk train` reads"),
     notYet("publish", "evidence publish", 7, "Publish a rollout's evidence to the configured store (Artifactory)")
   ])

@@ -38,12 +38,14 @@ const exitCodeByTag: Readonly<Record<string, ExitCode>> = {
   ChangesError: ExitCode.BadInput,
   // dependencies
   PlatformError: ExitCode.Unavailable,
-  GateBlockedError: ExitCode.Blocked
+  GateBlockedError: ExitCode.Blocked,
+  EvidenceError: ExitCode.Unavailable
 }
 
 /** Errors whose `reason` changes whose fault it is. */
 const exitCodeByReason: Readonly<Record<string, Readonly<Record<string, ExitCode>>>> = {
-  ChangesError: { GitUnavailable: ExitCode.Unavailable }
+  ChangesError: { GitUnavailable: ExitCode.Unavailable },
+  EvidenceError: { NotFound: ExitCode.BadInput, Conflict: ExitCode.BadInput }
 }
 
 /** What the user sees and the process returns for a failed run. */

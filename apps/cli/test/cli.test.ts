@@ -73,10 +73,10 @@ describe("rollwise binary", () => {
     expect(r.stderr).not.toMatch(/\bat .*\(.*:\d+:\d+\)/)
   })
 
-  it("nested commands resolve too (evidence show)", () => {
-    const r = rollwise("evidence", "show")
+  it("nested commands resolve too (evidence export)", () => {
+    const r = rollwise("evidence", "export")
     expect(r.code).toBe(6)
-    expect(r.stderr).toContain("`rollwise evidence show`")
+    expect(r.stderr).toContain("`rollwise evidence export`")
   })
 
   it("--debug adds the full cause after the one-line message", () => {

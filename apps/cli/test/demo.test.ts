@@ -52,3 +52,24 @@ describe("rollwise demo (the bundled CLI, simulated targets, the real analyzer)"
     expect(html).toMatch(/<table id="timeline">[\s\S]*PROMOTED[\s\S]*<\/table>/)
   })
 })
+
+describe("rollwise evidence list|show (over the SQLite store the demo writes)", () => {
+  it("lists the demo's three rollouts and shows one's timeline; unknown ids and missing stores are exit 3", () => {
+    const db = join(dir, "evidence.db")
+    expect(rollwise("demo", "--speed", "600", "--evidence", db).code).toBe(0)
+    const listed = JSON.parse(rollwise("evidence", "list", "--db", db, "--json").stdout) as Array<{ rolloutId: string; result: string }>
+    expect(listed.map((r) => r.result).sort()).toEqual(["promoted", "promoted", "rolled_back"])
+    const windows = listed.find((r) => r.rolloutId.endsWith("-windows"))!
+    const shown = rollwise("evidence", "show", windows.rolloutId, "--db", db)
+    expect(shown.code).toBe(0)
+    expect(shown.stdout).toMatch(/Started\s+plan: canary/)
+    expect(shown.stdout).toMatch(/Analyzed\s+step 1: rollback latency/)
+    expect(shown.stdout).toMatch(/RolledBack/)
+    const json = JSON.parse(rollwise("evidence", "show", windows.rolloutId, "--db", db, "--json").stdout)
+    expect(json.events.map((e: { seq: number }) => e.seq)).toEqual([1, 2, 3, 4, 5])
+    expect(rollwise("evidence", "show", "nope", "--db", db).code).toBe(3)
+    const missing = rollwise("evidence", "list", "--db", join(dir, "none.db"))
+    expect(missing.code).toBe(3)
+    expect(missing.stderr).toContain("no evidence store here")
+  })
+})

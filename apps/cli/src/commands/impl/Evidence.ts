@@ -1,0 +1,67 @@
+import { SqliteEvidenceStore } from "@rollwise/evidence-store"
+import { Console, Effect, FileSystem, Option } from "effect"
+import { Json } from "../../GlobalFlags.ts"
+import { InputError, printJson } from "../../internal/Io.ts"
+import { table } from "../../internal/Render.ts"
+import type { ListFlags, ShowFlags } from "../Evidence.ts"
+
+const when = (ms: number | undefined) => (ms === undefined ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 19))
+
+/** Open an existing store: a missing file is an input error, not a new empty store. */
+const open = (path: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    if (!(yield* fs.exists(path).pipe(Effect.orElseSucceed(() => false)))) {
+      return yield* new InputError({ file: path, detail: "no evidence store here (rollwise demo --evidence FILE or a rollout creates one)" })
+    }
+    return yield* SqliteEvidenceStore.make({ path })
+  })
+
+/** Summarise a recorded event in one line. */
+const describe = (type: string, data: unknown): string => {
+  const d = (data ?? {}) as Record<string, unknown>
+  switch (type) {
+    case "Started":
+      return `plan: ${String((d["plan"] as { strategy?: string } | undefined)?.strategy ?? "?")}`
+    case "GatesBlocked":
+      return `blocked: ${((d["reasons"] as ReadonlyArray<string> | undefined) ?? []).join("; ")}`
+    case "StepApplied":
+      return `step ${Number(d["index"]) + 1}`
+    case "Analyzed":
+      return `step ${Number(d["index"]) + 1}: ${String(d["action"])} ${((d["reasons"] as ReadonlyArray<string> | undefined) ?? []).slice(0, 1).join("")}`
+    case "TargetFailed":
+      return `${String(d["operation"])} failed: ${String(d["detail"])}`
+    case "OperatorRollback":
+      return `${String(d["by"])}: ${String(d["reason"])}`
+    default:
+      return ""
+  }
+}
+
+export const runList = Effect.fn("cli.evidence.list")(function* (flags: ListFlags) {
+  const json = yield* Json
+  const store = yield* open(flags.db)
+  const rollouts = yield* store.list({
+    limit: flags.limit,
+    ...Option.match(flags.service, { onNone: () => ({}), onSome: (service) => ({ service }) }),
+    ...Option.match(flags.module, { onNone: () => ({}), onSome: (module) => ({ module }) })
+  })
+  if (json) return yield* printJson(rollouts)
+  if (rollouts.length === 0) return yield* Console.log("no rollouts recorded")
+  yield* Console.log(table([["rollout", "service", "target", "started", "result"], ...rollouts.map((r) => [r.rolloutId, r.service, r.target, when(r.startedAt), r.result ?? "running"])]))
+})
+
+export const runShow = Effect.fn("cli.evidence.show")(function* (flags: ShowFlags) {
+  const json = yield* Json
+  const store = yield* open(flags.db)
+  const { rollout, events } = yield* store.get(flags.rollout)
+  if (json) return yield* printJson({ rollout, events })
+  yield* Console.log(
+    [
+      `${rollout.rolloutId}: ${rollout.service}${rollout.module ? `/${rollout.module}` : ""} ${rollout.version ?? ""} on ${rollout.target}`,
+      `started ${when(rollout.startedAt)}, ${rollout.result === undefined ? "still running" : `${rollout.result} at ${when(rollout.finishedAt)}`}`,
+      "",
+      table([["#", "time", "event", "detail"], ...events.map((e) => [String(e.seq), when(e.at), e.type, describe(e.type, e.data)])])
+    ].join("\n")
+  )
+})
