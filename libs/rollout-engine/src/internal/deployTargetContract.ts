@@ -1,5 +1,6 @@
-import { Effect, Exit, type Layer } from "effect"
+import { Effect, type Layer } from "effect"
 import { describe, expect, it } from "vitest"
+import { harness } from "./contractSupport.ts"
 import { DeployTarget } from "../DeployTarget.ts"
 
 /**
@@ -8,23 +9,12 @@ import { DeployTarget } from "../DeployTarget.ts"
  */
 export const suite = (name: string, layer: () => Layer.Layer<DeployTarget>, kind: "weight" | "cohort" = "weight") => {
   const step = (p: number) => (kind === "weight" ? { weight: p } : { cohort: p })
-  const run = <A, E>(f: (t: DeployTarget["Service"]) => Effect.Effect<A, E>) =>
-    Effect.runPromiseExit(
-      Effect.gen(function* () {
-        const service = yield* DeployTarget
-        return yield* f(service)
-      }).pipe(Effect.provide(layer()))
-    )
-  const ok = async <A, E>(f: (t: DeployTarget["Service"]) => Effect.Effect<A, E>) => {
-    const exit = await run(f)
-    if (Exit.isFailure(exit)) throw new Error(`expected success, got ${String(exit.cause)}`)
-    return exit.value
-  }
-  const reason = async <A>(f: (t: DeployTarget["Service"]) => Effect.Effect<A, { readonly reason: string }>) => {
-    const exit = await run(f)
-    if (Exit.isSuccess(exit)) throw new Error("expected a failure")
-    return (exit.cause.reasons[0] as { error?: { reason?: string } }).error?.reason
-  }
+  const { ok, reason } = harness(
+    Effect.gen(function* () {
+      return yield* DeployTarget
+    }),
+    layer
+  )
 
   describe(`DeployTarget contract: ${name}`, () => {
     it("describes itself", async () => {

@@ -1,5 +1,6 @@
-import { Effect, Exit, type Layer } from "effect"
+import { Effect, type Layer } from "effect"
 import { describe, expect, it } from "vitest"
+import { harness } from "./contractSupport.ts"
 import { EvidenceStore, moduleHistory, type NewRollout } from "../EvidenceStore.ts"
 
 const rollout = (id: string, overrides: Partial<NewRollout> = {}): NewRollout => ({
@@ -19,23 +20,12 @@ const rollout = (id: string, overrides: Partial<NewRollout> = {}): NewRollout =>
  * it is called (every test starts from nothing).
  */
 export const suite = (name: string, layer: () => Layer.Layer<EvidenceStore>) => {
-  const run = <A, E>(f: (store: EvidenceStore["Service"]) => Effect.Effect<A, E>) =>
-    Effect.runPromiseExit(
-      Effect.gen(function* () {
-        const service = yield* EvidenceStore
-        return yield* f(service)
-      }).pipe(Effect.provide(layer()))
-    )
-  const ok = async <A, E>(f: (store: EvidenceStore["Service"]) => Effect.Effect<A, E>) => {
-    const exit = await run(f)
-    if (Exit.isFailure(exit)) throw new Error(`expected success, got ${String(exit.cause)}`)
-    return exit.value
-  }
-  const reason = async <A>(f: (store: EvidenceStore["Service"]) => Effect.Effect<A, { readonly reason: string }>) => {
-    const exit = await run(f)
-    if (Exit.isSuccess(exit)) throw new Error("expected a failure")
-    return (exit.cause.reasons[0] as { error?: { reason?: string } }).error?.reason
-  }
+  const { ok, reason } = harness(
+    Effect.gen(function* () {
+      return yield* EvidenceStore
+    }),
+    layer
+  )
 
   describe(`EvidenceStore contract: ${name}`, () => {
     it("creates a rollout once; a second create with the same id is a Conflict", async () => {
