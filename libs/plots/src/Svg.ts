@@ -127,7 +127,9 @@ export const lineChart = (chart: Chart): string => {
   }
   for (const m of chart.markers ?? []) {
     if (!ok(m.x)) continue
-    parts.push(`<g class="marker"><line x1="${px(m.x)}" x2="${px(m.x)}" y1="${pad.top}" y2="${height - pad.bottom}" stroke="${m.color}" stroke-width="2"/><text x="${px(m.x) + 4}" y="${pad.top + 12}" fill="${m.color}" font-weight="600">${escape(m.label)}</text></g>`)
+    // near the right edge the label goes to the left of the line, so it is not cut off
+    const right = px(m.x) > width - pad.right - 80
+    parts.push(`<g class="marker"><line x1="${px(m.x)}" x2="${px(m.x)}" y1="${pad.top}" y2="${height - pad.bottom}" stroke="${m.color}" stroke-width="2"/><text x="${right ? px(m.x) - 4 : px(m.x) + 4}" y="${pad.top + 12}" fill="${m.color}" font-weight="600"${right ? ' text-anchor="end"' : ""}>${escape(m.label)}</text></g>`)
   }
   // legend
   chart.series.forEach((s, i) => {

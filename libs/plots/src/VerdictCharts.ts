@@ -23,9 +23,17 @@ export const forVerdicts = (spec: SloSpec.Spec, verdicts: ReadonlyArray<Verdict.
     const rows = verdicts.map((v) => ({ window: v.window, m: v.metrics.find((m) => m.name === metric.name) }))
     const point = (pick: (m: Verdict.MetricVerdict) => number | null) =>
       rows.map(({ window, m }) => ({ x: window, y: m === undefined ? Number.NaN : (pick(m) ?? Number.NaN) }))
+    // a ratio's band is a rate: it stays within [0, 1]
+    const clamp = (v: number) => (metric.kind === "ratio" ? Math.min(1, Math.max(0, v)) : v)
     const band = rows.flatMap(({ window, m }) =>
       m?.ci !== undefined && m.ci !== null && m.baseline !== null && metric.kind !== "counter"
-        ? [{ x: window, low: m.baseline * (1 + m.ci[0] * (metric.direction === "lower" ? 1 : -1)), high: m.baseline * (1 + m.ci[1] * (metric.direction === "lower" ? 1 : -1)) }]
+        ? [
+            {
+              x: window,
+              low: clamp(m.baseline * (1 + m.ci[0] * (metric.direction === "lower" ? 1 : -1))),
+              high: clamp(m.baseline * (1 + m.ci[1] * (metric.direction === "lower" ? 1 : -1)))
+            }
+          ]
         : []
     )
     const summary = metric.kind === "continuous" ? "median per window" : metric.kind === "ratio" ? "error rate per window" : "count per window"
