@@ -3,7 +3,7 @@ import { analyze, backtest } from "./commands/Analyze.ts"
 import { changes } from "./commands/Changes.ts"
 import { decide } from "./commands/Decide.ts"
 import { demo } from "./commands/Demo.ts"
-import { list as evidenceList, show as evidenceShow } from "./commands/Evidence.ts"
+import { exportHistory, list as evidenceList, show as evidenceShow } from "./commands/Evidence.ts"
 import { gate } from "./commands/Gate.ts"
 import { evaluate, train } from "./commands/Risk.ts"
 import { notYet } from "./commands/NotYet.ts"
@@ -19,7 +19,7 @@ const evidence = Command.make("evidence").pipe(
   Command.withSubcommands([
     evidenceShow,
     evidenceList,
-    notYet("export", "evidence export", 7, "Export outcomes as the history table `risk train` reads"),
+    exportHistory,
     notYet("publish", "evidence publish", 7, "Publish a rollout's evidence to the configured store (Artifactory)")
   ])
 )

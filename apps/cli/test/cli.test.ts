@@ -73,10 +73,10 @@ describe("rollwise binary", () => {
     expect(r.stderr).not.toMatch(/\bat .*\(.*:\d+:\d+\)/)
   })
 
-  it("nested commands resolve too (evidence export)", () => {
-    const r = rollwise("evidence", "export")
+  it("nested commands resolve too (evidence publish)", () => {
+    const r = rollwise("evidence", "publish")
     expect(r.code).toBe(6)
-    expect(r.stderr).toContain("`rollwise evidence export`")
+    expect(r.stderr).toContain("`rollwise evidence publish`")
   })
 
   it("--debug adds the full cause after the one-line message", () => {

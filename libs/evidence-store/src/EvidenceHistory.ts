@@ -68,3 +68,31 @@ export const layerFromStore: Layer.Layer<EvidenceHistory, never, EvidenceStore.E
     })
   })
 )
+
+/** One row of the history table `rollwise risk train` reads: the change's features and the outcome. */
+export type Row = Readonly<Record<string, string | number>>
+
+/**
+ * The history table from finished rollouts that recorded the numeric
+ * features of their change (`data.features` at creation, as `rollwise demo`
+ * and `rollwise rollout` do): one row each with `rollout`, `service`,
+ * `module`, `finishedAt` (ISO), every feature, and the label `failed` — 0 for
+ * promoted, 1 for rolled back or aborted. Rollouts without features are left
+ * out (there is nothing to learn from them).
+ */
+export const rows = (entries: ReadonlyArray<Entry>): ReadonlyArray<Row> =>
+  entries.flatMap((entry) => {
+    const features = (entry.data as { readonly features?: unknown } | undefined)?.features
+    if (typeof features !== "object" || features === null) return []
+    const numeric = Object.entries(features).filter((kv): kv is [string, number] => typeof kv[1] === "number" && Number.isFinite(kv[1]))
+    return [
+      {
+        rollout: entry.rolloutId,
+        service: entry.service,
+        module: entry.module ?? ".",
+        finishedAt: new Date(entry.finishedAt).toISOString(),
+        ...Object.fromEntries(numeric),
+        failed: entry.result === "promoted" ? 0 : 1
+      }
+    ]
+  })

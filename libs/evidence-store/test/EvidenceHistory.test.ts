@@ -69,3 +69,18 @@ describe("EvidenceHistory", () => {
     expect(await onSqlite()).toEqual(await onMemory())
   })
 })
+
+describe("EvidenceHistory.rows", () => {
+  it("turns finished rollouts with features into labelled rows and leaves the rest out", () => {
+    const base = { service: "checkout", target: "k8s:checkout", startedAt: 0, finishedAt: Date.UTC(2026, 11, 1) }
+    const out = EvidenceHistory.rows([
+      { ...base, rolloutId: "a", module: "payments", result: "promoted", data: { features: { linesAdded: 10, peakHour: 1, note: "x" } } },
+      { ...base, rolloutId: "b", result: "rolled_back", data: { features: { linesAdded: 900, peakHour: 0 } } },
+      { ...base, rolloutId: "c", result: "aborted", data: {} }
+    ])
+    expect(out).toEqual([
+      { rollout: "a", service: "checkout", module: "payments", finishedAt: "2026-12-01T00:00:00.000Z", linesAdded: 10, peakHour: 1, failed: 0 },
+      { rollout: "b", service: "checkout", module: ".", finishedAt: "2026-12-01T00:00:00.000Z", linesAdded: 900, peakHour: 0, failed: 1 }
+    ])
+  })
+})

@@ -19,6 +19,15 @@ export const showFlags = {
 }
 export type ShowFlags = Command.Command.Config.Infer<typeof showFlags>
 
+/** The flags of `rollwise evidence export`. */
+export const exportFlags = {
+  db,
+  format: Flag.Literals("format", ["csv", "jsonl"]).pipe(Flag.withDescription("csv (default) or jsonl, both read by rollwise risk train"), Flag.withDefault("csv" as const)),
+  service: Flag.String("service").pipe(Flag.withDescription("Only this service"), Flag.optional),
+  out: Flag.String("out").pipe(Flag.withDescription("Write here (atomically) instead of stdout"), Flag.optional)
+}
+export type ExportFlags = Command.Command.Config.Infer<typeof exportFlags>
+
 const impl = () => import("./impl/Evidence.ts")
 
 /** `rollwise evidence list`. */
@@ -31,4 +40,14 @@ export const list = Command.make("list", listFlags, (flags) => Effect.flatMap(Ef
 export const show = Command.make("show", showFlags, (flags) => Effect.flatMap(Effect.promise(impl), (m) => Effect.scoped(m.runShow(flags)))).pipe(
   Command.withDescription("Show one rollout's timeline — gates, steps, verdicts, actions, result — from the evidence store; --json prints the whole record."),
   Command.withShortDescription("Show one rollout's timeline: decision, gates, verdicts, actions, result")
+)
+
+/** `rollwise evidence export`. */
+export const exportHistory = Command.make("export", exportFlags, (flags) => Effect.flatMap(Effect.promise(impl), (m) => Effect.scoped(m.runExport(flags)))).pipe(
+  Command.withDescription(
+    "Export finished rollouts as the history table `rollwise risk train` reads: one row per rollout with its change's features and the label " +
+      "`failed` (0 promoted, 1 rolled back or aborted) — closing the loop from outcomes to the risk model."
+  ),
+  Command.withShortDescription("Export outcomes as the history table `risk train` reads"),
+  Command.withExamples([{ command: "rollwise evidence export --format csv --out history.csv && rollwise risk train --history history.csv --time finishedAt --out model.json", description: "Learn from your own rollouts" }])
 )

@@ -93,6 +93,7 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
     deployTime: "2026-12-01T07:30:00Z"
   })
   const started = yield* clock.currentTimeMillis
+  const features = ChangeSet.features(changeSet, RiskPolicy.defaultPolicy.calendar)
   const plans = targets.map((t) => {
     const decision = Heuristic.decide(changeSet, RiskPolicy.defaultPolicy, t.kind)
     const plan: Rollout.Plan = {
@@ -134,7 +135,7 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
             yield* note(`[${t.id.padEnd(7)}] ${text}`)
           })
         const final = yield* Engine.run({
-          rollout: { rolloutId: `${runId}-${t.id}`, service: "checkout", module: "payments", version: "2.5.0", buildNumber: "demo", target: `${t.kind}:${t.service.name}`, startedAt: started },
+          rollout: { rolloutId: `${runId}-${t.id}`, service: "checkout", module: "payments", version: "2.5.0", buildNumber: "demo", target: `${t.kind}:${t.service.name}`, startedAt: started, data: { features, decision: { risk_score: first.risk_score, strategy: plan.strategy } } },
           plan,
           spec,
           gates: Effect.succeed({ status: "pass" as const, reasons: [] }),

@@ -1,9 +1,9 @@
-import { SqliteEvidenceStore } from "@rollwise/evidence-store"
+import { EvidenceHistory, SqliteEvidenceStore } from "@rollwise/evidence-store"
 import { Console, Effect, FileSystem, Option } from "effect"
 import { Json } from "../../GlobalFlags.ts"
-import { InputError, printJson } from "../../internal/Io.ts"
+import { InputError, printJson, writeAtomic } from "../../internal/Io.ts"
 import { table } from "../../internal/Render.ts"
-import type { ListFlags, ShowFlags } from "../Evidence.ts"
+import type { ExportFlags, ListFlags, ShowFlags } from "../Evidence.ts"
 
 const when = (ms: number | undefined) => (ms === undefined ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 19))
 
@@ -64,4 +64,31 @@ export const runShow = Effect.fn("cli.evidence.show")(function* (flags: ShowFlag
       table([["#", "time", "event", "detail"], ...events.map((e) => [String(e.seq), when(e.at), e.type, describe(e.type, e.data)])])
     ].join("\n")
   )
+})
+
+/** A CSV cell: quoted when it holds a comma, quote or line break. */
+const cell = (v: string | number | undefined) => {
+  const text = v === undefined ? "" : String(v)
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+}
+
+export const runExport = Effect.fn("cli.evidence.export")(function* (flags: ExportFlags) {
+  const store = yield* open(flags.db)
+  const entries = yield* store.history(Option.match(flags.service, { onNone: () => ({}), onSome: (service) => ({ service }) }))
+  const rows = EvidenceHistory.rows(entries)
+  let text: string
+  if (flags.format === "jsonl") {
+    text = rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length > 0 ? "\n" : "")
+  } else {
+    const fixed = ["rollout", "service", "module", "finishedAt"]
+    const features = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((k) => !fixed.includes(k) && k !== "failed").sort()
+    const header = [...fixed, ...features, "failed"]
+    text = [header.join(","), ...rows.map((r) => header.map((h) => cell(r[h])).join(","))].join("\n") + "\n"
+  }
+  if (Option.isSome(flags.out)) {
+    yield* writeAtomic(flags.out.value, text)
+    yield* Console.error(`wrote ${rows.length} rollouts to ${flags.out.value} (${entries.length - rows.length} without recorded features left out)`)
+  } else {
+    yield* Console.log(text.trimEnd())
+  }
 })
