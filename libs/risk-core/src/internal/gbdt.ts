@@ -1,3 +1,4 @@
+import { baseLogOdds } from "./metrics.ts"
 import { mulberry32, permutation } from "./prng.ts"
 
 /** Tree-boosting parameters (all validated by the caller). */
@@ -125,15 +126,7 @@ export const fitGbdt = (
   const totalBins = offsets[d]!
   const valBins = validation === undefined ? undefined : binMatrix(validation.X, validation.n, d, edges)
 
-  let positives = 0
-  let total = 0
-  for (let i = 0; i < n; i++) {
-    const wi = weights === undefined ? 1 : weights[i]!
-    positives += wi * y[i]!
-    total += wi
-  }
-  const rate = Math.min(1 - 1e-6, Math.max(1e-6, positives / total))
-  const baseScore = Math.log(rate / (1 - rate))
+  const baseScore = baseLogOdds(y, n, weights)
   const F = new Float64Array(n).fill(baseScore)
   const g = new Float64Array(n)
   const h = new Float64Array(n)

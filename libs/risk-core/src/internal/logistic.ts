@@ -1,4 +1,5 @@
 import { solveSpd } from "./linalg.ts"
+import { baseLogOdds } from "./metrics.ts"
 
 /** A fitted logistic regression on standardized columns. */
 export interface LogisticFit {
@@ -30,15 +31,7 @@ export const fitLogistic = (
   const k = d + 1
   let theta = new Float64Array(k)
   // start at the base rate: fewer iterations, and a sane answer if we stop early
-  let positives = 0
-  let total = 0
-  for (let i = 0; i < n; i++) {
-    const wi = weights === undefined ? 1 : weights[i]!
-    positives += wi * y[i]!
-    total += wi
-  }
-  const rate = Math.min(1 - 1e-6, Math.max(1e-6, positives / total))
-  theta[0] = Math.log(rate / (1 - rate))
+  theta[0] = baseLogOdds(y, n, weights)
 
   const loss = (t: Float64Array): number => {
     let sum = 0

@@ -59,3 +59,19 @@ export const logit = (p: number): number => {
   const q = Math.min(1 - EPS, Math.max(EPS, p))
   return Math.log(q / (1 - q))
 }
+
+/**
+ * The log-odds of the (weighted) base rate of the first n labels, the rate
+ * kept inside [1e-6, 1 − 1e-6]: where both learners start.
+ */
+export const baseLogOdds = (y: ArrayLike<number>, n: number, weights?: ArrayLike<number>): number => {
+  let positives = 0
+  let total = 0
+  for (let i = 0; i < n; i++) {
+    const wi = weights === undefined ? 1 : weights[i]!
+    positives += wi * y[i]!
+    total += wi
+  }
+  const rate = Math.min(1 - 1e-6, Math.max(1e-6, positives / total))
+  return Math.log(rate / (1 - rate))
+}
