@@ -230,3 +230,33 @@ export const resume = (state: State): ReadonlyArray<Command> => {
       return []
   }
 }
+
+/** The parts of a Decision (strategy.json) a plan is made from. */
+export interface DecisionLike {
+  readonly strategy: Plan["strategy"]
+  readonly steps: ReadonlyArray<({ readonly weight: number } | { readonly cohort: number }) & { readonly pauseSeconds: number }>
+  readonly approval_required: boolean
+}
+
+/** The policy around the steps; each field has a default. */
+export interface PlanOptions {
+  readonly approvalTimeoutSeconds?: number
+  readonly onApprovalTimeout?: Plan["onApprovalTimeout"]
+  readonly maxTargetAttempts?: number
+  readonly maxSlows?: number
+}
+
+/**
+ * The plan for a decision: its strategy and steps (weights or cohorts, with
+ * their pauses) and its approval requirement; an hour to approve (then roll
+ * back), three attempts per target operation, two undecided analyses.
+ */
+export const planOf = (decision: DecisionLike, options: PlanOptions = {}): Plan => ({
+  strategy: decision.strategy,
+  steps: decision.steps.map((s) => ({ step: "weight" in s ? { weight: s.weight } : { cohort: s.cohort }, pauseSeconds: s.pauseSeconds })),
+  approvalRequired: decision.approval_required,
+  approvalTimeoutSeconds: options.approvalTimeoutSeconds ?? 3600,
+  onApprovalTimeout: options.onApprovalTimeout ?? "rollback",
+  maxTargetAttempts: options.maxTargetAttempts ?? 3,
+  maxSlows: options.maxSlows ?? 2
+})

@@ -138,3 +138,19 @@ describe("Rollout state machine", () => {
     expect(resumed.state.phase).toBe(full.state.phase)
   })
 })
+
+describe("Rollout.planOf", () => {
+  it("takes strategy, steps and approval from the decision and defaults the rest", () => {
+    const p = Rollout.planOf({ strategy: "bluegreen", approval_required: true, steps: [{ weight: 0, pauseSeconds: 900 }, { weight: 100, pauseSeconds: 0 }] })
+    expect(p).toEqual({
+      strategy: "bluegreen",
+      steps: [{ step: { weight: 0 }, pauseSeconds: 900 }, { step: { weight: 100 }, pauseSeconds: 0 }],
+      approvalRequired: true,
+      approvalTimeoutSeconds: 3600,
+      onApprovalTimeout: "rollback",
+      maxTargetAttempts: 3,
+      maxSlows: 2
+    })
+    expect(Rollout.planOf({ strategy: "canary", approval_required: false, steps: [{ cohort: 1, pauseSeconds: 60 }] }, { maxSlows: 0 }).steps).toEqual([{ step: { cohort: 1 }, pauseSeconds: 60 }])
+  })
+})

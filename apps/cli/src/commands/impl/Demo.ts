@@ -1,7 +1,7 @@
 import { VerdictCharts } from "@rollwise/plots"
 import { ChangeSet, Heuristic, RiskPolicy } from "@rollwise/risk-core"
 import { SqliteEvidenceStore } from "@rollwise/evidence-store"
-import { DeployTarget, Engine, EvidenceStore, type Rollout } from "@rollwise/rollout-engine"
+import { DeployTarget, Engine, EvidenceStore, Rollout } from "@rollwise/rollout-engine"
 import { Simulation } from "@rollwise/simulation"
 import { SloSpec, type Verdict } from "@rollwise/slo-policy"
 import { Clock, Console, Duration, Effect, Option } from "effect"
@@ -96,16 +96,7 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
   const features = ChangeSet.features(changeSet, RiskPolicy.defaultPolicy.calendar)
   const plans = targets.map((t) => {
     const decision = Heuristic.decide(changeSet, RiskPolicy.defaultPolicy, t.kind)
-    const plan: Rollout.Plan = {
-      strategy: decision.strategy,
-      steps: decision.steps.map((s) => ({ step: "weight" in s ? { weight: s.weight } : { cohort: s.cohort }, pauseSeconds: s.pauseSeconds })),
-      approvalRequired: false,
-      approvalTimeoutSeconds: 3600,
-      onApprovalTimeout: "rollback",
-      maxTargetAttempts: 3,
-      maxSlows: 2
-    }
-    return { target: t, decision, plan }
+    return { target: t, decision, plan: Rollout.planOf(decision) }
   })
   const first = plans[0]!.decision
   yield* note(`change: +${changeSet.linesAdded} −${changeSet.linesDeleted} in ${changeSet.filesChanged} files, 1 dependency bump, coverage ${changeSet.coverageDelta} pp, criticality ${changeSet.criticality}`)
