@@ -5,6 +5,7 @@ import { decide } from "./commands/Decide.ts"
 import { demo } from "./commands/Demo.ts"
 import { exportHistory, list as evidenceList, show as evidenceShow } from "./commands/Evidence.ts"
 import { gate } from "./commands/Gate.ts"
+import { promote, rollback, rollout } from "./commands/Rollout.ts"
 import { evaluate, train } from "./commands/Risk.ts"
 import { notYet } from "./commands/NotYet.ts"
 import { ConfigFile, Debug, Json } from "./GlobalFlags.ts"
@@ -20,7 +21,7 @@ const evidence = Command.make("evidence").pipe(
     evidenceShow,
     evidenceList,
     exportHistory,
-    notYet("publish", "evidence publish", 7, "Publish a rollout's evidence to the configured store (Artifactory)")
+    notYet("publish", "evidence publish", "the Artifactory evidence adapter, not yet filed", "Publish a rollout's evidence to the configured store (Artifactory)")
   ])
 )
 
@@ -48,12 +49,12 @@ export const command = Command.make("rollwise").pipe(
     gate,
     analyze,
     backtest,
-    notYet("rollout", "rollout", 7, "Drive a whole rollout on a target: steps, analysis, promote or rollback"),
-    notYet("promote", "promote", 7, "Approve or advance a paused rollout"),
-    notYet("rollback", "rollback", 7, "Roll a rollout back now"),
+    rollout,
+    promote,
+    rollback,
     evidence,
     risk,
-    notYet("serve", "serve", 9, "Serve the HTTP API (Argo Rollouts web metrics, Flagger webhooks)"),
+    notYet("serve", "serve", "issue #9", "Serve the HTTP API (Argo Rollouts web metrics, Flagger webhooks)"),
     demo
   ]),
   Command.withGlobalFlags([Json, Debug, ConfigFile]),

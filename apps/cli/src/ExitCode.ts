@@ -17,9 +17,11 @@ export const ExitCode = {
   Blocked: 5,
   /** The command exists in the design but is not built yet in this version. */
   NotImplemented: 6,
+  /** The rollout's recorded state does not allow it: promote after a rollback, rollback after a promote. */
+  Refused: 7,
   /** `analyze --exit-code`: the verdict is slow (hold, watch longer). */
   VerdictSlow: 10,
-  /** `analyze --exit-code`: the verdict is rollback. */
+  /** `analyze --exit-code`: the verdict is rollback; `rollout`: the rollout was rolled back. */
   VerdictRollback: 11,
   /** The CLI bundle is missing (run `npm run build`). Emitted by bin/rollwise.js. */
   NotBuilt: 70,

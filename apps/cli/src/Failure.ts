@@ -7,10 +7,11 @@ import { ExitCode } from "./ExitCode.ts"
  */
 export class NotImplementedError extends Data.TaggedError("NotImplementedError")<{
   readonly command: string
-  readonly issue: number
+  /** Where it is tracked: "issue #9", or the work it comes with when not yet filed. */
+  readonly tracking: string
 }> {
   override get message(): string {
-    return `\`rollwise ${this.command}\` is not built yet in this version (tracked as issue #${this.issue})`
+    return `\`rollwise ${this.command}\` is not built yet in this version (tracked as ${this.tracking})`
   }
 }
 
@@ -39,13 +40,17 @@ const exitCodeByTag: Readonly<Record<string, ExitCode>> = {
   // dependencies
   PlatformError: ExitCode.Unavailable,
   GateBlockedError: ExitCode.Blocked,
-  EvidenceError: ExitCode.Unavailable
+  EvidenceError: ExitCode.Unavailable,
+  RolloutRefused: ExitCode.Refused,
+  RolloutEnded: ExitCode.VerdictRollback,
+  DeployTargetError: ExitCode.Unavailable
 }
 
 /** Errors whose `reason` changes whose fault it is. */
 const exitCodeByReason: Readonly<Record<string, Readonly<Record<string, ExitCode>>>> = {
   ChangesError: { GitUnavailable: ExitCode.Unavailable },
-  EvidenceError: { NotFound: ExitCode.BadInput, Conflict: ExitCode.BadInput }
+  EvidenceError: { NotFound: ExitCode.BadInput, Conflict: ExitCode.BadInput },
+  RolloutEnded: { Aborted: ExitCode.Blocked }
 }
 
 /** What the user sees and the process returns for a failed run. */

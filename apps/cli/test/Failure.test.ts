@@ -19,7 +19,7 @@ describe("Failure.report", () => {
   })
 
   it("maps not-yet commands to exit 6", () => {
-    expect(report(Cause.fail(new NotImplementedError({ command: "demo", issue: 7 }))).exitCode).toBe(
+    expect(report(Cause.fail(new NotImplementedError({ command: "demo", tracking: "issue #7" }))).exitCode).toBe(
       ExitCode.NotImplemented
     )
   })

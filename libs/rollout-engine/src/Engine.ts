@@ -3,6 +3,7 @@ import { Clock, Data, Duration, Effect, Schedule } from "effect"
 import * as Analysis from "./Analysis.ts"
 import { DeployTarget, type DeployTargetError } from "./DeployTarget.ts"
 import { EvidenceStore, type NewRollout } from "./EvidenceStore.ts"
+import { isRolloutEvent } from "./Operator.ts"
 import * as Rollout from "./Rollout.ts"
 
 /** What the engine needs besides the ports. */
@@ -13,19 +14,28 @@ export interface Options {
   /** The gates (change window, error budget, approval, OPA): pass, or the reasons they block. */
   readonly gates: Effect.Effect<{ readonly status: "pass" | "block"; readonly reasons: ReadonlyArray<string> }>
   /** Called after every recorded event (progress output). */
-  readonly onEvent?: (event: Rollout.Event, state: Rollout.State) => Effect.Effect<void>
+  readonly onEvent?: (event: Rollout.Event, state: Rollout.State, seq: number) => Effect.Effect<void>
   /** Called after every analysis window (progress output). */
   readonly onWindow?: (report: Analysis.WindowReport) => Effect.Effect<void>
   /** How often to look for an approval or an operator's rollback recorded by another process (default 5 s). */
   readonly pollEvery?: Duration.Duration
 }
 
+/**
+ * One analysis window as recorded in the evidence store (type "Window"):
+ * the step it judged and the verdict with every metric's statistics.
+ */
+export interface WindowRecord {
+  readonly kind: "window"
+  readonly stepIndex: number
+  readonly index: number
+  readonly window: { readonly start: number; readonly end: number }
+  readonly verdict: Analysis.WindowReport["verdict"]
+}
+
 /** Raised inside a window callback when the rollout left its analysis (an operator rolled back). */
 class StopWatching extends Data.TaggedError("StopWatching")<{ readonly reason?: string }> {}
 
-/** Event types in the evidence store are the state machine's event tags. */
-const isRolloutEvent = (data: unknown): data is Rollout.Event =>
-  typeof data === "object" && data !== null && typeof (data as { _tag?: unknown })._tag === "string"
 
 /**
  * Drive a rollout: record each event in the evidence store *before* acting
@@ -48,24 +58,31 @@ export const run = (options: Options, mode: "start" | "resume" = "start") =>
     const record = (event: Rollout.Event) =>
       Effect.gen(function* () {
         const at = yield* Clock.currentTimeMillis
-        const stored = yield* store.append(id, { type: event._tag, at, data: event }, seq)
+        // another process (rollwise promote / rollback) may have appended since we last looked:
+        // take its events first, then record ours after them
+        const stored = yield* Effect.suspend(() => store.append(id, { type: event._tag, at, data: event }, seq)).pipe(
+          Effect.tapError((e) => (e.reason === "Conflict" ? catchUp : Effect.void)),
+          Effect.retry({ while: (e) => e.reason === "Conflict", times: 20 })
+        )
         seq = stored.seq
         const t = Rollout.transition(state, event)
         state = t.state
         queue.push(...t.commands)
-        if (options.onEvent) yield* options.onEvent(event, state)
+        if (options.onEvent) yield* options.onEvent(event, state, stored.seq)
       })
 
     /** Apply events another process recorded (an approval, an operator's rollback). */
     const catchUp = Effect.gen(function* () {
       const { events } = yield* store.get(id)
-      for (const e of events.filter((x) => x.seq > seq)) {
+      for (const e of events) {
+        // checked per event: the poller and the main loop may both be catching up
+        if (e.seq <= seq) continue
         seq = e.seq
         if (!isRolloutEvent(e.data)) continue
         const t = Rollout.transition(state, e.data)
         state = t.state
         queue.push(...t.commands)
-        if (options.onEvent) yield* options.onEvent(e.data, state)
+        if (options.onEvent) yield* options.onEvent(e.data, state, e.seq)
       }
     })
 
@@ -73,11 +90,17 @@ export const run = (options: Options, mode: "start" | "resume" = "start") =>
       yield* store.create(options.rollout)
       yield* record({ _tag: "Started", plan: options.plan })
     } else {
-      const { events } = yield* store.get(id)
+      const { rollout: stored, events } = yield* store.get(id)
       const recorded = events.flatMap((e) => (isRolloutEvent(e.data) ? [e.data] : []))
       seq = events.at(-1)?.seq ?? 0
       state = Rollout.replay(options.plan, recorded)
       queue.push(...Rollout.resume(state))
+      // killed between the last event and recording the end: finish now (an abort after
+      // traffic moved rolls back first; the target's rollback is idempotent)
+      if (Rollout.isTerminal(state.phase) && stored.result === undefined) {
+        if (state.phase === "aborted" && state.stepIndex >= 0) queue.push({ _tag: "Rollback", reason: state.reason ?? "aborted" })
+        queue.push({ _tag: "Finish", result: state.phase as "promoted" | "rolled_back" | "aborted", reason: state.reason ?? state.phase })
+      }
     }
 
     const targetFailure = (operation: "apply" | "promote" | "rollback") => (error: DeployTargetError) =>
@@ -94,7 +117,7 @@ export const run = (options: Options, mode: "start" | "resume" = "start") =>
       switch (command._tag) {
         case "EvaluateGates": {
           const outcome = yield* options.gates
-          yield* record(outcome.status === "pass" ? { _tag: "GatesPassed" } : { _tag: "GatesBlocked", reasons: outcome.reasons })
+          yield* record(outcome.status === "pass" ? { _tag: "GatesPassed", reasons: outcome.reasons } : { _tag: "GatesBlocked", reasons: outcome.reasons })
           break
         }
         case "ApplyStep":
@@ -103,17 +126,46 @@ export const run = (options: Options, mode: "start" | "resume" = "start") =>
           )
           break
         case "Analyze": {
-          const start = yield* Clock.currentTimeMillis
-          const last = yield* Analysis.watch(options.spec, start, (r) =>
-            Effect.gen(function* () {
-              if (options.onWindow) yield* options.onWindow(r)
-              yield* catchUp
-              if (state.phase !== "analyzing") return yield* new StopWatching({ reason: "the rollout left its analysis" })
+          // a step holds at least its pause: an analysis that promotes sooner is followed by fresh
+          // ones (every window judged) until the pause is over; one of them can still roll back
+          // (a regression that shows late), none can take the promotion back to "undecided"
+          const holdUntil = (yield* Clock.currentTimeMillis) + command.pauseSeconds * 1000
+          let judged = 0
+          let last: Analysis.WindowReport | undefined
+          let promotedBy: Analysis.WindowReport | undefined
+          do {
+            const start = yield* Clock.currentTimeMillis
+            const watching = Analysis.watch(options.spec, start, (report) =>
+              Effect.gen(function* () {
+                const r = { ...report, index: judged++ }
+                // every window's verdict is evidence (not a state-machine event: replay skips it)
+                const at = yield* Clock.currentTimeMillis
+                const window: WindowRecord = { kind: "window", stepIndex: command.index, index: r.index, window: r.window, verdict: r.verdict }
+                yield* Effect.suspend(() => store.append(id, { type: "Window", at, data: window }, seq)).pipe(
+                  Effect.tapError((e) => (e.reason === "Conflict" ? catchUp : Effect.void)),
+                  Effect.retry({ while: (e) => e.reason === "Conflict", times: 20 }),
+                  Effect.map((stored) => void (seq = stored.seq))
+                )
+                if (options.onWindow) yield* options.onWindow(r)
+                yield* catchUp
+                if (state.phase !== "analyzing") return yield* new StopWatching({ reason: "the rollout left its analysis" })
+              })
+            ).pipe(Effect.catchTag("StopWatching", () => Effect.succeed(undefined)))
+            // an operator's rollback lands between windows too: look every pollEvery
+            const operatorStop = Effect.gen(function* () {
+              while (state.phase === "analyzing") {
+                yield* Effect.sleep(pollEvery)
+                yield* catchUp
+              }
+              return undefined
             })
-          ).pipe(Effect.catchTag("StopWatching", () => Effect.succeed(undefined)))
+            last = yield* Effect.raceFirst(watching, operatorStop)
+            if (last?.verdict.action === "promote" && promotedBy === undefined) promotedBy = last
+          } while (state.phase === "analyzing" && promotedBy !== undefined && last?.verdict.action !== "rollback" && (yield* Clock.currentTimeMillis) < holdUntil)
           // an operator may have rolled back while we watched
           if (state.phase !== "analyzing") break
-          yield* record({ _tag: "Analyzed", index: command.index, action: last?.verdict.action ?? "slow", reasons: last?.verdict.reasons ?? ["no windows"] })
+          const decisive = last?.verdict.action === "rollback" ? last : (promotedBy ?? last)
+          yield* record({ _tag: "Analyzed", index: command.index, action: decisive?.verdict.action ?? "slow", reasons: decisive?.verdict.reasons ?? ["no windows"] })
           break
         }
         case "AwaitApproval": {

@@ -54,7 +54,7 @@ export interface State {
 /** Facts the engine records, in the order they happened. */
 export type Event =
   | { readonly _tag: "Started"; readonly plan: Plan }
-  | { readonly _tag: "GatesPassed" }
+  | { readonly _tag: "GatesPassed"; readonly reasons?: ReadonlyArray<string> }
   | { readonly _tag: "GatesBlocked"; readonly reasons: ReadonlyArray<string> }
   | { readonly _tag: "StepApplied"; readonly index: number }
   | { readonly _tag: "TargetFailed"; readonly operation: "apply" | "promote" | "rollback"; readonly transient: boolean; readonly detail: string }
@@ -139,8 +139,11 @@ export const transition = (state: State, event: Event): Transition => {
       const retry = event.transient && attempts < state.plan.maxTargetAttempts
       if (event.operation === "rollback") {
         if (state.phase !== "rolling_back") return ignore(state)
-        // a rollback is retried without limit: there is no safer place to go
-        return { state: { ...state, attempts }, commands: [{ _tag: "Rollback", reason: state.reason ?? "rollback" }] }
+        // a rollback is retried longest (there is no safer place to go), but not forever:
+        // a target that keeps refusing needs a person, and the rollout says so
+        if (attempts < state.plan.maxTargetAttempts * 3) return { state: { ...state, attempts }, commands: [{ _tag: "Rollback", reason: state.reason ?? "rollback" }] }
+        const reason = `the target failed to roll back ${attempts} times (${event.detail}): it needs a person; the rollback was for: ${state.reason ?? "rollback"}`
+        return { state: { ...state, phase: "aborted", attempts, reason }, commands: [{ _tag: "Finish", result: "aborted", reason }] }
       }
       if (event.operation === "apply" && state.phase === "stepping") {
         return retry

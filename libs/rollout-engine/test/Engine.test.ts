@@ -3,7 +3,7 @@ import { SloSpec } from "@rollwise/slo-policy"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { describe, expect } from "vitest"
-import { DeployTarget, Engine, EvidenceStore, MetricSource, type Rollout } from "../src/index.ts"
+import { DeployTarget, Engine, EvidenceStore, MetricSource, Operator, type Rollout, Timeline } from "../src/index.ts"
 
 const spec = Effect.runSync(
   SloSpec.decode({
@@ -59,7 +59,16 @@ describe("Engine.run (in-memory target, store and metrics; TestClock)", () => {
       const { rollout, events } = yield* store.get("r1")
       expect(rollout.result).toBe("promoted")
       // the 100 % step is the promotion itself: no baseline traffic is left to compare with
-      expect(events.map((e) => e.type)).toEqual(["Started", "GatesPassed", "StepApplied", "Analyzed", "StepApplied", "Analyzed", "StepApplied", "Promoted"])
+      expect(events.filter((e) => e.type !== "Window").map((e) => e.type)).toEqual(["Started", "GatesPassed", "StepApplied", "Analyzed", "StepApplied", "Analyzed", "StepApplied", "Promoted"])
+      // every window's verdict is evidence, recorded before the analysis that ends the step
+      const windows = events.filter((e) => e.type === "Window")
+      expect(windows.length).toBeGreaterThanOrEqual(4)
+      for (const w of windows) {
+        expect(Timeline.isWindow(w.data)).toBe(true)
+        expect((w.data as Engine.WindowRecord).verdict.metrics.length).toBeGreaterThan(0)
+      }
+      const analyzed = events.findIndex((e) => e.type === "Analyzed")
+      expect(events.slice(0, analyzed).some((e) => e.type === "Window" && (e.data as Engine.WindowRecord).verdict.action === "promote")).toBe(true)
     })
   )
 
@@ -150,5 +159,159 @@ describe("Engine.run (in-memory target, store and metrics; TestClock)", () => {
       expect((yield* store.get("r1")).events.length).toBeGreaterThan(before)
     })
   )
+
+  it.effect("a step holds at least its pause: a quick promote is followed by fresh analyses until the pause is over", () =>
+    Effect.gen(function* () {
+      const { target } = yield* DeployTarget.makeMemory({ kind: "simulated", name: "svc" })
+      const store = yield* EvidenceStore.makeMemory
+      const long: Rollout.Plan = { ...plan, steps: [{ step: { weight: 10 }, pauseSeconds: 600 }, { step: { weight: 100 }, pauseSeconds: 0 }] }
+      const final = yield* drive(
+        Engine.run(options({ plan: long })).pipe(Effect.provideService(DeployTarget.DeployTarget, target), Effect.provideService(EvidenceStore.EvidenceStore, store), Effect.provide(metrics(0.1)))
+      )
+      expect(final.phase).toBe("promoted")
+      const { events } = yield* store.get("r1")
+      const analyzed = events.find((e) => e.type === "Analyzed")!
+      const applied = events.find((e) => e.type === "StepApplied")!
+      // 2 healthy 1-minute windows would promote; the 10-minute pause holds the step for 10 windows
+      expect(events.filter((e) => e.type === "Window").length).toBe(10)
+      expect(analyzed.at - applied.at).toBeGreaterThanOrEqual(600_000)
+    })
+  )
+
+  it.effect("a target that keeps refusing to roll back ends the rollout aborted, saying it needs a person", () =>
+    Effect.gen(function* () {
+      const { target, controls } = yield* DeployTarget.makeMemory({ kind: "simulated", name: "svc" })
+      const store = yield* EvidenceStore.makeMemory
+      yield* controls.failNext("rollback", new DeployTarget.DeployTargetError({ reason: "Forbidden", detail: "no rights" }), 100)
+      const final = yield* drive(
+        Engine.run(options()).pipe(Effect.provideService(DeployTarget.DeployTarget, target), Effect.provideService(EvidenceStore.EvidenceStore, store), Effect.provide(metrics(0.2)))
+      )
+      expect(final.phase).toBe("aborted")
+      expect(final.reason).toContain("needs a person")
+      expect((yield* controls.calls).filter((c) => c.op === "rollback")).toHaveLength(plan.maxTargetAttempts * 3)
+      expect((yield* store.get("r1")).rollout.result).toBe("aborted")
+    })
+  )
+
+  it.effect("an approval recorded by another process (Operator.approve) lets the flip go ahead", () =>
+    Effect.gen(function* () {
+      const { target, controls } = yield* DeployTarget.makeMemory({ kind: "simulated", name: "svc" })
+      const store = yield* EvidenceStore.makeMemory
+      const provide = <A, E>(e: Effect.Effect<A, E, DeployTarget.DeployTarget | EvidenceStore.EvidenceStore | MetricSource.MetricSource>) =>
+        e.pipe(Effect.provideService(DeployTarget.DeployTarget, target), Effect.provideService(EvidenceStore.EvidenceStore, store), Effect.provide(metrics(0.1)))
+      const fiber = yield* Effect.forkChild(provide(Engine.run(options({ plan: { ...plan, approvalRequired: true } }))))
+      // two 2-minute steps, then the flip waits (the approval timeout is 10 minutes)
+      for (let i = 0; i < 8; i++) yield* TestClock.adjust("1 minute")
+      expect(Operator.stateOf((yield* store.get("r1")).events)?.phase).toBe("awaiting_approval")
+      expect((yield* controls.calls).some((c) => c.op === "promote")).toBe(false)
+      const outcome = yield* Operator.approve("r1", "alice", 1).pipe(Effect.provideService(EvidenceStore.EvidenceStore, store))
+      expect(outcome.outcome).toBe("recorded")
+      for (let i = 0; i < 10; i++) yield* TestClock.adjust("1 minute")
+      const final = yield* Fiber.join(fiber)
+      expect(final.phase).toBe("promoted")
+      expect((yield* store.get("r1")).events.some((e) => e.type === "Approved")).toBe(true)
+    })
+  )
+
+  it.effect("an operator's rollback is acted on within the poll interval, not at the end of a long window", () =>
+    Effect.gen(function* () {
+      const { target, controls } = yield* DeployTarget.makeMemory({ kind: "simulated", name: "svc" })
+      const store = yield* EvidenceStore.makeMemory
+      const slow = Effect.runSync(SloSpec.decode({ apiVersion: "rollwise/v1", kind: "SloSpec", service: "svc", window: "30m", maxWindows: 3, promoteAfter: 2, warmupWindows: 0, metrics: [{ name: "latency", kind: "continuous", threshold: 1, minSamples: 5, tolerance: 0.1 }] }))
+      const fiber = yield* Effect.forkChild(
+        Engine.run(options({ spec: slow })).pipe(Effect.provideService(DeployTarget.DeployTarget, target), Effect.provideService(EvidenceStore.EvidenceStore, store), Effect.provide(metrics(0.1)))
+      )
+      yield* TestClock.adjust("1 minute")
+      yield* Operator.rollback("r1", "ops", "pager", 60_000).pipe(Effect.provideService(EvidenceStore.EvidenceStore, store))
+      yield* TestClock.adjust("10 seconds")
+      expect((yield* controls.calls).map((c) => c.op)).toEqual(["apply", "rollback"])
+      const final = yield* Fiber.join(fiber)
+      expect(final.phase).toBe("rolled_back")
+    })
+  )
+
+  it.effect("resume finishes a rollout killed after its last event but before its end was recorded", () =>
+    Effect.gen(function* () {
+      const { target, controls } = yield* DeployTarget.makeMemory({ kind: "simulated", name: "svc" })
+      const store = yield* EvidenceStore.makeMemory
+      yield* store.create({ rolloutId: "r1", service: "svc", target: "simulated:svc", startedAt: 0 })
+      const events: ReadonlyArray<Rollout.Event> = [{ _tag: "Started", plan }, { _tag: "GatesPassed" }, { _tag: "StepApplied", index: 0 }, { _tag: "Analyzed", index: 0, action: "rollback", reasons: ["bad"] }, { _tag: "RolledBack" }]
+      for (const [i, e] of events.entries()) yield* store.append("r1", { type: e._tag, at: i, data: e })
+      const final = yield* drive(Engine.run(options(), "resume").pipe(Effect.provideService(DeployTarget.DeployTarget, target), Effect.provideService(EvidenceStore.EvidenceStore, store), Effect.provide(metrics(0.1))))
+      expect(final.phase).toBe("rolled_back")
+      expect((yield* store.get("r1")).rollout.result).toBe("rolled_back")
+      expect(yield* controls.calls).toEqual([])
+    })
+  )
 })
 
+describe("Operator (in-memory store)", () => {
+  const recorded = (events: ReadonlyArray<Rollout.Event>, p: Rollout.Plan = plan) =>
+    Effect.gen(function* () {
+      const store = yield* EvidenceStore.makeMemory
+      yield* store.create({ rolloutId: "r1", service: "svc", target: "simulated:svc", startedAt: 0 })
+      for (const [i, e] of [{ _tag: "Started", plan: p } as Rollout.Event, ...events].entries()) yield* store.append("r1", { type: e._tag, at: i, data: e })
+      return store
+    })
+  const refusal = <A, E>(e: Effect.Effect<A, E>) => Effect.map(Effect.flip(e), (err) => (err as { reason?: string }).reason)
+
+  it.effect("promote after a rollback is refused, naming why", () =>
+    Effect.gen(function* () {
+      const store = yield* recorded([{ _tag: "GatesPassed" }, { _tag: "StepApplied", index: 0 }, { _tag: "Analyzed", index: 0, action: "rollback", reasons: ["latency"] }, { _tag: "RolledBack" }], { ...plan, approvalRequired: true })
+      const error = yield* Effect.flip(Operator.approve("r1", "alice", 9).pipe(Effect.provideService(EvidenceStore.EvidenceStore, store)))
+      expect(error._tag).toBe("RolloutRefused")
+      expect(error.message).toContain("was rolled back")
+      expect(error.message).toContain("latency")
+      expect((yield* store.get("r1")).events.some((e) => e.type === "Approved")).toBe(false)
+    })
+  )
+
+  it.effect("promote of a rollout that asks for no approval is refused; of a promoted one changes nothing", () =>
+    Effect.gen(function* () {
+      const running = yield* recorded([{ _tag: "GatesPassed" }])
+      expect(yield* refusal(Operator.approve("r1", "a", 1).pipe(Effect.provideService(EvidenceStore.EvidenceStore, running)))).toBe("NoApprovalNeeded")
+      const done = yield* recorded([{ _tag: "GatesPassed" }, { _tag: "StepApplied", index: 0 }, { _tag: "Analyzed", index: 0, action: "promote", reasons: [] }, { _tag: "StepApplied", index: 1 }, { _tag: "Analyzed", index: 1, action: "promote", reasons: [] }, { _tag: "StepApplied", index: 2 }, { _tag: "Promoted" }])
+      const outcome = yield* Operator.approve("r1", "a", 1).pipe(Effect.provideService(EvidenceStore.EvidenceStore, done))
+      expect(outcome.outcome).toBe("already")
+    })
+  )
+
+  it.effect("approving in advance and twice: recorded once", () =>
+    Effect.gen(function* () {
+      const store = yield* recorded([{ _tag: "GatesPassed" }, { _tag: "StepApplied", index: 0 }], { ...plan, approvalRequired: true })
+      const provide = Effect.provideService(EvidenceStore.EvidenceStore, store)
+      expect((yield* provide(Operator.approve("r1", "a", 1))).detail).toContain("in advance")
+      expect((yield* provide(Operator.approve("r1", "b", 2))).outcome).toBe("already")
+      expect((yield* store.get("r1")).events.filter((e) => e.type === "Approved")).toHaveLength(1)
+    })
+  )
+
+  it.effect("rollback is idempotent, refused after a promote", () =>
+    Effect.gen(function* () {
+      const store = yield* recorded([{ _tag: "GatesPassed" }, { _tag: "StepApplied", index: 0 }])
+      const provide = Effect.provideService(EvidenceStore.EvidenceStore, store)
+      expect((yield* provide(Operator.rollback("r1", "ops", "pager", 1))).outcome).toBe("recorded")
+      expect((yield* provide(Operator.rollback("r1", "ops", "pager", 2))).outcome).toBe("already")
+      expect((yield* store.get("r1")).events.filter((e) => e.type === "OperatorRollback")).toHaveLength(1)
+      const promoted = yield* recorded([{ _tag: "GatesPassed" }, { _tag: "StepApplied", index: 0 }, { _tag: "Analyzed", index: 0, action: "promote", reasons: [] }, { _tag: "StepApplied", index: 1 }, { _tag: "Analyzed", index: 1, action: "promote", reasons: [] }, { _tag: "StepApplied", index: 2 }, { _tag: "Promoted" }])
+      expect(yield* refusal(Operator.rollback("r1", "ops", "late", 3).pipe(Effect.provideService(EvidenceStore.EvidenceStore, promoted)))).toBe("Promoted")
+    })
+  )
+
+  it.effect("an unknown rollout is NotFound", () =>
+    Effect.gen(function* () {
+      const store = yield* EvidenceStore.makeMemory
+      expect(yield* refusal(Operator.rollback("nope", "ops", "x", 1).pipe(Effect.provideService(EvidenceStore.EvidenceStore, store)))).toBe("NotFound")
+    })
+  )
+})
+
+describe("Timeline", () => {
+  it("says each event in one line", () => {
+    const steps = plan.steps
+    expect(Timeline.eventLine({ _tag: "StepApplied", index: 1 }, steps)).toBe("step 2/3 applied: weight 50 %")
+    expect(Timeline.eventLine({ _tag: "Started", plan: { ...plan, approvalRequired: true } })).toBe("started: canary in 3 steps (10 → 50 → 100 %), approval before the full step")
+    expect(Timeline.eventLine({ _tag: "GatesBlocked", reasons: ["freeze", "budget"] })).toBe("gates BLOCK: freeze; budget")
+    expect(Timeline.recordLine("Custom", { x: 1 })).toBe("Custom")
+  })
+})

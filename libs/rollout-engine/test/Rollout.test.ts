@@ -19,7 +19,7 @@ const plan = (overrides: Partial<Rollout.Plan> = {}): Rollout.Plan => ({
  * rollback before a given command. Returns the recorded events and the
  * commands issued, as the engine would see them.
  */
-const simulate = (p: Rollout.Plan, choices: ReadonlyArray<number>, operatorAt = -1, start?: { state: Rollout.State; commands: ReadonlyArray<Rollout.Command>; n: number }) => {
+const simulate = (p: Rollout.Plan, choices: ReadonlyArray<number>, operatorAt = -1, start?: { state: Rollout.State; commands: ReadonlyArray<Rollout.Command>; n: number }, maxRollbackFailures = 3) => {
   let state = start?.state ?? Rollout.initial(p)
   const events: Array<Rollout.Event> = []
   const commands: Array<Rollout.Command> = []
@@ -56,7 +56,7 @@ const simulate = (p: Rollout.Plan, choices: ReadonlyArray<number>, operatorAt = 
         feed(c % 9 === 0 ? { _tag: "TargetFailed", operation: "promote", transient: true, detail: "x" } : { _tag: "Promoted" })
         break
       case "Rollback":
-        if (c % 4 === 0 && rollbackFailures < 3) {
+        if ((c % 4 === 0 || maxRollbackFailures > 3) && rollbackFailures < maxRollbackFailures) {
           rollbackFailures++
           feed({ _tag: "TargetFailed", operation: "rollback", transient: true, detail: "x" })
         } else feed({ _tag: "RolledBack" })
@@ -103,6 +103,16 @@ describe("Rollout state machine", () => {
     const t = Rollout.transition(Rollout.replay(plan(), [{ _tag: "Started", plan: plan() }]), { _tag: "GatesBlocked", reasons: ["freeze"] })
     expect(t.state.phase).toBe("aborted")
     expect(t.commands).toEqual([{ _tag: "Finish", result: "aborted", reason: "blocked by gates: freeze" }])
+  })
+
+  test.prop([plans, choices, fc.integer({ min: 0, max: 30 })])("a target that never manages to roll back still ends: aborted, needing a person, never promoted", (p, cs, operatorAt) => {
+    const { state, events } = simulate(p, cs, operatorAt, undefined, 1000)
+    expect(Rollout.isTerminal(state.phase)).toBe(true)
+    if (events.some((e) => e._tag === "TargetFailed" && e.operation === "rollback")) {
+      expect(state.phase).toBe("aborted")
+      expect(state.reason).toContain("needs a person")
+    }
+    expect(events.filter((e) => e._tag === "TargetFailed" && e.operation === "rollback").length).toBeLessThanOrEqual(p.maxTargetAttempts * 3)
   })
 
   test.prop([plans, choices, fc.integer({ min: -1, max: 30 })])("every path ends in a terminal state within a bounded number of events", (p, cs, operatorAt) => {

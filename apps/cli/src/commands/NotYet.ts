@@ -7,8 +7,8 @@ import { NotImplementedError } from "../Failure.ts"
  * It is listed in `--help` with its real description and fails with exit 6 and
  * a line naming the issue, so a pipeline never mistakes it for success.
  */
-export const notYet = <const Name extends string>(name: Name, path: string, issue: number, description: string) =>
-  Command.make(name, {}, () => Effect.fail(new NotImplementedError({ command: path, issue }))).pipe(
-    Command.withDescription(`${description} (not built yet: issue #${issue})`),
+export const notYet = <const Name extends string>(name: Name, path: string, tracking: string, description: string) =>
+  Command.make(name, {}, () => Effect.fail(new NotImplementedError({ command: path, tracking }))).pipe(
+    Command.withDescription(`${description} (not built yet: ${tracking})`),
     Command.withShortDescription(description)
   )

@@ -1,9 +1,9 @@
 import { VerdictCharts } from "@rollwise/plots"
 import { Analysis } from "@rollwise/rollout-engine"
 import { Analyzer, Observation, SloSpec, type Verdict } from "@rollwise/slo-policy"
-import { PrometheusSource } from "@rollwise/source-prometheus"
-import { Console, DateTime, Duration, Effect, Option, Path, Redacted } from "effect"
+import { Console, DateTime, Effect, Option, Path } from "effect"
 import { Json } from "../../GlobalFlags.ts"
+import { prometheusSource, requireQueries } from "../../internal/Prometheus.ts"
 import { ActionExit, InputError, note, printJson, readText, readYaml, writeAtomic } from "../../internal/Io.ts"
 import { num, table } from "../../internal/Render.ts"
 import type { AnalyzeFlags, BacktestFlags } from "../Analyze.ts"
@@ -64,21 +64,8 @@ const live = (
 ) =>
   Effect.gen(function* () {
     if (flags.windows < 1) return yield* new InputError({ file: "--windows", detail: "must be at least 1" })
-    for (const m of spec.metrics) {
-      const missing = m.kind === "ratio" ? (m.errorsQuery === undefined || m.totalQuery === undefined ? "errorsQuery and totalQuery" : undefined) : m.query === undefined ? "query" : undefined
-      if (missing !== undefined) {
-        return yield* new InputError({ file: "slo", detail: `metric ${m.name} (${m.kind}) needs ${missing} for live analysis (see examples/slo-live.yaml)` })
-      }
-    }
-    const token = process.env["ROLLWISE_PROMETHEUS_TOKEN"]
-    const user = process.env["ROLLWISE_PROMETHEUS_USER"]
-    const password = process.env["ROLLWISE_PROMETHEUS_PASSWORD"]
-    const source = PrometheusSource.layer({
-      url,
-      timeout: Duration.seconds(flags.timeout),
-      ...(token ? { bearerToken: Redacted.make(token) } : {}),
-      ...(user && password ? { basicAuth: { username: user, password: Redacted.make(password) } } : {})
-    })
+    yield* requireQueries(spec)
+    const source = prometheusSource(url, flags.timeout)
     const end = yield* parseWhen(flags.windowEnd)
     const warned = new Set<string>()
     const report = (r: Analysis.WindowReport) =>

@@ -6,32 +6,10 @@ import { Simulation } from "@rollwise/simulation"
 import { SloSpec, type Verdict } from "@rollwise/slo-policy"
 import { Clock, Console, Duration, Effect, Option } from "effect"
 import { Json } from "../../GlobalFlags.ts"
+import { fastClock } from "../../internal/FastClock.ts"
 import { note, printJson, writeAtomic } from "../../internal/Io.ts"
 import { table } from "../../internal/Render.ts"
 import type { DemoFlags } from "../Demo.ts"
-
-/**
- * A clock that starts at `t0` and runs `speed` times faster than the wall
- * clock: windows of minutes pass in seconds, and the same seed sees the same
- * windows (the simulated traffic is keyed by window start).
- */
-const fastClock = (t0: number, speed: number): Clock.Clock => {
-  const p0 = performance.now()
-  const now = () => t0 + (performance.now() - p0) * speed
-  return {
-    currentTimeMillisUnsafe: () => Math.floor(now()),
-    currentTimeMillis: Effect.sync(() => Math.floor(now())),
-    currentTimeNanosUnsafe: () => BigInt(Math.floor(now() * 1e6)),
-    currentTimeNanos: Effect.sync(() => BigInt(Math.floor(now() * 1e6))),
-    monotonicTimeNanosUnsafe: () => BigInt(Math.floor(now() * 1e6)),
-    monotonicTimeNanos: Effect.sync(() => BigInt(Math.floor(now() * 1e6))),
-    sleep: (duration) =>
-      Effect.callback<void>((resume) => {
-        const handle = setTimeout(() => resume(Effect.void), Duration.toMillis(duration) / speed)
-        return Effect.sync(() => clearTimeout(handle))
-      })
-  }
-}
 
 const spec = Effect.runSync(
   SloSpec.decode({
@@ -96,11 +74,13 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
   const features = ChangeSet.features(changeSet, RiskPolicy.defaultPolicy.calendar)
   const plans = targets.map((t) => {
     const decision = Heuristic.decide(changeSet, RiskPolicy.defaultPolicy, t.kind)
-    return { target: t, decision, plan: Rollout.planOf(decision) }
+    // real pauses (an hour per ARM cohort) would not fit a demo: each step holds at most two windows
+    const steps = decision.steps.map((s) => ({ ...s, pauseSeconds: Math.min(s.pauseSeconds, 2 * spec.windowSeconds) }))
+    return { target: t, decision, plan: Rollout.planOf({ ...decision, steps }) }
   })
   const first = plans[0]!.decision
   yield* note(`change: +${changeSet.linesAdded} −${changeSet.linesDeleted} in ${changeSet.filesChanged} files, 1 dependency bump, coverage ${changeSet.coverageDelta} pp, criticality ${changeSet.criticality}`)
-  yield* note(`risk ${first.risk_score.toFixed(1)}/100 → ${first.strategy}, ${first.pace} pace (ARM fleets use cohorts); scenario: ${flags.scenario}; simulated time runs ×${flags.speed}`)
+  yield* note(`risk ${first.risk_score.toFixed(1)}/100 → ${first.strategy}, ${first.pace} pace (ARM fleets use cohorts); scenario: ${flags.scenario}; simulated time runs ×${flags.speed}, pauses capped at two windows`)
 
   // 2. the three rollouts, concurrently, each on its own simulated target and metrics
   const runId = `demo-${flags.scenario}-${flags.seed}-${Date.now().toString(36)}`

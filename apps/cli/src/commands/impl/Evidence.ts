@@ -1,46 +1,17 @@
-import { EvidenceHistory, SqliteEvidenceStore } from "@rollwise/evidence-store"
-import { Console, Effect, FileSystem, Option } from "effect"
+import { EvidenceHistory } from "@rollwise/evidence-store"
+import { Operator, Timeline } from "@rollwise/rollout-engine"
+import { Console, Effect, Option } from "effect"
 import { Json } from "../../GlobalFlags.ts"
-import { InputError, printJson, writeAtomic } from "../../internal/Io.ts"
+import { printJson, writeAtomic } from "../../internal/Io.ts"
+import { openExisting } from "../../internal/Store.ts"
 import { table } from "../../internal/Render.ts"
 import type { ExportFlags, ListFlags, ShowFlags } from "../Evidence.ts"
 
 const when = (ms: number | undefined) => (ms === undefined ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 19))
 
-/** Open an existing store: a missing file is an input error, not a new empty store. */
-const open = (path: string) =>
-  Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    if (!(yield* fs.exists(path).pipe(Effect.orElseSucceed(() => false)))) {
-      return yield* new InputError({ file: path, detail: "no evidence store here (rollwise demo --evidence FILE or a rollout creates one)" })
-    }
-    return yield* SqliteEvidenceStore.make({ path })
-  })
-
-/** Summarise a recorded event in one line. */
-const describe = (type: string, data: unknown): string => {
-  const d = (data ?? {}) as Record<string, unknown>
-  switch (type) {
-    case "Started":
-      return `plan: ${String((d["plan"] as { strategy?: string } | undefined)?.strategy ?? "?")}`
-    case "GatesBlocked":
-      return `blocked: ${((d["reasons"] as ReadonlyArray<string> | undefined) ?? []).join("; ")}`
-    case "StepApplied":
-      return `step ${Number(d["index"]) + 1}`
-    case "Analyzed":
-      return `step ${Number(d["index"]) + 1}: ${String(d["action"])} ${((d["reasons"] as ReadonlyArray<string> | undefined) ?? []).slice(0, 1).join("")}`
-    case "TargetFailed":
-      return `${String(d["operation"])} failed: ${String(d["detail"])}`
-    case "OperatorRollback":
-      return `${String(d["by"])}: ${String(d["reason"])}`
-    default:
-      return ""
-  }
-}
-
 export const runList = Effect.fn("cli.evidence.list")(function* (flags: ListFlags) {
   const json = yield* Json
-  const store = yield* open(flags.db)
+  const store = yield* openExisting(flags.db)
   const rollouts = yield* store.list({
     limit: flags.limit,
     ...Option.match(flags.service, { onNone: () => ({}), onSome: (service) => ({ service }) }),
@@ -53,15 +24,16 @@ export const runList = Effect.fn("cli.evidence.list")(function* (flags: ListFlag
 
 export const runShow = Effect.fn("cli.evidence.show")(function* (flags: ShowFlags) {
   const json = yield* Json
-  const store = yield* open(flags.db)
+  const store = yield* openExisting(flags.db)
   const { rollout, events } = yield* store.get(flags.rollout)
   if (json) return yield* printJson({ rollout, events })
+  const steps = Operator.stateOf(events)?.steps ?? []
   yield* Console.log(
     [
       `${rollout.rolloutId}: ${rollout.service}${rollout.module ? `/${rollout.module}` : ""} ${rollout.version ?? ""} on ${rollout.target}`,
       `started ${when(rollout.startedAt)}, ${rollout.result === undefined ? "still running" : `${rollout.result} at ${when(rollout.finishedAt)}`}`,
       "",
-      table([["#", "time", "event", "detail"], ...events.map((e) => [String(e.seq), when(e.at), e.type, describe(e.type, e.data)])])
+      table([["#", "time", "event", "detail"], ...events.map((e) => [String(e.seq), when(e.at), e.type, Timeline.recordLine(e.type, e.data, steps)])])
     ].join("\n")
   )
 })
@@ -73,7 +45,7 @@ const cell = (v: string | number | undefined) => {
 }
 
 export const runExport = Effect.fn("cli.evidence.export")(function* (flags: ExportFlags) {
-  const store = yield* open(flags.db)
+  const store = yield* openExisting(flags.db)
   const entries = yield* store.history(Option.match(flags.service, { onNone: () => ({}), onSome: (service) => ({ service }) }))
   const rows = EvidenceHistory.rows(entries)
   let text: string

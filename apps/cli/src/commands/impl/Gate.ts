@@ -1,10 +1,9 @@
-import { OpaGate } from "@rollwise/gate-opa"
 import { Decode } from "@rollwise/input-schema"
 import { Decision } from "@rollwise/risk-core"
 import { Gates } from "@rollwise/slo-policy"
-import { Console, DateTime, Effect, Option, Redacted } from "effect"
-import { FetchHttpClient } from "effect/http"
+import { Console, DateTime, Effect, Option } from "effect"
 import { Json } from "../../GlobalFlags.ts"
+import * as GateCheck from "../../internal/GateCheck.ts"
 import { GateBlockedError, InputError, printJson, readJson, readYaml } from "../../internal/Io.ts"
 import type { GateFlags } from "../Gate.ts"
 
@@ -24,22 +23,7 @@ export const runGate = Effect.fn("cli.gate")(function* (flags: GateFlags) {
       const policy = yield* Effect.flatMap(readYaml(flags.policy), (doc) => Gates.decodePolicy(doc, flags.policy))
       const decision = yield* Effect.flatMap(readJson(flags.decision), Decode.decode(Decision.Decision, { source: flags.decision }))
       const epochMs = Option.isSome(flags.at) ? yield* parseInstant(flags.at.value) : DateTime.toEpochMillis(yield* DateTime.now)
-      const results = [...Gates.evaluateLocal(policy, { epochMs, riskScore: decision.risk_score, approved: flags.approved })]
-      if (policy.opa !== undefined) {
-        const token = process.env["ROLLWISE_OPA_TOKEN"]
-        results.push(
-          yield* OpaGate.ask(
-            policy.opa,
-            {
-              decision,
-              at: new Date(epochMs).toISOString(),
-              ...(policy.errorBudget !== undefined ? { errorBudget: { remaining: Gates.remainingBudget(policy.errorBudget) } } : {})
-            },
-            token === undefined || token === "" ? {} : { token: Redacted.make(token) }
-          ).pipe(Effect.provide(FetchHttpClient.layer))
-        )
-      }
-      const outcome = Gates.combine(results)
+      const outcome = yield* GateCheck.check(policy, decision, epochMs, flags.approved)
       if (json) {
         yield* printJson({ ...outcome, at: new Date(epochMs).toISOString() })
       } else {
