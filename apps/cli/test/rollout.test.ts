@@ -70,7 +70,11 @@ const background = (args: ReadonlyArray<string>, env: Record<string, string>) =>
   child.stdout.on("data", (d: Buffer) => void (stdout += d.toString()))
   child.stderr.on("data", (d: Buffer) => {
     stderr += d.toString()
-    for (const w of [...waiters]) if (w.re.test(stderr)) waiters.splice(waiters.indexOf(w), 1) && w.resolve()
+    for (const w of [...waiters]) {
+      if (!w.re.test(stderr)) continue
+      waiters.splice(waiters.indexOf(w), 1)
+      w.resolve()
+    }
   })
   const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
   return {

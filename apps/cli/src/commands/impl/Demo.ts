@@ -3,10 +3,11 @@ import { ChangeSet, Heuristic, RiskPolicy } from "@rollwise/risk-core"
 import { SqliteEvidenceStore } from "@rollwise/evidence-store"
 import { DeployTarget, Engine, EvidenceStore, Rollout } from "@rollwise/rollout-engine"
 import { Simulation } from "@rollwise/simulation"
-import { SloSpec, type Verdict } from "@rollwise/slo-policy"
+import { type Gates, SloSpec, type Verdict } from "@rollwise/slo-policy"
 import { Clock, Console, Duration, Effect, Option } from "effect"
 import { Json } from "../../GlobalFlags.ts"
 import { fastClock } from "../../internal/FastClock.ts"
+import * as GateCheck from "../../internal/GateCheck.ts"
 import { note, printJson, writeAtomic } from "../../internal/Io.ts"
 import { table } from "../../internal/Render.ts"
 import type { DemoFlags } from "../Demo.ts"
@@ -27,6 +28,15 @@ const spec = Effect.runSync(
     ]
   })
 )
+
+/** The demo's gates, as a team would write them in policy.yaml (see examples/policy.yaml). */
+const demoPolicy: Gates.GatePolicy = {
+  apiVersion: "rollwise/v1",
+  kind: "GatePolicy",
+  changeWindow: { timeZone: "Europe/Berlin", blocked: [{ days: ["sat", "sun"], from: "00:00", to: "24:00", reason: "no weekend deploys" }], freezes: [{ from: "2026-12-20", to: "2027-01-02", reason: "year-end freeze" }] },
+  errorBudget: { target: 0.999, bad: 412, total: 1_250_000, minRemaining: 0.1 },
+  approval: { threshold: 70 }
+}
 
 interface TargetSetup {
   readonly id: string
@@ -109,12 +119,18 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
           rollout: { rolloutId: `${runId}-${t.id}`, service: "checkout", module: "payments", version: "2.5.0", buildNumber: "demo", target: `${t.kind}:${t.service.name}`, startedAt: started, data: { features, decision: { risk_score: first.risk_score, strategy: plan.strategy } } },
           plan,
           spec,
-          gates: Effect.succeed({ status: "pass" as const, reasons: [] }),
+          gates: Effect.gen(function* () {
+            const outcome = yield* GateCheck.check(demoPolicy, plans.find((p) => p.target.id === t.id)!.decision, yield* clock.currentTimeMillis, false)
+            const reasons = outcome.gates.flatMap((g) => g.reasons)
+            return outcome.status === "pass" ? { status: "pass" as const, reasons } : { status: "block" as const, reasons: outcome.gates.filter((g) => g.status === "block").flatMap((g) => g.reasons) }
+          }),
           pollEvery: Duration.seconds(30),
           onEvent: (event, state) => {
             switch (event._tag) {
               case "GatesPassed":
-                return say("gates pass: change window open, error budget 67 % left, no approval needed")
+                return say(`gates pass: ${(event.reasons ?? []).join("; ")}`)
+              case "GatesBlocked":
+                return say(`gates BLOCK: ${event.reasons.join("; ")}`)
               case "StepApplied": {
                 stepIndex = event.index
                 const step = state.steps[event.index]!.step
