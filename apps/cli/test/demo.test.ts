@@ -62,11 +62,17 @@ describe("rollwise evidence list|show (over the SQLite store the demo writes)", 
     const windows = listed.find((r) => r.rolloutId.endsWith("-windows"))!
     const shown = rollwise("evidence", "show", windows.rolloutId, "--db", db)
     expect(shown.code).toBe(0)
-    expect(shown.stdout).toMatch(/Started\s+plan: canary/)
-    expect(shown.stdout).toMatch(/Analyzed\s+step 1: rollback latency/)
+    expect(shown.stdout).toMatch(/Started\s+started: canary in 4 steps \(5 → 25 → 50 → 100 %\)/)
+    expect(shown.stdout).toMatch(/GatesPassed\s+gates pass: tue 2026-12-01 08:30 Europe\/Berlin is outside every blocked period/)
+    expect(shown.stdout).toMatch(/Window\s+step 1 window 1: latency fail, error-rate pass, restarts pass → rollback/)
+    expect(shown.stdout).toMatch(/Analyzed\s+step 1 analysis: rollback — latency/)
     expect(shown.stdout).toMatch(/RolledBack/)
     const json = JSON.parse(rollwise("evidence", "show", windows.rolloutId, "--db", db, "--json").stdout)
-    expect(json.events.map((e: { seq: number }) => e.seq)).toEqual([1, 2, 3, 4, 5])
+    expect(json.events.map((e: { seq: number }) => e.seq)).toEqual([1, 2, 3, 4, 5, 6])
+    // the window's verdict is kept with each metric's statistics
+    const window = json.events.find((e: { type: string }) => e.type === "Window")
+    expect(window.data.verdict.metrics.map((m: { name: string }) => m.name)).toEqual(["latency", "error-rate", "restarts"])
+    expect(window.data.verdict.metrics[0].p_value).toBeLessThan(0.01)
     expect(rollwise("evidence", "show", "nope", "--db", db).code).toBe(3)
     // export: the history table risk train reads, one labelled row per finished rollout
     const csv = rollwise("evidence", "export", "--db", db).stdout.trim().split("\n")
