@@ -50,7 +50,8 @@ const exitCodeByTag: Readonly<Record<string, ExitCode>> = {
 const exitCodeByReason: Readonly<Record<string, Readonly<Record<string, ExitCode>>>> = {
   ChangesError: { GitUnavailable: ExitCode.Unavailable },
   EvidenceError: { NotFound: ExitCode.BadInput, Conflict: ExitCode.BadInput },
-  RolloutEnded: { Aborted: ExitCode.Blocked }
+  RolloutEnded: { Aborted: ExitCode.Blocked },
+  DeployTargetError: { NotFound: ExitCode.BadInput }
 }
 
 /** What the user sees and the process returns for a failed run. */

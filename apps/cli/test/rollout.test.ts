@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
-import { bin, rollwiseIn, scratch } from "./support.ts"
+import { background, rollwiseIn, scratch } from "./support.ts"
 
 /**
  * `rollwise rollout | promote | rollback` through the bundled CLI, against the
@@ -61,29 +61,6 @@ const recorded = (id: string) => {
   return JSON.parse(r.stdout) as { rollout: { result?: string }; events: ReadonlyArray<{ seq: number; type: string; data: Record<string, unknown> }> }
 }
 
-/** Start the CLI in the background; resolves each time stderr shows a line matching. */
-const background = (args: ReadonlyArray<string>, env: Record<string, string>) => {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: "1", ...env } })
-  let stderr = ""
-  let stdout = ""
-  const waiters: Array<{ re: RegExp; resolve: () => void }> = []
-  child.stdout.on("data", (d: Buffer) => void (stdout += d.toString()))
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString()
-    for (const w of [...waiters]) {
-      if (!w.re.test(stderr)) continue
-      waiters.splice(waiters.indexOf(w), 1)
-      w.resolve()
-    }
-  })
-  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
-  return {
-    child,
-    exited,
-    output: () => ({ stdout, stderr }),
-    waitFor: (re: RegExp) => (re.test(stderr) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ re, resolve })))
-  }
-}
 const kill = (child: ChildProcess) => child.pid !== undefined && process.kill(child.pid, "SIGKILL")
 
 describe("rollwise rollout (bundled CLI, real SQLite store, exec target with a real hook, simulated traffic)", () => {
@@ -134,7 +111,7 @@ describe("rollwise rollout (bundled CLI, real SQLite store, exec target with a r
 
   it("an approval from another process (rollwise promote) lets the flip go ahead", async () => {
     const h = hookFiles()
-    const bg = background(["rollout", "--decision", risky, "--slo", slo, "--target", `exec:${hook}`, "--simulate", "healthy", "--speed", "1200", "--db", db, "--id", "approve-1"], hookEnv(h))
+    const bg = background(["rollout", "--decision", risky, "--slo", slo, "--target", `exec:${hook}`, "--simulate", "healthy", "--speed", "1200", "--db", db, "--id", "approve-1"], hookEnv(h), dir)
     await bg.waitFor(/waiting for: rollwise promote --rollout approve-1/)
     expect(calls(h)).not.toContain("promote")
     const p = run()("promote", "--rollout", "approve-1", "--db", db, "--by", "alice")
@@ -152,7 +129,7 @@ describe("rollwise rollout (bundled CLI, real SQLite store, exec target with a r
 
   it("an operator's rollback from another process stops the rollout; promote after it is refused (exit 7); rollback again is a no-op", async () => {
     const h = hookFiles()
-    const bg = background(start("operator-1", [], "healthy", 60), hookEnv(h))
+    const bg = background(start("operator-1", [], "healthy", 60), hookEnv(h), dir)
     await bg.waitFor(/#3 step 1\/3 applied/)
     const rb = run()("rollback", "--rollout", "operator-1", "--db", db, "--by", "bob", "--reason", "pager: 5xx", "--json")
     expect(rb.code).toBe(0)
@@ -214,7 +191,7 @@ describe("crash safety: SIGKILL at every transition, then --resume (bundled CLI,
       for (const k of ref.transitions.slice(0, -1)) {
         const id = `kill-${scenario}-${k}`
         const h = hookFiles()
-        const bg = background(start(id, [], scenario), hookEnv(h))
+        const bg = background(start(id, [], scenario), hookEnv(h), dir)
         await Promise.race([bg.waitFor(new RegExp(`#${k} `)), bg.exited])
         kill(bg.child)
         await bg.exited

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -26,5 +26,29 @@ export const scratch = (prefix: string) => {
       writeFileSync(join(dir, name), content)
       return join(dir, name)
     }
+  }
+}
+
+/** Start the CLI in the background; resolves each time stderr shows a line matching. */
+export const background = (args: ReadonlyArray<string>, env: Record<string, string> = {}, cwd: string = examples) => {
+  const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", ...env } })
+  let stderr = ""
+  let stdout = ""
+  const waiters: Array<{ re: RegExp; resolve: () => void }> = []
+  child.stdout.on("data", (d: Buffer) => void (stdout += d.toString()))
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString()
+    for (const w of [...waiters]) {
+      if (!w.re.test(stderr)) continue
+      waiters.splice(waiters.indexOf(w), 1)
+      w.resolve()
+    }
+  })
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
+  return {
+    child,
+    exited,
+    output: () => ({ stdout, stderr }),
+    waitFor: (re: RegExp) => (re.test(stderr) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ re, resolve })))
   }
 }

@@ -10,9 +10,19 @@ export const rolloutFlags = {
   decision: Flag.String("decision").pipe(Flag.withDescription("strategy.json from `rollwise decide` (its strategy, steps, pauses, approval)"), Flag.optional),
   slo: Flag.String("slo").pipe(Flag.withDescription("slo.yaml: the metrics every step is judged on"), Flag.optional),
   target: Flag.String("target").pipe(
-    Flag.withDescription("Where to roll out: exec:PATH (your hook executable: PATH apply weight 25 | promote | rollback | status) or simulated (in memory, for trying it out)"),
+    Flag.withDescription("Where to roll out: k8s (with --rollout NAME or --bluegreen SERVICE --image IMAGE), exec:PATH (your hook executable: PATH apply weight 25 | promote | rollback | status) or simulated (in memory, for trying it out)"),
     Flag.optional
   ),
+  kubeconfig: Flag.String("kubeconfig").pipe(Flag.withDescription("With --target k8s: the kubeconfig (default: $KUBECONFIG, ~/.kube/config, or the pod's service account)"), Flag.optional),
+  context: Flag.String("context").pipe(Flag.withDescription("With --target k8s: the kubeconfig context (default: its current one)"), Flag.optional),
+  namespace: Flag.String("namespace").pipe(Flag.withDescription("With --target k8s: the namespace (default: the context's, else default)"), Flag.optional),
+  rollout: Flag.String("rollout").pipe(Flag.withDescription("With --target k8s: drive this Argo Rollout (its own steps set the weights; Rollwise promotes, promotes fully or aborts it)"), Flag.optional),
+  bluegreen: Flag.String("bluegreen").pipe(Flag.withDescription("With --target k8s: plain blue/green on this Service and its Deployments <name>-blue and <name>-green (needs --image)"), Flag.optional),
+  canary: Flag.String("canary").pipe(Flag.withDescription("With --target k8s: a plain canary: the candidate in <name>-canary beside Deployment <name>, weights on --route (needs --image)"), Flag.optional),
+  route: Flag.String("route").pipe(Flag.withDescription("With --canary: where the weights go: httproute/NAME (Gateway API backendRefs) or ingress/NAME (an NGINX canary Ingress)"), Flag.optional),
+  deployment: Flag.String("deployment").pipe(Flag.withDescription("With --target k8s: a rolling update of this Deployment in batches (pauses it between batches; needs --image)"), Flag.optional),
+  image: Flag.String("image").pipe(Flag.withDescription("With --bluegreen, --canary or --deployment: the candidate's image"), Flag.optional),
+  container: Flag.String("container").pipe(Flag.withDescription("The container to set --image on (default: the first)"), Flag.optional),
   prometheus: Flag.String("prometheus").pipe(Flag.withDescription("Judge the windows with metrics from this Prometheus (queries from slo.yaml; credentials from ROLLWISE_PROMETHEUS_TOKEN, or _USER and _PASSWORD)"), Flag.optional),
   simulate: Flag.Literals("simulate", ["healthy", "latency-regression", "error-spike", "crash-loop"]).pipe(
     Flag.withDescription("Judge simulated traffic instead of Prometheus: a healthy candidate or one that regresses"),
@@ -64,6 +74,7 @@ export const rollout = Command.make("rollout", rolloutFlags, (flags) => Effect.f
   Command.withShortDescription("Drive a whole rollout on a target: steps, analysis, promote or rollback"),
   Command.withExamples([
     { command: "rollwise rollout --decision strategy.json --slo slo.yaml --target exec:./deploy-hook.sh --prometheus http://prometheus:9090 --policy policy.yaml", description: "A real rollout through your deploy script" },
+    { command: "rollwise rollout --decision strategy.json --slo slo-live.yaml --target k8s --rollout checkout --namespace shop --prometheus http://prometheus:9090", description: "Operate an Argo Rollout, judging each of its pauses" },
     { command: "rollwise rollout --decision strategy.json --slo slo.yaml --target simulated --simulate latency-regression --speed 120", description: "Try it on simulated traffic" },
     { command: "rollwise rollout --resume checkout-2.5.0-m4x1", description: "Continue after a crash" }
   ])

@@ -4,6 +4,7 @@ import { DeployTarget, Engine, EvidenceStore, Operator, Rollout, Timeline } from
 import { Simulation } from "@rollwise/simulation"
 import { Gates, SloSpec } from "@rollwise/slo-policy"
 import { TargetExec } from "@rollwise/target-exec"
+import { TargetK8s } from "@rollwise/target-k8s"
 import { Clock, Console, Data, Duration, Effect, Option, Schema } from "effect"
 import { resolve } from "node:path"
 import { Json } from "../../GlobalFlags.ts"
@@ -31,6 +32,20 @@ const Setup = Schema.Struct({
   slo: Schema.Unknown,
   policy: Schema.optionalKey(Schema.Unknown),
   target: Schema.String,
+  k8s: Schema.optionalKey(
+    Schema.Struct({
+      kubeconfig: Schema.optionalKey(Schema.String),
+      context: Schema.optionalKey(Schema.String),
+      namespace: Schema.optionalKey(Schema.String),
+      rollout: Schema.optionalKey(Schema.String),
+      bluegreen: Schema.optionalKey(Schema.String),
+      canary: Schema.optionalKey(Schema.String),
+      route: Schema.optionalKey(Schema.String),
+      deployment: Schema.optionalKey(Schema.String),
+      image: Schema.optionalKey(Schema.String),
+      container: Schema.optionalKey(Schema.String)
+    })
+  ),
   metrics: Schema.Union([
     Schema.Struct({ prometheus: Schema.String, timeout: Schema.Finite }),
     Schema.Struct({ simulate: Schema.Literals(["healthy", "latency-regression", "error-spike", "crash-loop"]), seed: Schema.Int, speed: Schema.Finite })
@@ -48,9 +63,24 @@ const faultOf = (scenario: "healthy" | "latency-regression" | "error-spike" | "c
 const parseTarget = (text: string) =>
   text === "simulated"
     ? Effect.succeed({ kind: "simulated" as const })
+    : text === "k8s"
+      ? Effect.succeed({ kind: "k8s" as const })
     : text.startsWith("exec:") && text.length > 5
       ? Effect.succeed({ kind: "exec" as const, command: resolve(text.slice(5)) })
-      : Effect.fail(new InputError({ file: "--target", detail: `"${text}" is not a target: use exec:PATH (your hook executable) or simulated (Kubernetes, Windows and ARM adapters come with their issues)` }))
+      : Effect.fail(new InputError({ file: "--target", detail: `"${text}" is not a target: use k8s, exec:PATH (your hook executable) or simulated (Windows and ARM adapters come with their issues)` }))
+
+/** The Kubernetes mode a rollout's setup names. */
+const k8sMode = (k8s: NonNullable<Setup["k8s"]>, timeout: Duration.Duration): TargetK8s.Mode => {
+  const image = k8s.image ?? ""
+  const container = k8s.container !== undefined ? { container: k8s.container } : {}
+  if (k8s.rollout !== undefined) return { mode: "argo", name: k8s.rollout, stepTimeout: timeout }
+  if (k8s.bluegreen !== undefined) return { mode: "bluegreen", service: k8s.bluegreen, image, readyTimeout: timeout, ...container }
+  if (k8s.canary !== undefined) {
+    const [kind, name] = (k8s.route ?? "").split("/") as [string, string]
+    return { mode: "canary", deployment: k8s.canary, image, readyTimeout: timeout, router: kind === "ingress" ? { kind: "nginx", ingress: name } : { kind: "httproute", name }, ...container }
+  }
+  return { mode: "rolling", deployment: k8s.deployment ?? "", image, readyTimeout: timeout, ...container }
+}
 
 const who = (flag: Option.Option<string>) => Option.getOrElse(flag, () => process.env["BUILD_USER_ID"] || process.env["USER"] || "operator")
 
@@ -84,7 +114,7 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
   const sources = { decision: "", slo: "", policy: "" }
 
   if (Option.isSome(flags.resume)) {
-    const given = (["decision", "slo", "target", "prometheus", "simulate", "policy", "changes", "id", "service", "module", "version", "build"] as const).filter((k) => Option.isSome(flags[k]))
+    const given = (["decision", "slo", "target", "prometheus", "simulate", "policy", "changes", "id", "service", "module", "version", "build", "kubeconfig", "context", "namespace", "rollout", "bluegreen", "canary", "route", "deployment", "image", "container"] as const).filter((k) => Option.isSome(flags[k]))
     if (given.length > 0) {
       return yield* new InputError({ file: "--resume", detail: `takes everything from the rollout's record; drop --${given.join(", --")}` })
     }
@@ -107,7 +137,19 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
     if (flags.speed !== 1 && Option.isNone(flags.simulate)) return yield* new InputError({ file: "--speed", detail: "only makes sense with --simulate (real traffic runs in real time)" })
     if (!(flags.speed > 0)) return yield* new InputError({ file: "--speed", detail: "must be above 0" })
     const target = Option.getOrThrow(flags.target)
-    yield* parseTarget(target)
+    const kind = (yield* parseTarget(target)).kind
+    const k8sFlags = (["kubeconfig", "context", "namespace", "rollout", "bluegreen", "canary", "route", "deployment", "image", "container"] as const).filter((k) => Option.isSome(flags[k]))
+    if (kind !== "k8s" && k8sFlags.length > 0) return yield* new InputError({ file: `--${k8sFlags[0]}`, detail: "only makes sense with --target k8s" })
+    if (kind === "k8s") {
+      const modes = (["rollout", "bluegreen", "canary", "deployment"] as const).filter((k) => Option.isSome(flags[k]))
+      if (modes.length !== 1) {
+        return yield* new InputError({ file: "--target k8s", detail: "needs exactly one of --rollout NAME (an Argo Rollout), --bluegreen SERVICE, --canary DEPLOYMENT --route …, or --deployment NAME (rolling)" })
+      }
+      if (modes[0] !== "rollout" && Option.isNone(flags.image)) return yield* new InputError({ file: `--${modes[0]}`, detail: "needs --image (the candidate's image)" })
+      if (modes[0] === "canary" && !/^(httproute|ingress)\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(Option.getOrElse(flags.route, () => ""))) {
+        return yield* new InputError({ file: "--route", detail: "--canary needs --route httproute/NAME or --route ingress/NAME" })
+      }
+    }
     sources.decision = Option.getOrThrow(flags.decision)
     sources.slo = Option.getOrThrow(flags.slo)
     sources.policy = Option.getOrElse(flags.policy, () => "")
@@ -116,6 +158,16 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
       slo: yield* readYaml(sources.slo),
       ...(Option.isSome(flags.policy) ? { policy: yield* readYaml(flags.policy.value) } : {}),
       target: target.startsWith("exec:") ? `exec:${resolve(target.slice(5))}` : target,
+      ...(kind === "k8s"
+        ? {
+            k8s: Object.fromEntries(
+              (["kubeconfig", "context", "namespace", "rollout", "bluegreen", "canary", "route", "deployment", "image", "container"] as const).flatMap((k) => {
+                const v = flags[k]
+                return Option.isSome(v) ? [[k, k === "kubeconfig" ? resolve(v.value) : v.value]] : []
+              })
+            )
+          }
+        : {}),
       metrics: Option.isSome(flags.prometheus)
         ? { prometheus: flags.prometheus.value, timeout: flags.timeout }
         : { simulate: Option.getOrThrow(flags.simulate), seed: flags.seed, speed: flags.speed },
@@ -132,7 +184,7 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
     rollout = {
       rolloutId: Option.getOrElse(flags.id, () => `${service}-${version ?? "candidate"}-${Date.now().toString(36)}`),
       service,
-      target: setup.target.startsWith("exec:") ? `exec:${service}` : `simulated:${service}`,
+      target: kind === "k8s" ? `k8s:${[flags.rollout, flags.bluegreen, flags.canary, flags.deployment].map(Option.getOrUndefined).find((x) => x !== undefined) ?? service}` : setup.target.startsWith("exec:") ? `exec:${service}` : `simulated:${service}`,
       startedAt: Date.now(),
       ...(module !== "" ? { module } : {}),
       ...(version !== undefined ? { version } : {}),
@@ -160,8 +212,14 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
   const startAt = recorded.at(-1)?.at ?? rollout.startedAt
   let share = before !== undefined && before.stepIndex >= 0 && before.phase !== "stepping" ? DeployTarget.percentOf(before.steps[before.stepIndex]!.step) : 0
 
+  const k8s = setup.k8s ?? {}
   const base =
-    target.kind === "simulated"
+    target.kind === "k8s"
+      ? yield* TargetK8s.make(
+          { ...(k8s.kubeconfig !== undefined ? { kubeconfig: k8s.kubeconfig } : {}), ...(k8s.context !== undefined ? { context: k8s.context } : {}), ...(k8s.namespace !== undefined ? { namespace: k8s.namespace } : {}) },
+          k8sMode(k8s, Duration.seconds(setup.hookTimeoutSeconds))
+        )
+      : target.kind === "simulated"
       ? (yield* DeployTarget.makeMemory({ kind: "simulated", name: rollout.service, ...(rollout.version !== undefined ? { candidateVersion: rollout.version } : {}) })).target
       : TargetExec.make({
           command: target.command,
