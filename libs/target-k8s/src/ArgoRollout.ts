@@ -181,9 +181,10 @@ export const make = (kube: Kube, options: Options): DeployTarget.DeployTarget["S
     promote: Effect.gen(function* () {
       const v = view(yield* read)
       if (v.aborted) return yield* rejected(`cannot promote ${what}: it was aborted`)
-      if (v.settledStable) return
-      yield* patchStatus({ status: { promoteFull: true } })
-      yield* waitFor(kube, watched, (o) => (view(o).settledStable ? o : view(o).aborted ? rejected(`${what} was aborted while promoting`) : undefined), timeout, `${what}: promote fully`)
+      // like `kubectl argo rollouts status`: done when the new ReplicaSet is stable and the Rollout Healthy
+      const healthy = (o: Obj) => (view(o).settledStable && view(o).phase === "Healthy" ? o : view(o).aborted ? rejected(`${what} was aborted while promoting`) : undefined)
+      if (!v.settledStable) yield* patchStatus({ status: { promoteFull: true } })
+      yield* waitFor(kube, watched, healthy, timeout, `${what}: promote fully`)
     }),
     rollback: Effect.gen(function* () {
       const v = view(yield* read)
