@@ -3,3 +3,4 @@
  * binaries, and a faithful fake Kubernetes API server.
  */
 export * from "./Binaries.ts"
+export * from "./FakeKube.ts"
