@@ -36,7 +36,12 @@ describe("rollwise demo (the bundled CLI, simulated targets, the real analyzer)"
   it("is deterministic for a seed", () => {
     const a = JSON.parse(rollwise("demo", "--speed", "600", "--seed", "11", "--json").stdout)
     const b = JSON.parse(rollwise("demo", "--speed", "600", "--seed", "11", "--json").stdout)
-    expect(a).toEqual(b)
+    // the verdicts, results and windows are the seed's; the simulated minutes also count the real time the
+    // process spent (×600), which a loaded machine stretches
+    const { simulatedMinutes: ma, ...restA } = a
+    const { simulatedMinutes: mb, ...restB } = b
+    expect(restA).toEqual(restB)
+    expect(Math.abs(ma - mb)).toBeLessThanOrEqual(3)
   })
 
   it("writes a self-contained HTML report with plots per target and the timeline", () => {
