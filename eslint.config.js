@@ -28,9 +28,11 @@ const nodeBuiltins = [...new Set(builtinModules.flatMap((m) => [m, `node:${m}`])
 const nodeOnlyPackages = ["@effect/platform-node", "@effect/platform-node/*", "@kubernetes/*", "better-sqlite3", "undici", "ssh2"]
 
 /**
- * Which kinds may depend on which: pure < ports < contract < adapter < app,
- * adapters never on each other; `extra` tags are allowed for every kind
- * (tests may use workspace tools).
+ * Which kinds may depend on which: pure < ports < contract < adapter <
+ * service < app, adapters never on each other; a `service` lib composes
+ * adapters into something two apps share (the HTTP server behind both
+ * `rollwise serve` and apps/http-api); `extra` tags are allowed for every
+ * kind (tests may use workspace tools).
  * @param {ReadonlyArray<string>} extra
  */
 const layering = (extra = []) => [
@@ -38,7 +40,8 @@ const layering = (extra = []) => [
   { sourceTag: "type:ports", onlyDependOnLibsWithTags: ["type:pure", "type:ports", ...extra] },
   { sourceTag: "type:contract", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract", ...extra] },
   { sourceTag: "type:adapter", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract", ...extra] },
-  { sourceTag: "type:app", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract", "type:adapter", ...extra] }
+  { sourceTag: "type:service", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract", "type:adapter", ...extra] },
+  { sourceTag: "type:app", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract", "type:adapter", "type:service", ...extra] }
 ]
 
 export default [

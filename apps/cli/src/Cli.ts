@@ -6,6 +6,7 @@ import { demo } from "./commands/Demo.ts"
 import { exportHistory, list as evidenceList, show as evidenceShow } from "./commands/Evidence.ts"
 import { gate } from "./commands/Gate.ts"
 import { promote, rollback, rollout } from "./commands/Rollout.ts"
+import { serve } from "./commands/Serve.ts"
 import { evaluate, train } from "./commands/Risk.ts"
 import { notYet } from "./commands/NotYet.ts"
 import { ConfigFile, Debug, Json } from "./GlobalFlags.ts"
@@ -54,7 +55,7 @@ export const command = Command.make("rollwise").pipe(
     rollback,
     evidence,
     risk,
-    notYet("serve", "serve", "issue #9", "Serve the HTTP API (Argo Rollouts web metrics, Flagger webhooks)"),
+    serve,
     demo
   ]),
   Command.withGlobalFlags([Json, Debug, ConfigFile]),

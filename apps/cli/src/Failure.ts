@@ -43,7 +43,9 @@ const exitCodeByTag: Readonly<Record<string, ExitCode>> = {
   EvidenceError: ExitCode.Unavailable,
   RolloutRefused: ExitCode.Refused,
   RolloutEnded: ExitCode.VerdictRollback,
-  DeployTargetError: ExitCode.Unavailable
+  DeployTargetError: ExitCode.Unavailable,
+  ServerConfigError: ExitCode.Usage,
+  ServeError: ExitCode.Unavailable
 }
 
 /** Errors whose `reason` changes whose fault it is. */
@@ -51,7 +53,8 @@ const exitCodeByReason: Readonly<Record<string, Readonly<Record<string, ExitCode
   ChangesError: { GitUnavailable: ExitCode.Unavailable },
   EvidenceError: { NotFound: ExitCode.BadInput, Conflict: ExitCode.BadInput },
   RolloutEnded: { Aborted: ExitCode.Blocked },
-  DeployTargetError: { NotFound: ExitCode.BadInput }
+  DeployTargetError: { NotFound: ExitCode.BadInput },
+  ServerConfigError: { BadOption: ExitCode.BadInput }
 }
 
 /** What the user sees and the process returns for a failed run. */

@@ -1,0 +1,116 @@
+import { Schema } from "effect"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, HttpApiSecurity, OpenApi } from "effect/http-api"
+import * as Analyses from "./Analyses.ts"
+import { InputError, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType } from "./ApiError.ts"
+import * as ArgoMetric from "./ArgoMetric.ts"
+import * as Gates from "./Gates.ts"
+import * as Risk from "./Risk.ts"
+
+/**
+ * Bearer-token authentication on every route but `/healthz` and `/readyz`.
+ * The contract only declares it (for the OpenAPI document and typed
+ * clients, which must supply the token); the server decides how the token is
+ * compared.
+ */
+export class BearerAuth extends HttpApiMiddleware.Service<BearerAuth>()("rollwise/api-contract/BearerAuth", {
+  requiredForClient: true,
+  security: { bearer: HttpApiSecurity.bearer },
+  error: Unauthorized
+}) {}
+
+/** Errors any route with a body can answer besides its own. */
+const bodyErrors = [InputError, PayloadTooLarge, UnsupportedMediaType, Unavailable] as const
+
+/** Decisions before and during a deploy: risk, offline analysis, gates. */
+export class DecisionsGroup extends HttpApiGroup.make("decisions")
+  .add(
+    HttpApiEndpoint.post("risk", "/v1/risk", { payload: Risk.Request, success: Risk.Response, error: bodyErrors }).annotateMerge(
+      OpenApi.annotations({ summary: "Score a change's risk and choose strategy, pace and steps (rollwise decide)" })
+    ),
+    HttpApiEndpoint.post("analyses", "/v1/analyses", { payload: Analyses.Request, success: Analyses.Response, error: bodyErrors }).annotateMerge(
+      OpenApi.annotations({ summary: "Judge recorded windows of a release against an SLO spec (rollwise analyze, offline)" })
+    ),
+    HttpApiEndpoint.post("gates", "/v1/gates", { payload: Gates.Request, success: Gates.Response, error: bodyErrors }).annotateMerge(
+      OpenApi.annotations({ summary: "Check change window, error budget, approval and OPA gates for a decision (rollwise gate)" })
+    )
+  )
+  .middleware(BearerAuth)
+  .annotateMerge(OpenApi.annotations({ title: "Decisions", description: "Risk, analysis and gates, decided by the same libraries as the CLI" })) {}
+
+/** The Argo Rollouts `web` metric provider and the evidence behind its answers. */
+export class ArgoGroup extends HttpApiGroup.make("argo")
+  .add(
+    HttpApiEndpoint.post("metric", "/v1/argo/metric", { payload: ArgoMetric.Request, success: ArgoMetric.Response, error: bodyErrors }).annotateMerge(
+      OpenApi.annotations({ summary: "Argo Rollouts web metric: 200 with decision promote|slow|rollback for every verdict" })
+    ),
+    HttpApiEndpoint.get("evidence", "/v1/argo/evidence/:id", {
+      params: { id: Schema.String },
+      success: ArgoMetric.Evidence,
+      error: [NotFound, Unavailable]
+    }).annotateMerge(OpenApi.annotations({ summary: "The judgement behind one Argo answer (its evidenceUrl), while the server keeps it" }))
+  )
+  .middleware(BearerAuth)
+  .annotateMerge(OpenApi.annotations({ title: "Argo Rollouts", description: "The web metric provider an AnalysisTemplate calls" })) {}
+
+/** Health of the server and a dependency check. */
+export const Health = Schema.Struct({
+  status: Schema.Literals(["ok", "ready"]),
+  /** The SLO names the server judges Argo requests with (readyz only). */
+  slos: Schema.optionalKey(Schema.Array(Schema.String))
+}).annotate({ identifier: "Health" })
+
+/** Liveness and readiness, without authentication (kubelet probes carry no token). */
+export class HealthGroup extends HttpApiGroup.make("health", { topLevel: true })
+  .add(
+    HttpApiEndpoint.get("healthz", "/healthz", { success: Health }).annotateMerge(OpenApi.annotations({ summary: "Liveness: the process answers" })),
+    HttpApiEndpoint.get("readyz", "/readyz", { success: Health, error: Unavailable }).annotateMerge(
+      OpenApi.annotations({ summary: "Readiness: the configured dependencies answer (503 with the reasons when not)" })
+    )
+  )
+  .annotateMerge(OpenApi.annotations({ title: "Health" })) {}
+
+/** The service's own metrics. */
+export class MetricsGroup extends HttpApiGroup.make("metrics", { topLevel: true })
+  .add(
+    HttpApiEndpoint.get("metrics", "/metrics", {
+      success: Schema.String.pipe(HttpApiSchema.asText({ contentType: "text/plain; version=0.0.4; charset=utf-8" }))
+    }).annotateMerge(OpenApi.annotations({ summary: "Prometheus text exposition: requests by route and status, latency histogram, decisions by action" }))
+  )
+  .middleware(BearerAuth) {}
+
+/**
+ * The whole Rollwise HTTP API. Bodies are decoded strictly: a field the
+ * schema does not know is a 400 naming it, as in every file the CLI reads.
+ */
+export class RollwiseApi extends HttpApi.make("rollwise")
+  .add(DecisionsGroup)
+  .add(ArgoGroup)
+  .add(HealthGroup)
+  .add(MetricsGroup)
+  .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error", errors: "first" })
+  .annotateMerge(
+    OpenApi.annotations({
+      title: "Rollwise API",
+      version: "1",
+      description: "Risk scoring, canary analysis, release gates and the Argo Rollouts web metric provider."
+    })
+  ) {}
+
+/** Where the OpenAPI document is served. */
+export const openapiPath = "/openapi.json"
+
+/** Every route as `METHOD path-template`, the route labels of the metrics. */
+export const routes: ReadonlyArray<{ readonly method: string; readonly path: string }> = [
+  { method: "POST", path: "/v1/risk" },
+  { method: "POST", path: "/v1/analyses" },
+  { method: "POST", path: "/v1/gates" },
+  { method: "POST", path: "/v1/argo/metric" },
+  { method: "GET", path: "/v1/argo/evidence/:id" },
+  { method: "GET", path: "/healthz" },
+  { method: "GET", path: "/readyz" },
+  { method: "GET", path: "/metrics" },
+  { method: "GET", path: openapiPath }
+]
+
+/** Paths served without a token: the kubelet's probes. */
+export const publicPaths: ReadonlySet<string> = new Set(["/healthz", "/readyz"])

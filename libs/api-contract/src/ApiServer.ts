@@ -1,0 +1,223 @@
+import type { MetricSource } from "@rollwise/rollout-engine"
+import { ByteSize, Clock, Context, Duration, Effect, Layer, Metric, Redacted, type Scope } from "effect"
+import { HttpIncomingMessage, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpApiBuilder } from "effect/http-api"
+import * as Analyses from "./Analyses.ts"
+import { BearerAuth, openapiPath, publicPaths, RollwiseApi, routes } from "./Api.ts"
+import { Unauthorized, Unavailable } from "./ApiError.ts"
+import * as ArgoMetric from "./ArgoMetric.ts"
+import * as Gates from "./Gates.ts"
+import * as Responses from "./internal/responses.ts"
+import { maxDepth } from "./internal/jsonDepth.ts"
+import * as Risk from "./Risk.ts"
+import * as ServiceMetrics from "./ServiceMetrics.ts"
+
+/**
+ * The Rollwise API as one platform-free HTTP handler: the routes of
+ * {@link RollwiseApi} with their handlers (which decide through risk-core,
+ * slo-policy and rollout-engine, nothing of their own), wrapped in what every
+ * request gets — authentication, a body limit, a nesting limit, a timeout,
+ * JSON errors, metrics and one log line. A Node server, a Lambda handler or a
+ * test runs the same handler.
+ */
+
+/** How the handler behaves; everything but `authorize` has a default. */
+export interface Options {
+  /**
+   * Whether a bearer token is the server's (compare in constant time). Called
+   * with the token of `Authorization: Bearer <token>`, or undefined when the
+   * header is missing or not a bearer token. Absent: no authentication (only
+   * for a loopback or explicitly insecure server).
+   */
+  readonly authorize?: ((token: Redacted.Redacted<string> | undefined) => boolean) | undefined
+  /** Largest request body in bytes (default 1 MiB); larger is a 413. */
+  readonly bodyLimitBytes?: number | undefined
+  /** Deepest JSON nesting a body may have (default 64); deeper is a 400. */
+  readonly maxJsonDepth?: number | undefined
+  /** Longest a request may take (default 30 s); longer is a 503. */
+  readonly requestTimeout?: Duration.Input | undefined
+  /** Prefix of `evidenceUrl` in Argo answers, e.g. `https://rollwise.example.com` (default: none, a path). */
+  readonly publicUrl?: string | undefined
+  /** Readiness: the problems of the configured dependencies, empty when ready (default: always ready). */
+  readonly readiness?: Effect.Effect<ReadonlyArray<string>> | undefined
+}
+
+/** The default body limit: 1 MiB. */
+export const defaultBodyLimitBytes = 1024 * 1024
+
+/** The default nesting limit of a JSON body. */
+export const defaultMaxJsonDepth = 64
+
+/** The default request timeout. */
+export const defaultRequestTimeout: Duration.Duration = Duration.seconds(30)
+
+/** A text's length in UTF-8 bytes (lone surrogates count as the 3 bytes of U+FFFD). */
+const utf8Length = (text: string): number => {
+  let bytes = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) bytes += 1
+    else if (c < 0x800) bytes += 2
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4
+      i++
+    } else bytes += 3
+  }
+  return bytes
+}
+
+/** Whether a text is longer than `limit` bytes as UTF-8 (counting only when its length cannot tell). */
+const exceeds = (text: string, limit: number): boolean =>
+  text.length > limit ? true : text.length * 3 <= limit ? false : utf8Length(text) > limit
+
+const bearer = /^bearer[ \t]+(\S+)[ \t]*$/i
+
+/** The token of an `Authorization: Bearer <token>` header, if that is what it is. */
+export const bearerToken = (header: string | undefined): Redacted.Redacted<string> | undefined => {
+  const match = header === undefined ? null : bearer.exec(header)
+  return match === null ? undefined : Redacted.make(match[1]!)
+}
+
+/** The route template a request matched, for metrics and logs (`unmatched` otherwise). */
+export const routeOf = (method: string, path: string): string => {
+  for (const route of routes) {
+    if (route.method !== method && !(method === "HEAD" && route.method === "GET")) continue
+    const pattern = route.path.split("/")
+    const actual = path.split("/")
+    if (pattern.length === actual.length && pattern.every((segment, i) => segment.startsWith(":") ? actual[i] !== "" : segment === actual[i])) return route.path
+  }
+  return "unmatched"
+}
+
+const DecisionsLive = HttpApiBuilder.group(RollwiseApi, "decisions", (handlers) =>
+  handlers
+    .handle("risk", ({ payload }) => Effect.tap(Risk.decide(payload), (d) => ServiceMetrics.recordDecision("risk", d.strategy)))
+    .handle("analyses", ({ payload }) => Effect.tap(Analyses.analyze(payload), (r) => ServiceMetrics.recordDecision("analysis", r.verdict.action)))
+    .handle("gates", ({ payload }) => Effect.tap(Gates.evaluate(payload), (r) => ServiceMetrics.recordDecision("gate", r.status)))
+)
+
+const ArgoLive = (publicUrl: string) =>
+  HttpApiBuilder.group(RollwiseApi, "argo", (handlers) =>
+    handlers
+      .handle("metric", ({ payload }) => Effect.tap(ArgoMetric.judge(payload, publicUrl), (r) => ServiceMetrics.recordDecision("argo", r.decision)))
+      .handle("evidence", ({ params }) =>
+        Effect.gen(function* () {
+          const log = yield* ArgoMetric.EvidenceLog
+          return yield* log.get(params.id)
+        })
+      )
+  )
+
+const HealthLive = (readiness: Effect.Effect<ReadonlyArray<string>>) =>
+  HttpApiBuilder.group(RollwiseApi, "health", (handlers) =>
+    handlers
+      .handle("healthz", () => Effect.succeed({ status: "ok" as const }))
+      .handle("readyz", () =>
+        Effect.gen(function* () {
+          const problems = yield* readiness
+          if (problems.length > 0) return yield* new Unavailable({ message: "not ready", reasons: problems })
+          const slos = yield* ArgoMetric.Slos
+          return { status: "ready" as const, slos: [...slos.keys()].sort() }
+        })
+      )
+  )
+
+const MetricsLive = HttpApiBuilder.group(RollwiseApi, "metrics", (handlers) => handlers.handle("metrics", () => ServiceMetrics.render))
+
+const authLayer = (authorize: Options["authorize"]) =>
+  Layer.succeed(
+    BearerAuth,
+    BearerAuth.of({
+      bearer: (httpEffect, { credential }) =>
+        authorize === undefined || authorize(Redacted.value(credential) === "" ? undefined : credential)
+          ? httpEffect
+          : Effect.fail(new Unauthorized({ message: "missing or wrong bearer token" }))
+    })
+  )
+
+/**
+ * Build the handler. It needs the SLO specs Argo requests name
+ * ({@link ArgoMetric.Slos}), a MetricSource to measure them, and an
+ * {@link Gates.OpaGateway}; the metrics registry is its own, so two servers
+ * in one process count separately.
+ */
+export const make = (
+  options: Options = {}
+): Effect.Effect<
+  Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest | Scope.Scope>,
+  never,
+  Scope.Scope | MetricSource.MetricSource | ArgoMetric.Slos | Gates.OpaGateway
+> =>
+  Effect.gen(function* () {
+    const limit = options.bodyLimitBytes ?? defaultBodyLimitBytes
+    const depthLimit = options.maxJsonDepth ?? defaultMaxJsonDepth
+    const timeout = options.requestTimeout ?? defaultRequestTimeout
+    const registry: Metric.MetricRegistry = new Map()
+    const evidence = ArgoMetric.EvidenceLog.makeMemory()
+    // the handlers' services, for the routes to run with
+    const services = Context.add(
+      Context.add(yield* Effect.context<MetricSource.MetricSource | ArgoMetric.Slos | Gates.OpaGateway>(), ArgoMetric.EvidenceLog, evidence),
+      Metric.MetricRegistry,
+      registry
+    )
+    const handlers = Layer.mergeAll(
+      DecisionsLive,
+      ArgoLive((options.publicUrl ?? "").replace(/\/+$/, "")),
+      HealthLive(options.readiness ?? Effect.succeed([])),
+      MetricsLive
+    ).pipe(
+      Layer.provide(authLayer(options.authorize)),
+      Layer.provide(Layer.succeedContext(services))
+    )
+    const router = Effect.provideContext(
+      yield* HttpRouter.toHttpEffect(
+        HttpApiBuilder.layer(RollwiseApi, { openapiPath }).pipe(Layer.provide(handlers), Layer.provide(HttpServer.layerServices))
+      ),
+      services
+    )
+    const maxBodySize = ByteSize.bytes(limit)
+
+    /** Everything up to the handler: auth, body checks; a response here ends the request early. */
+    const admit = (request: HttpServerRequest.HttpServerRequest, path: string) =>
+      Effect.gen(function* () {
+        if (options.authorize !== undefined && !publicPaths.has(path) && !options.authorize(bearerToken(request.headers["authorization"]))) {
+          return Responses.unauthorized("missing or wrong bearer token (send Authorization: Bearer <token>)")
+        }
+        const length = request.headers["content-length"]
+        if (length !== undefined && Number(length) > limit) return Responses.payloadTooLarge(limit)
+        if (request.method === "POST" || request.method === "PUT" || request.method === "PATCH") {
+          // read (and cache) the body under the limit, then refuse absurd nesting before any schema walks it
+          const text = yield* request.text
+          // a body without Content-Length (chunked, or a Lambda event) is measured here
+          if (exceeds(text, limit)) return Responses.payloadTooLarge(limit)
+          if (maxDepth(text) > depthLimit) return Responses.inputError(undefined, `the body nests deeper than ${depthLimit} levels`)
+        }
+        return undefined
+      })
+
+    return Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const started = yield* Clock.currentTimeNanos
+      const path = request.url.split("?")[0]!.split("#")[0]!
+      const route = routeOf(request.method, path)
+      const handled = Effect.flatMap(admit(request, path), (early) => (early !== undefined ? Effect.succeed(early) : router)).pipe(
+        Effect.provideService(HttpIncomingMessage.MaxBodySize, maxBodySize),
+        Effect.timeoutOrElse({
+          duration: timeout,
+          orElse: () => Effect.succeed(Responses.error(503, "Unavailable", `the request took longer than ${Duration.format(Duration.fromInputUnsafe(timeout))}`))
+        }),
+        Effect.catchCause((cause) => {
+          const mapped = Responses.fromCause(cause, limit)
+          return mapped.bug ? Effect.as(Effect.logError("request failed with a defect", cause), mapped.response) : Effect.succeed(mapped.response)
+        })
+      )
+      const raw = yield* handled
+      const response = raw.status === 415 ? Responses.error(415, "UnsupportedMediaType", "send the body as JSON with Content-Type: application/json") : raw
+      const seconds = Number((yield* Clock.currentTimeNanos) - started) / 1e9
+      yield* ServiceMetrics.recordRequest(route, request.method, response.status, seconds)
+      yield* Effect.logInfo("request").pipe(
+        Effect.annotateLogs({ method: request.method, path: path.length > 200 ? `${path.slice(0, 200)}…` : path, route, status: response.status, ms: Math.round(seconds * 10000) / 10 })
+      )
+      return response
+    }).pipe(Effect.provideContext(services))
+  })

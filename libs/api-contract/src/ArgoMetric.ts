@@ -1,0 +1,190 @@
+import { Analysis, type MetricSource } from "@rollwise/rollout-engine"
+import { type SloSpec, Verdict } from "@rollwise/slo-policy"
+import { Clock, Context, Effect, Layer, Schema } from "effect"
+import { InputError, NotFound } from "./ApiError.ts"
+
+/**
+ * `POST /v1/argo/metric`: the Argo Rollouts `web` metric provider. An
+ * AnalysisTemplate posts the Rollout's service, namespace and the canary's
+ * and stable ReplicaSets' pod-template hashes, and names one of the SLOs the
+ * server was started with; Rollwise judges the trailing windows through its
+ * MetricSource and answers **200 for every decision**. The template reads
+ * `{$.decision}` with `successCondition: result == "promote"` and
+ * `failureCondition: result == "rollback"`, so `slow` is Inconclusive (the
+ * Rollout pauses). Any non-2xx is an Error measurement to Argo, so only real
+ * faults answer one; an unknown SLO name is a 400.
+ */
+
+const Name = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,252}$/)).annotate({
+  description: "A Kubernetes-style name: letters, digits, `_ . : -`, at most 253 characters"
+})
+const Hash = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9_.-]{1,128}$/)).annotate({
+  description: "A rollouts-pod-template-hash (letters, digits, `_ . -`)"
+})
+
+/** What the AnalysisTemplate's `jsonBody` sends. */
+export const Request = Schema.Struct({
+  /** The service to judge: `{{service}}` in the SLO's queries. */
+  service: Name,
+  /** Its namespace: `{{namespace}}` in the queries. */
+  namespace: Name,
+  /** The canary ReplicaSet's rollouts-pod-template-hash: `{{canaryHash}}` in the queries. */
+  canaryHash: Hash,
+  /** The stable ReplicaSet's hash: `{{stableHash}}` in the queries. */
+  stableHash: Hash,
+  /** The name of an SLO spec the server was started with (`--slo-dir`: the file name without `.yaml`). */
+  slo: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(253))
+}).annotate({ identifier: "ArgoMetricRequest" })
+
+/** @see {@link Request} */
+export type Request = typeof Request.Type
+
+/** The answer, 200 for every decision. */
+export const Response = Schema.Struct({
+  decision: Schema.Literals(["promote", "slow", "rollback"]),
+  /** 0–100: weighted share of healthy metrics in the last window. */
+  score: Schema.Finite,
+  /** Why: the policy's reasons, then each metric's. */
+  reasons: Schema.Array(Schema.String),
+  /** Where the whole judgement (every window, every metric, the resolved queries) can be read for a while. */
+  evidenceUrl: Schema.String
+}).annotate({ identifier: "ArgoMetricResponse" })
+
+/** @see {@link Response} */
+export type Response = typeof Response.Type
+
+/** The full judgement behind one answer, kept in memory for `evidenceUrl`. */
+export const Evidence = Schema.Struct({
+  id: Schema.String,
+  at: Schema.String,
+  request: Request,
+  decision: Schema.Literals(["promote", "slow", "rollback"]),
+  windows: Schema.Array(
+    Schema.Struct({
+      index: Schema.Int,
+      start: Schema.String,
+      end: Schema.String,
+      verdict: Verdict.Verdict
+    })
+  )
+}).annotate({ identifier: "ArgoMetricEvidence" })
+
+/** @see {@link Evidence} */
+export type Evidence = typeof Evidence.Type
+
+/** The SLO specs the server was started with, by name. */
+export class Slos extends Context.Service<Slos, ReadonlyMap<string, SloSpec.Spec>>()("rollwise/api-contract/ArgoMetric/Slos") {
+  /** The specs of a record `{name: spec}`. */
+  static readonly layer = (slos: Readonly<Record<string, SloSpec.Spec>>): Layer.Layer<Slos> => Layer.succeed(Slos, new Map(Object.entries(slos)))
+}
+
+/**
+ * The last judgements, so `evidenceUrl` resolves while Argo shows the
+ * measurement. Bounded (oldest dropped first) and per process: with several
+ * replicas an id resolves only on the replica that answered.
+ */
+export class EvidenceLog extends Context.Service<
+  EvidenceLog,
+  {
+    readonly add: (evidence: Omit<Evidence, "id">) => Effect.Effect<string>
+    readonly get: (id: string) => Effect.Effect<Evidence, NotFound>
+  }
+>()("rollwise/api-contract/ArgoMetric/EvidenceLog") {
+  /** An in-memory log of the last `capacity` judgements (default 512). */
+  static readonly makeMemory = (capacity = 512): EvidenceLog["Service"] => {
+    const entries = new Map<string, Evidence>()
+    let counter = 0
+    return EvidenceLog.of({
+      add: (evidence) =>
+        Effect.sync(() => {
+          counter += 1
+          const id = `${Date.parse(evidence.at).toString(36)}-${counter.toString(36)}`
+          entries.set(id, { id, ...evidence })
+          while (entries.size > capacity) entries.delete(entries.keys().next().value!)
+          return id
+        }),
+      get: (id) =>
+        Effect.suspend(() => {
+          const found = entries.get(id)
+          return found === undefined
+            ? Effect.fail(new NotFound({ message: `no Argo verdict ${JSON.stringify(id)} here (the server keeps the last ${capacity}, per replica)` }))
+            : Effect.succeed(found)
+        })
+    })
+  }
+
+  /** {@link EvidenceLog.makeMemory} as a layer. */
+  static readonly layerMemory = (capacity = 512): Layer.Layer<EvidenceLog> => Layer.sync(EvidenceLog, () => EvidenceLog.makeMemory(capacity))
+}
+
+/**
+ * The spec a request is judged with: the named SLO with the request's
+ * service and namespace, and `{{canaryHash}}`/`{{stableHash}}` as query
+ * variables. It judges the last `promoteAfter` windows — the fewest that can
+ * promote — ending now; `maxWindows` is lifted above that, because Argo's own
+ * `count` bounds the analysis and the server must not answer the spec's
+ * `onNoDecision` for a window it never reached.
+ */
+export const specFor = (spec: SloSpec.Spec, request: Request): SloSpec.Spec => ({
+  ...spec,
+  service: request.service,
+  namespace: request.namespace,
+  variables: { ...(spec.variables ?? {}), canaryHash: request.canaryHash, stableHash: request.stableHash },
+  maxWindows: Math.max(spec.maxWindows, spec.promoteAfter + 1)
+})
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+const finiteOrNull = (x: number | null): number | null => (x === null || Number.isFinite(x) ? x : null)
+
+/**
+ * A verdict fit for JSON: a summary that overflowed on extreme measurements
+ * (a sum of huge counter values) is recorded as null, "no number", rather
+ * than making the evidence unreadable.
+ */
+export const finiteVerdict = (verdict: Verdict.Verdict): Verdict.Verdict => ({
+  ...verdict,
+  score: Number.isFinite(verdict.score) ? verdict.score : 0,
+  metrics: verdict.metrics.map((m) => ({
+    ...m,
+    baseline: finiteOrNull(m.baseline),
+    candidate: finiteOrNull(m.candidate),
+    effect: finiteOrNull(m.effect),
+    p_value: finiteOrNull(m.p_value),
+    ci: m.ci === null || (Number.isFinite(m.ci[0]) && Number.isFinite(m.ci[1])) ? m.ci : null
+  }))
+})
+
+/** The reasons Argo shows: the policy's, then one per metric. */
+export const reasonsOf = (verdict: Verdict.Verdict): ReadonlyArray<string> => [...verdict.reasons, ...verdict.metrics.map((m) => `${m.name} ${m.status}: ${m.reason}`)]
+
+/**
+ * Judge a request: look up the SLO (unknown → InputError naming `slo`),
+ * analyze the trailing windows with `Analysis.analyzeTrailing` (a failed
+ * query is a `nodata` window, never an error), keep the evidence, answer.
+ * `evidenceUrl` is `<publicUrl>/v1/argo/evidence/<id>`.
+ */
+export const judge = (request: Request, publicUrl: string): Effect.Effect<Response, InputError, Slos | EvidenceLog | MetricSource.MetricSource> =>
+  Effect.gen(function* () {
+    const slos = yield* Slos
+    const base = slos.get(request.slo)
+    if (base === undefined) {
+      const known = [...slos.keys()].sort()
+      return yield* new InputError({
+        field: "slo",
+        message: `slo: the server has no SLO named ${JSON.stringify(request.slo)} (it has ${known.length === 0 ? "none" : known.join(", ")})`
+      })
+    }
+    const spec = specFor(base, request)
+    const now = yield* Clock.currentTimeMillis
+    const reports = yield* Analysis.analyzeTrailing(spec, now, spec.promoteAfter)
+    const last = reports.at(-1)?.verdict ?? { action: "slow" as const, window: -1, metrics: [], reasons: ["no windows judged yet: holding"], score: 0 }
+    const log = yield* EvidenceLog
+    const id = yield* log.add({
+      at: iso(now),
+      request,
+      decision: last.action,
+      windows: reports.map((r) => ({ index: r.index, start: iso(r.window.start), end: iso(r.window.end), verdict: finiteVerdict(r.verdict) }))
+    })
+    return { decision: last.action, score: Number.isFinite(last.score) ? last.score : 0, reasons: reasonsOf(last), evidenceUrl: `${publicUrl}/v1/argo/evidence/${encodeURIComponent(id)}` }
+  })

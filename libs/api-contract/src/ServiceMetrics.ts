@@ -1,0 +1,53 @@
+import { Effect, Metric } from "effect"
+import { PrometheusMetrics } from "effect/observability"
+
+/**
+ * The service's own metrics, served at `GET /metrics` in the Prometheus text
+ * format. Route labels are route templates (`/v1/risk`, `unmatched` for
+ * anything else), so a scanner cannot grow the label set.
+ *
+ * | metric | type | labels |
+ * |---|---|---|
+ * | `rollwise_http_requests_total` | counter | `route`, `method`, `status` |
+ * | `rollwise_http_request_duration_seconds` | histogram | `route`, `method` |
+ * | `rollwise_decisions_total` | counter | `kind` (risk, analysis, gate, argo), `action` |
+ *
+ * `action` is the verdict's promote/slow/rollback for `analysis` and
+ * `argo`, pass/block for `gate`, and the strategy (canary, bluegreen,
+ * rolling) for `risk`.
+ */
+
+/** Requests answered, by route template, method and status code. */
+export const requests = Metric.counter("rollwise_http_requests_total", {
+  description: "HTTP requests answered, by route template, method and status code",
+  incremental: true
+})
+
+/** Seconds from a request's arrival to its response, by route template and method. */
+export const duration = Metric.histogram("rollwise_http_request_duration_seconds", {
+  description: "Seconds from request arrival to response, by route template and method",
+  boundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+})
+
+/** Decisions made, by kind and action. */
+export const decisions = Metric.counter("rollwise_decisions_total", {
+  description: "Decisions made, by kind (risk, analysis, gate, argo) and action (promote/slow/rollback, pass/block, or the strategy)",
+  incremental: true
+})
+
+/** The kinds of decision the API makes. */
+export type DecisionKind = "risk" | "analysis" | "gate" | "argo"
+
+/** Count one decision. */
+export const recordDecision = (kind: DecisionKind, action: string): Effect.Effect<void> =>
+  Metric.update(Metric.withAttributes(decisions, { kind, action }), 1)
+
+/** Count one answered request and its duration. */
+export const recordRequest = (route: string, method: string, status: number, seconds: number): Effect.Effect<void> =>
+  Effect.andThen(
+    Metric.update(Metric.withAttributes(requests, { route, method, status: String(status) }), 1),
+    Metric.update(Metric.withAttributes(duration, { route, method }), seconds)
+  )
+
+/** Every metric of the current registry (`Metric.MetricRegistry`) in the Prometheus text format. */
+export const render: Effect.Effect<string> = PrometheusMetrics.format()

@@ -1,0 +1,32 @@
+/**
+ * The Rollwise HTTP API declared once with Effect HttpApi and Schema — risk,
+ * offline analyses, gates, the Argo Rollouts web metric, health, metrics and
+ * the OpenAPI document — and the platform-free handler that serves it by
+ * deciding through the same libraries as the CLI.
+ *
+ * @since 0.1.0
+ */
+
+/** The API declaration: groups, endpoints, bearer security, route list (for servers, clients and OpenAPI). */
+export * as Api from "./Api.ts"
+
+/** The errors every route may answer, as JSON bodies tagged by `_tag`. */
+export * as ApiError from "./ApiError.ts"
+
+/** `POST /v1/risk`: ChangeSet (+ target, policy) → Decision. */
+export * as Risk from "./Risk.ts"
+
+/** `POST /v1/analyses`: SLO spec + observations → the verdicts. */
+export * as Analyses from "./Analyses.ts"
+
+/** `POST /v1/gates`: GatePolicy + Decision (+ time, approval) → pass/block; the OPA port. */
+export * as Gates from "./Gates.ts"
+
+/** `POST /v1/argo/metric`: the Argo Rollouts web metric provider; the SLO registry and evidence log. */
+export * as ArgoMetric from "./ArgoMetric.ts"
+
+/** The service's own Prometheus metrics. */
+export * as ServiceMetrics from "./ServiceMetrics.ts"
+
+/** The platform-free HTTP handler: routes, handlers, auth, limits, JSON errors, metrics, logs. */
+export * as ApiServer from "./ApiServer.ts"

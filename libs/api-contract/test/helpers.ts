@@ -1,0 +1,63 @@
+import { readFileSync } from "node:fs"
+import type { MetricSource } from "@rollwise/rollout-engine"
+import { SloSpec } from "@rollwise/slo-policy"
+import { Context, Effect, Exit, Layer, Logger, Scope } from "effect"
+import { HttpEffect, type HttpServerRequest } from "effect/http"
+import { ApiServer, ArgoMetric, Gates } from "../src/index.ts"
+import { scenarioSource, type Scenario } from "../src/testing.ts"
+
+/** A fixture file's text. */
+export const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8")
+
+/** A JSON fixture. */
+export const json = <A = unknown>(name: string): A => JSON.parse(fixture(name)) as A
+
+/** NDJSON fixture lines as objects. */
+export const ndjson = (name: string): Array<unknown> =>
+  fixture(name)
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as unknown)
+
+/** The live SLO the Argo tests call `checkout`: latency, errors and restarts, 1-minute windows. */
+export const sloDocument = {
+  apiVersion: "rollwise/v1",
+  kind: "SloSpec",
+  service: "checkout",
+  window: "1m",
+  maxWindows: 10,
+  promoteAfter: 3,
+  metrics: [
+    { name: "latency", kind: "continuous", direction: "lower", threshold: 0.5, tolerance: 0.1, query: 'q{job="{{service}}",track="{{track}}"}' },
+    { name: "errors", kind: "ratio", direction: "lower", threshold: 0.01, tolerance: 0.5, errorsQuery: "e", totalQuery: "t" },
+    { name: "restarts", kind: "counter", direction: "lower", threshold: 0, critical: true, query: "r" }
+  ]
+}
+
+/** {@link sloDocument} decoded. */
+export const spec = Effect.runSync(SloSpec.decode(sloDocument, "test"))
+
+/** Scenario by service name: `healthy-*`, `regressing-*`, anything else no data. */
+export const byName = (service: string): Scenario =>
+  service.startsWith("healthy") ? "healthy" : service.startsWith("regressing") ? "regressing" : "nodata"
+
+/** A web-Request handler over the platform-free server, and a way to close it. */
+export const makeHandler = async (
+  options: ApiServer.Options = {},
+  source: Layer.Layer<MetricSource.MetricSource> = scenarioSource(byName),
+  opa: Layer.Layer<Gates.OpaGateway> = Gates.OpaGateway.layerDisabled
+) => {
+  const scope = Effect.runSync(Scope.make())
+  const app = await Effect.runPromise(
+    ApiServer.make(options).pipe(Effect.provide(Layer.mergeAll(source, ArgoMetric.Slos.layer({ checkout: spec }), opa)), Scope.provide(scope))
+  )
+  // quiet: the request log lines are the server's business, tested in the app
+  const handler = HttpEffect.toWebHandlerWith<never, HttpServerRequest.HttpServerRequest | Scope.Scope>(Context.make(Logger.CurrentLoggers, new Set()))(app)
+  const fetch = (path: string, init: RequestInit = {}) => handler(new Request(`http://localhost${path}`, init))
+  return {
+    fetch,
+    post: (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) }),
+    close: () => Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+}

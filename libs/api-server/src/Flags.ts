@@ -1,0 +1,37 @@
+import { Command, Flag } from "effect/cli"
+
+/** The flags of `rollwise serve`. Secrets come from the environment or a file only, never from a flag. */
+export const serveFlags = {
+  host: Flag.String("host").pipe(
+    Flag.withDescription("Address to bind (default 127.0.0.1). Anything but loopback needs a token (ROLLWISE_API_TOKEN or --token-file) or --insecure"),
+    Flag.withDefault("127.0.0.1")
+  ),
+  port: Flag.Int("port").pipe(Flag.withDescription("Port to listen on (default 8080; 0: any free port)"), Flag.withDefault(8080)),
+  insecure: Flag.Boolean("insecure").pipe(
+    Flag.withDescription("Serve without authentication on a non-loopback address, on purpose"),
+    Flag.withDefault(false)
+  ),
+  tokenFile: Flag.File("token-file", { mustExist: true }).pipe(
+    Flag.withDescription("A file holding the bearer token (default: the ROLLWISE_API_TOKEN environment variable)"),
+    Flag.optional
+  ),
+  sloDir: Flag.Directory("slo-dir", { mustExist: true }).pipe(
+    Flag.withDescription("A directory of SLO specs (<name>.yaml, .yml or .json) the Argo metric names (default: ROLLWISE_SLO_DIR)"),
+    Flag.optional
+  ),
+  prometheus: Flag.String("prometheus").pipe(
+    Flag.withDescription("Prometheus base URL the Argo metric measures through (default: ROLLWISE_PROMETHEUS_URL; credentials from ROLLWISE_PROMETHEUS_TOKEN or _USER/_PASSWORD)"),
+    Flag.optional
+  ),
+  prometheusTimeout: Flag.Int("prometheus-timeout").pipe(Flag.withDescription("Seconds per Prometheus query (default 5)"), Flag.withDefault(5)),
+  publicUrl: Flag.String("public-url").pipe(Flag.withDescription("This server's external base URL, for the evidenceUrl of Argo answers"), Flag.optional),
+  bodyLimit: Flag.Int("body-limit").pipe(Flag.withDescription("Largest request body in bytes (default 1048576: 1 MiB)"), Flag.withDefault(1024 * 1024)),
+  requestTimeout: Flag.Int("request-timeout").pipe(Flag.withDescription("Seconds a request may run before a 503 (default 30)"), Flag.withDefault(30)),
+  opaUrl: Flag.String("opa-url").pipe(
+    Flag.withDescription("An OPA server the gates route may ask (repeatable; its token from ROLLWISE_OPA_TOKEN). Policies naming any other URL are refused"),
+    Flag.atLeast(0)
+  )
+}
+
+/** The parsed flags of `rollwise serve`. */
+export type ServeFlags = Command.Command.Config.Infer<typeof serveFlags>

@@ -1,0 +1,129 @@
+import { SloSpec } from "@rollwise/slo-policy"
+import { MetricSource } from "@rollwise/rollout-engine"
+import { PrometheusSource } from "@rollwise/source-prometheus"
+import { Duration, Effect, FileSystem, Layer, Option, Path, Redacted } from "effect"
+import { Command } from "effect/cli"
+import { serveFlags, type ServeFlags } from "./Flags.ts"
+import { FetchHttpClient, HttpClient } from "effect/http"
+import { parse as parseYaml } from "yaml"
+import { makeServer, ServerConfigError, type ServerOptions } from "./Server.ts"
+
+export { serveFlags, type ServeFlags }
+
+/** Environment variables `serve` reads. */
+export type Env = Readonly<Record<string, string | undefined>>
+
+const nonEmpty = (value: string | undefined): string | undefined => (value === undefined || value.trim() === "" ? undefined : value.trim())
+
+/**
+ * Every SLO spec in a directory: `<name>.yaml`, `.yml` or `.json`, named by
+ * the file name without its extension. A spec that does not decode stops the
+ * server from starting with the file and field in the message.
+ */
+export const loadSlos = Effect.fn("serve.loadSlos")(function* (dir: string) {
+  const fs = yield* FileSystem.FileSystem
+  const path = yield* Path.Path
+  const slos: Record<string, SloSpec.Spec> = {}
+  const files = (yield* fs.readDirectory(dir)).filter((f) => /\.(ya?ml|json)$/i.test(f)).sort()
+  for (const file of files) {
+    const full = path.join(dir, file)
+    const text = yield* fs.readFileString(full)
+    const doc = yield* Effect.try({
+      try: () => parseYaml(text) as unknown,
+      catch: (e) => new ServerConfigError({ reason: "BadOption", message: `${full}: not valid YAML (${e instanceof Error ? e.message.split("\n")[0] : String(e)})` })
+    })
+    slos[file.replace(/\.(ya?ml|json)$/i, "")] = yield* SloSpec.decode(doc, full)
+  }
+  return slos
+})
+
+/** No metric source configured: every measurement is "no data" with the reason, so the Argo metric answers slow. */
+export const noMetricSource: Layer.Layer<MetricSource.MetricSource> = Layer.succeed(
+  MetricSource.MetricSource,
+  MetricSource.MetricSource.of({
+    observe: () =>
+      Effect.fail(new MetricSource.MetricSourceError({ reason: "Unsupported", detail: "the server has no metric source (start it with --prometheus or ROLLWISE_PROMETHEUS_URL)" }))
+  })
+)
+
+/** Readiness of a Prometheus server: `GET /-/ready` answers 200 within 2 s. */
+export const prometheusReadiness = (url: string): Effect.Effect<ReadonlyArray<string>> =>
+  Effect.gen(function* () {
+    const client = yield* HttpClient.HttpClient
+    const response = yield* client.get(`${url.replace(/\/+$/, "")}/-/ready`)
+    return response.status === 200 ? [] : [`prometheus at ${url} answered HTTP ${response.status} to /-/ready`]
+  }).pipe(
+    Effect.timeoutOrElse({ duration: Duration.seconds(2), orElse: () => Effect.succeed([`prometheus at ${url} did not answer /-/ready within 2s`]) }),
+    Effect.catch(() => Effect.succeed([`prometheus at ${url} is unreachable`])),
+    Effect.provide(FetchHttpClient.layer)
+  )
+
+/**
+ * The server options `rollwise serve` runs with: flags first, then the
+ * environment (`ROLLWISE_API_TOKEN`, `ROLLWISE_SLO_DIR`,
+ * `ROLLWISE_PROMETHEUS_URL` and its credentials, `ROLLWISE_OPA_TOKEN`).
+ */
+export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags: ServeFlags, env: Env = process.env) {
+  const fs = yield* FileSystem.FileSystem
+  const tokenText = Option.isSome(flags.tokenFile) ? nonEmpty(yield* fs.readFileString(flags.tokenFile.value)) : nonEmpty(env["ROLLWISE_API_TOKEN"])
+  if (Option.isSome(flags.tokenFile) && tokenText === undefined) {
+    return yield* new ServerConfigError({ reason: "BadOption", message: `${flags.tokenFile.value} holds no token` })
+  }
+  const sloDir = Option.isSome(flags.sloDir) ? flags.sloDir.value : nonEmpty(env["ROLLWISE_SLO_DIR"])
+  const slos = sloDir === undefined ? {} : yield* loadSlos(sloDir)
+  const url = Option.isSome(flags.prometheus) ? flags.prometheus.value : nonEmpty(env["ROLLWISE_PROMETHEUS_URL"])
+  const promToken = nonEmpty(env["ROLLWISE_PROMETHEUS_TOKEN"])
+  const promUser = nonEmpty(env["ROLLWISE_PROMETHEUS_USER"])
+  const promPassword = env["ROLLWISE_PROMETHEUS_PASSWORD"]
+  const opaToken = nonEmpty(env["ROLLWISE_OPA_TOKEN"])
+  const options: ServerOptions = {
+    host: flags.host,
+    port: flags.port,
+    insecure: flags.insecure,
+    token: tokenText === undefined ? undefined : Redacted.make(tokenText),
+    slos,
+    metricSource:
+      url === undefined
+        ? noMetricSource
+        : PrometheusSource.layer({
+            url,
+            timeout: Duration.seconds(flags.prometheusTimeout),
+            retries: 1,
+            ...(promToken !== undefined ? { bearerToken: Redacted.make(promToken) } : {}),
+            ...(promUser !== undefined && promPassword !== undefined ? { basicAuth: { username: promUser, password: Redacted.make(promPassword) } } : {})
+          }),
+    readiness: url === undefined ? undefined : prometheusReadiness(url),
+    bodyLimitBytes: flags.bodyLimit,
+    requestTimeout: Duration.seconds(flags.requestTimeout),
+    publicUrl: Option.getOrUndefined(flags.publicUrl),
+    opa: flags.opaUrl.length === 0 ? undefined : { urls: flags.opaUrl, token: opaToken === undefined ? undefined : Redacted.make(opaToken) }
+  }
+  return options
+})
+
+/**
+ * Run the server until the process is interrupted (SIGTERM, SIGINT under
+ * `NodeRuntime.runMain`), then finish in-flight requests and stop. Fails at
+ * start with a {@link ServerConfigError} (insecure bind, bad option), an
+ * `InputError` (an SLO spec that does not decode) or `ServeError` (the
+ * address is taken).
+ */
+export const serve = (flags: ServeFlags, env: Env = process.env) =>
+  Effect.flatMap(resolveOptions(flags, env), (options) => Layer.launch(makeServer(options)))
+
+/** `rollwise serve`, ready for the CLI's command tree. */
+export const serveCommand = Command.make("serve", serveFlags, (flags) => serve(flags)).pipe(
+  Command.withDescription(
+    "Serve the HTTP API: POST /v1/risk, /v1/analyses, /v1/gates, the Argo Rollouts web metric POST /v1/argo/metric " +
+      "(200 with decision promote|slow|rollback), /healthz, /readyz, /metrics and /openapi.json. " +
+      "Bearer token from ROLLWISE_API_TOKEN or --token-file; JSON logs on stderr; SIGTERM finishes in-flight requests."
+  ),
+  Command.withShortDescription("Serve the HTTP API (risk, analyses, gates, Argo Rollouts web metric)"),
+  Command.withExamples([
+    { command: "rollwise serve", description: "On 127.0.0.1:8080, no token needed on loopback" },
+    {
+      command: "ROLLWISE_API_TOKEN=… rollwise serve --host 0.0.0.0 --slo-dir /etc/rollwise/slo --prometheus http://prometheus:9090",
+      description: "In a cluster, with the Argo metric measuring through Prometheus"
+    }
+  ])
+)

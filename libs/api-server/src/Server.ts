@@ -1,0 +1,163 @@
+import { NodeHttpServer } from "@effect/platform-node"
+import { ApiError, ApiServer, ArgoMetric, Gates } from "@rollwise/api-contract"
+import { OpaGate } from "@rollwise/gate-opa"
+import type { MetricSource } from "@rollwise/rollout-engine"
+import type { SloSpec } from "@rollwise/slo-policy"
+import { Data, Duration, Effect, Layer, Logger, Redacted } from "effect"
+import { FetchHttpClient, HttpServer, type HttpServerError, HttpServerResponse } from "effect/http"
+import { createServer } from "node:http"
+import { isLoopback, tokenChecker } from "./internal/auth.ts"
+import { jsonLines, stderr } from "./internal/logger.ts"
+
+/**
+ * The server refused to start with these options. `InsecureBind`: a
+ * non-loopback address without a token and without `insecure`; `BadOption`:
+ * a value out of range (an empty token, a port outside 0–65535, a zero body
+ * limit). The message says what to change.
+ */
+export class ServerConfigError extends Data.TaggedError("ServerConfigError")<{
+  readonly reason: "InsecureBind" | "BadOption"
+  readonly message: string
+}> {}
+
+/** OPA servers the gates route may ask; any other URL in a client's policy is a 400. */
+export interface OpaOptions {
+  /** Base URLs exactly as policies name them (a trailing slash is ignored). */
+  readonly urls: ReadonlyArray<string>
+  /** OPA's bearer token (`--authentication=token`), never logged. */
+  readonly token?: Redacted.Redacted<string> | undefined
+}
+
+/** Everything `makeServer` needs. */
+export interface ServerOptions {
+  /** Address to bind; `127.0.0.1` keeps the API on this machine. */
+  readonly host: string
+  /** Port; 0 picks a free one (read it from the HttpServer's address). */
+  readonly port: number
+  /** The bearer token every route but /healthz and /readyz requires. */
+  readonly token?: Redacted.Redacted<string> | undefined
+  /** Serve without a token on a non-loopback address. Never the default. */
+  readonly insecure?: boolean | undefined
+  /** The SLO specs Argo requests name, by name. */
+  readonly slos: Readonly<Record<string, SloSpec.Spec>>
+  /** Where the Argo metric measures: Prometheus in production, memory in tests. */
+  readonly metricSource: Layer.Layer<MetricSource.MetricSource>
+  /** Largest request body (default 1 MiB). */
+  readonly bodyLimitBytes?: number | undefined
+  /** Longest a request may run (default 30 s); longer answers 503. */
+  readonly requestTimeout?: Duration.Input | undefined
+  /** How long shutdown waits for in-flight requests (default 20 s). */
+  readonly shutdownTimeout?: Duration.Input | undefined
+  /** Prefix of Argo answers' `evidenceUrl` (default: a path on this server). */
+  readonly publicUrl?: string | undefined
+  /** OPA servers the gates route may ask (default: none; a policy with `opa` is a 400). */
+  readonly opa?: OpaOptions | undefined
+  /** Readiness: problems of the configured dependencies (default: none). */
+  readonly readiness?: Effect.Effect<ReadonlyArray<string>> | undefined
+  /** Where log lines go (default: stderr). */
+  readonly log?: ((line: string) => void) | undefined
+}
+
+const normalizeUrl = (url: string) => url.trim().replace(/\/+$/, "")
+
+/** The OPA port over gate-opa, limited to the configured servers. */
+export const opaGateway = (opa: OpaOptions | undefined): Layer.Layer<Gates.OpaGateway> => {
+  if (opa === undefined || opa.urls.length === 0) return Gates.OpaGateway.layerDisabled
+  const allowed = new Set(opa.urls.map(normalizeUrl))
+  return Layer.succeed(
+    Gates.OpaGateway,
+    Gates.OpaGateway.of({
+      ask: (policy, input) =>
+        allowed.has(normalizeUrl(policy.url))
+          ? OpaGate.ask(policy, input, opa.token === undefined ? {} : { token: opa.token }).pipe(Effect.provide(FetchHttpClient.layer))
+          : Effect.fail(
+              new ApiError.InputError({
+                field: "policy.opa.url",
+                message: `policy.opa.url: this server asks only the OPA servers it was started with (${[...allowed].join(", ")}), not ${JSON.stringify(policy.url)}`
+              })
+            )
+    })
+  )
+}
+
+/** Check the options; the reason a server must not start, if any. */
+export const validate = (options: ServerOptions): Effect.Effect<void, ServerConfigError> => {
+  const bad = (message: string) => Effect.fail(new ServerConfigError({ reason: "BadOption", message }))
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) return bad(`port ${options.port} is not between 0 and 65535`)
+  if (options.token !== undefined && Redacted.value(options.token).trim() === "") return bad("the API token is empty; set a real one or leave it unset")
+  if (options.bodyLimitBytes !== undefined && !(Number.isInteger(options.bodyLimitBytes) && options.bodyLimitBytes > 0)) {
+    return bad(`body limit ${options.bodyLimitBytes} must be a positive number of bytes`)
+  }
+  if (options.token === undefined && options.insecure !== true && !isLoopback(options.host)) {
+    return Effect.fail(
+      new ServerConfigError({
+        reason: "InsecureBind",
+        message: `refusing to serve on ${options.host} without authentication: set a token (ROLLWISE_API_TOKEN or --token-file), bind to 127.0.0.1, or pass --insecure to serve unauthenticated on purpose`
+      })
+    )
+  }
+  return Effect.void
+}
+
+/**
+ * The Rollwise HTTP API on a Node HTTP server, as a layer: building it
+ * checks the options (a typed {@link ServerConfigError}), binds the address
+ * and serves; releasing it stops accepting connections, lets in-flight
+ * requests finish (up to `shutdownTimeout`), then closes. Run it with
+ * `Layer.launch` under `NodeRuntime.runMain`, which releases it on SIGTERM
+ * and SIGINT. Logs are JSON lines on stderr with no secrets.
+ */
+export const makeServer = (options: ServerOptions): Layer.Layer<HttpServer.HttpServer, ServerConfigError | HttpServerError.ServeError> => {
+  const log = options.log ?? stderr
+  const logger = Logger.layer([jsonLines(log)])
+  const auth =
+    options.token !== undefined ? "bearer token" : isLoopback(options.host) ? "none (loopback only)" : "NONE (--insecure)"
+  const app = Layer.effectDiscard(
+    Effect.gen(function* () {
+      // set when shutdown begins: readiness fails and every answer closes its connection,
+      // so keep-alive clients let the server finish instead of holding it open
+      let draining = false
+      const readiness = options.readiness ?? Effect.succeed([])
+      const handler = yield* ApiServer.make({
+        authorize: options.token === undefined ? undefined : tokenChecker(options.token),
+        bodyLimitBytes: options.bodyLimitBytes,
+        requestTimeout: options.requestTimeout,
+        publicUrl: options.publicUrl,
+        readiness: Effect.suspend(() => (draining ? Effect.succeed(["shutting down"]) : readiness))
+      })
+      const server = yield* HttpServer.HttpServer
+      // finalizers run last-added first: "shutting down", then the server drains, then "stopped"
+      yield* Effect.addFinalizer(() => Effect.logInfo("stopped"))
+      yield* HttpServer.serveEffect(Effect.map(handler, (response) => (draining ? HttpServerResponse.setHeader(response, "connection", "close") : response)))
+      yield* Effect.addFinalizer(() =>
+        Effect.suspend(() => {
+          draining = true
+          return Effect.logInfo("shutting down: finishing in-flight requests")
+        })
+      )
+      yield* Effect.logInfo("listening").pipe(
+        Effect.annotateLogs({
+          address: HttpServer.formatAddress(server.address),
+          auth,
+          slos: Object.keys(options.slos).sort().join(",")
+        })
+      )
+    })
+  )
+  return Layer.unwrap(
+    Effect.as(
+      validate(options),
+      app.pipe(
+        Layer.provide(Layer.mergeAll(options.metricSource, ArgoMetric.Slos.layer(options.slos), opaGateway(options.opa))),
+        Layer.provideMerge(
+          NodeHttpServer.layer(createServer, {
+            host: options.host,
+            port: options.port,
+            gracefulShutdownTimeout: options.shutdownTimeout ?? Duration.seconds(20)
+          })
+        ),
+        Layer.provide(logger)
+      )
+    )
+  )
+}

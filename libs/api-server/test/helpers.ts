@@ -1,0 +1,75 @@
+import { readFileSync } from "node:fs"
+import { scenarioSource, type Scenario } from "@rollwise/api-contract/testing"
+import { SloSpec } from "@rollwise/slo-policy"
+import { Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { HttpServer } from "effect/http"
+import { makeServer, type ServerOptions } from "../src/index.ts"
+
+/** A fixture file's text. */
+export const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8")
+
+/** A JSON fixture. */
+export const json = <A = unknown>(name: string): A => JSON.parse(fixture(name)) as A
+
+/** NDJSON fixture lines as objects. */
+export const ndjson = (name: string): Array<unknown> =>
+  fixture(name)
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as unknown)
+
+/** The live SLO the server knows as `checkout`. */
+export const sloDocument = {
+  apiVersion: "rollwise/v1",
+  kind: "SloSpec",
+  service: "checkout",
+  window: "1m",
+  promoteAfter: 3,
+  metrics: [
+    { name: "latency", kind: "continuous", threshold: 0.5, tolerance: 0.1, query: 'q{job="{{service}}",track="{{track}}"}' },
+    { name: "errors", kind: "ratio", threshold: 0.01, tolerance: 0.5, errorsQuery: "e", totalQuery: "t" },
+    { name: "restarts", kind: "counter", threshold: 0, critical: true, query: "r" }
+  ]
+}
+
+export const spec = Effect.runSync(SloSpec.decode(sloDocument, "test"))
+
+/** Scenario by service name: `healthy*`, `regressing*`, anything else no data. */
+export const byName = (service: string): Scenario => (service.startsWith("healthy") ? "healthy" : service.startsWith("regressing") ? "regressing" : "nodata")
+
+export const token = "t0k3n-for-the-http-api-tests"
+export const auth = { authorization: `Bearer ${token}` }
+
+/** A running server on 127.0.0.1 and a free port, its log lines, and a way to stop it. */
+export const startServer = async (options: Partial<ServerOptions> = {}) => {
+  const lines: Array<string> = []
+  const scope = Effect.runSync(Scope.make())
+  const context = await Effect.runPromise(
+    Layer.buildWithScope(
+      makeServer({
+        host: "127.0.0.1",
+        port: 0,
+        token: Redacted.make(token),
+        slos: { checkout: spec },
+        metricSource: scenarioSource(byName),
+        log: (line) => lines.push(line),
+        ...options
+      }),
+      scope
+    )
+  )
+  const address = Context.get(context, HttpServer.HttpServer).address
+  if (address._tag === "UnixPathAddress") throw new Error("expected an internet address")
+  const url = `http://127.0.0.1:${address.port}`
+  return {
+    url,
+    port: address.port,
+    lines,
+    fetch: (path: string, init: RequestInit = {}) => fetch(`${url}${path}`, init),
+    post: (path: string, body: unknown, headers: Record<string, string> = auth) =>
+      fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) }),
+    close: () => Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+}
+
+export type Running = Awaited<ReturnType<typeof startServer>>
