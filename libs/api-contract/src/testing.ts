@@ -8,6 +8,7 @@
 import { MetricSource } from "@rollwise/rollout-engine"
 import type { Observation } from "@rollwise/slo-policy"
 import { Duration, Effect, Layer } from "effect"
+import { Random } from "@rollwise/stats-core"
 
 /** What a service's canary looks like: as good as stable, clearly worse, or not reporting at all. */
 export type Scenario = "healthy" | "regressing" | "nodata"
@@ -24,17 +25,8 @@ export interface ScenarioOptions {
   readonly delay?: Duration.Input
 }
 
-/** A deterministic uniform generator in [0, 1) from a seed (mulberry32). */
-const uniform = (seed: number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A deterministic uniform generator in [0, 1) from a seed. */
+const uniform = Random.mulberry32
 
 const hash = (text: string): number => {
   let h = 2166136261
