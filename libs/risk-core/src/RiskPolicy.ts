@@ -28,7 +28,8 @@ export type Transform = typeof Transform.Type
  * `"higher"`.
  */
 export const FeatureWeight = Schema.Struct({
-  weight: Finite.check(Schema.isGreaterThanOrEqualTo(0)),
+  // bounded so that the sum of every feature's points stays a finite number (the score clamps to 100 anyway)
+  weight: Finite.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(1_000_000)),
   transform: Transform.pipe(Schema.withDecodingDefaultKey(Effect.succeed("linear" as const))),
   cap: Finite.check(Schema.isGreaterThan(0)),
   floor: Finite.check(Schema.isGreaterThanOrEqualTo(-1), Schema.isLessThanOrEqualTo(0)).pipe(

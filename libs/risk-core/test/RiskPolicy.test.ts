@@ -14,6 +14,12 @@ describe("RiskPolicy.decode", () => {
     expect(total).toBe(100)
   })
 
+  it("refuses a weight so large that the points would overflow, naming the field", () => {
+    const error = fails(RiskPolicy.decode({ weights: { linesAdded: { weight: 1e308 } } }))
+    expect(error.field).toBe("weights.linesAdded.weight")
+    expect(ok(RiskPolicy.decode({ weights: { linesAdded: { weight: 1_000_000 } } })).weights["linesAdded"]?.weight).toBe(1_000_000)
+  })
+
   it("merges a partial policy over the defaults, key by key", () => {
     const policy = ok(
       RiskPolicy.decode({

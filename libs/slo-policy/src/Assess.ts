@@ -252,11 +252,15 @@ export const counter = (metric: MetricSpec, data: MetricWindow): Assessment => {
   const sign = metric.direction === "lower" ? 1 : -1
   const total = (xs: Float64Array) => xs.reduce((a, v) => a + v, 0)
   const C = total(c)
-  const B = b === undefined || b.length === 0 ? null : total(b)
+  // counts so extreme that their sum overflows say nothing usable: no data, never a verdict on Infinity
+  if (!Number.isFinite(C)) return nodata(metric, "candidate counts overflow (their sum is not a finite number)")
+  const rawTotal = b === undefined || b.length === 0 ? null : total(b)
+  const B = rawTotal !== null && Number.isFinite(rawTotal) ? rawTotal : null
   const over = sign * C > sign * metric.threshold
   const worseThanBaseline = B === null || sign * C > sign * B
   const status: Status = over ? (worseThanBaseline ? "fail" : "marginal") : "pass"
-  const effect = B === null ? null : (C - B) / Math.max(Math.abs(B), 1)
+  const rawEffect = B === null ? null : (C - B) / Math.max(Math.abs(B), 1)
+  const effect = rawEffect !== null && Number.isFinite(rawEffect) ? rawEffect : null
   const reason =
     status === "fail"
       ? `${metric.name}: ${C} in the candidate${B === null ? "" : ` vs ${B} in the baseline`}, over the threshold ${metric.threshold}`

@@ -2,7 +2,7 @@ import { fc, test } from "@fast-check/vitest"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { type Kind, type Line, ndjson, release, specDocument } from "../bench/scenarios.ts"
-import { Analyzer, Observation, SloSpec, Verdict } from "../src/index.ts"
+import { Analyzer, Assess, Observation, SloSpec, Verdict } from "../src/index.ts"
 
 const spec = Effect.runSync(SloSpec.decode(specDocument))
 const parse = (lines: ReadonlyArray<Line>) => Effect.runSync(Observation.parse(ndjson(lines), spec))
@@ -96,5 +96,18 @@ describe("Analyzer invariants (fast-check)", () => {
       ;[shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!]
     }
     expect(analyze(shuffled)).toEqual(analyze(lines))
+  })
+})
+
+describe("Assess.counter at the edges of the number line", () => {
+  const spec = Effect.runSync(SloSpec.decode({ apiVersion: "rollwise/v1", kind: "SloSpec", service: "s", window: "1m", metrics: [{ name: "restarts", kind: "counter", threshold: 0, critical: true }] }))
+  const metric = spec.metrics[0]!
+  const huge = fc.array(fc.constantFrom(1e308, -1e308, Number.MAX_VALUE, -Number.MAX_VALUE), { minLength: 2, maxLength: 4 })
+
+  test.prop([huge, huge])("counts whose sum overflows are no data (never a verdict on ±Infinity); an overflowing baseline is left out", (c, b) => {
+    const a = Assess.counter(metric, { candidate: { _tag: "Values", values: c }, baseline: { _tag: "Values", values: b } })
+    const sum = c.reduce((x, y) => x + y, 0)
+    if (!Number.isFinite(sum)) expect(a.verdict.status).toBe("nodata")
+    for (const v of [a.verdict.candidate, a.verdict.baseline, a.verdict.effect]) expect(v === null || Number.isFinite(v)).toBe(true)
   })
 })
