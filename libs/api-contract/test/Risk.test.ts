@@ -54,7 +54,7 @@ describe("POST /v1/risk", () => {
     [{ target: "k8s" }, "changes"],
     [{ changes, extra: 1 }, "extra"],
     // found by the fuzz test: weights so large the contributions overflow
-    [{ changes, policy: { weights: { linesAdded: { weight: 1e308 }, filesChanged: { weight: 1e308 } } } }, "policy.weights"]
+    [{ changes, policy: { weights: { linesAdded: { weight: 1e308 }, filesChanged: { weight: 1e308 } } } }, "policy.weights.linesAdded.weight"]
   ])("answers 400 naming the field: %#", async (body, field) => {
     const r = await h.post("/v1/risk", body)
     expect(r.status).toBe(400)
