@@ -8,3 +8,5 @@
  */
 export { makeServer, opaGateway, ServerConfigError, validate, type OpaOptions, type ServerOptions } from "./Server.ts"
 export { loadSlos, noMetricSource, prometheusReadiness, resolveOptions, serve, serveCommand, serveFlags, type Env, type ServeFlags } from "./Serve.ts"
+export { isLoopback, tokenChecker } from "./internal/auth.ts"
+export { jsonLines } from "./internal/logger.ts"

@@ -1,0 +1,187 @@
+import { ApiServer, ArgoMetric, Gates } from "@rollwise/api-contract"
+import { jsonLines, noMetricSource, prometheusReadiness, tokenChecker } from "@rollwise/api-server"
+import type { MetricSource } from "@rollwise/rollout-engine"
+import { SloSpec } from "@rollwise/slo-policy"
+import { PrometheusSource } from "@rollwise/source-prometheus"
+import { Context, Data, Duration, Effect, Layer, Logger, Redacted, type Scope } from "effect"
+import { HttpEffect, type HttpServerRequest, type HttpServerResponse } from "effect/http"
+import { type Event, EventError, type Result, toRequest, toResult } from "./Event.ts"
+
+/**
+ * The configuration does not allow serving: `NoAuth` (neither
+ * `ROLLWISE_API_TOKEN` nor `ROLLWISE_INSECURE=1`), `BadOption` (an empty
+ * token, `ROLLWISE_SLOS_JSON` that is not JSON or holds a spec that does not
+ * decode). The message says what to change; it never holds the token.
+ */
+export class LambdaConfigError extends Data.TaggedError("LambdaConfigError")<{
+  readonly reason: "NoAuth" | "BadOption"
+  readonly message: string
+}> {}
+
+/** Everything {@link makeHandler} needs. */
+export interface Options {
+  /** The bearer token every route but /healthz and /readyz requires. */
+  readonly token?: Redacted.Redacted<string> | undefined
+  /** Serve without a token. Never the default: without a token or this, nothing is served. */
+  readonly insecure?: boolean | undefined
+  /** The SLO specs Argo requests name, by name. */
+  readonly slos?: Readonly<Record<string, SloSpec.Spec>> | undefined
+  /** Where the Argo metric measures (default: none, so every Argo answer is `slow`). */
+  readonly metricSource?: Layer.Layer<MetricSource.MetricSource> | undefined
+  /** Readiness: the configured dependencies' problems (default: none). */
+  readonly readiness?: Effect.Effect<ReadonlyArray<string>> | undefined
+  /** Prefix of Argo answers' `evidenceUrl` (default: a path). */
+  readonly publicUrl?: string | undefined
+  /** Largest request body (default 1 MiB). */
+  readonly bodyLimitBytes?: number | undefined
+  /** Longest a request may run (default 30 s; keep it under the function's timeout). */
+  readonly requestTimeout?: Duration.Input | undefined
+  /** Where JSON log lines go (default: stdout, i.e. CloudWatch); `false` for none. */
+  readonly log?: ((line: string) => void) | false | undefined
+}
+
+/** A built handler: answer events with it; `dispose` releases its resources. */
+export interface Handler {
+  readonly handle: (event: Event) => Promise<Result>
+  readonly dispose: () => Promise<void>
+}
+
+let builds = 0
+
+/** How many handlers this module has built: a warm Lambda must not build another (tests assert it). */
+export const buildCount = (): number => builds
+
+
+const json = (statusCode: number, body: unknown): Result => ({
+  statusCode,
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+  isBase64Encoded: false
+})
+
+/** The platform-free API handler as a service, so its layer's scope owns it. */
+class App extends Context.Service<App, Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest | Scope.Scope>>()(
+  "rollwise/lambda/App"
+) {}
+
+/** A handler that answers every event 503 and says why once in the log: what a misconfigured function serves. */
+const refusing = (error: LambdaConfigError, log: Options["log"]): Handler => {
+  builds++
+  const write = log === false ? undefined : (log ?? ((line: string) => console.log(line)))
+  write?.(JSON.stringify({ time: new Date().toISOString(), level: "ERROR", msg: "refusing to serve", reason: error.reason, detail: error.message }))
+  const answer = json(503, { _tag: "Unavailable", message: "the function is misconfigured and serves nothing; its log says why" })
+  return { handle: () => Promise.resolve(answer), dispose: () => Promise.resolve() }
+}
+
+/**
+ * Build the API for Lambda: `ApiServer.make` (the same routes, auth, limits
+ * and errors as `rollwise serve`) run through `HttpEffect.toWebHandlerLayerWith`,
+ * with events mapped to Web Requests. Build it once per container and reuse
+ * it: the metrics registry and the Argo evidence live in it. Without a token
+ * and without `insecure` it refuses: every event is answered 503 (fail
+ * closed), and the log says why.
+ */
+export const makeHandler = (options: Options = {}): Handler => {
+  if (options.token === undefined && options.insecure !== true) {
+    return refusing(
+      new LambdaConfigError({ reason: "NoAuth", message: "no ROLLWISE_API_TOKEN: set one, or ROLLWISE_INSECURE=1 to serve without authentication on purpose" }),
+      options.log
+    )
+  }
+  if (options.token !== undefined && Redacted.value(options.token).trim() === "") {
+    return refusing(new LambdaConfigError({ reason: "BadOption", message: "the API token is empty" }), options.log)
+  }
+  builds++
+  const logger = options.log === false ? Logger.layer([]) : Logger.layer([jsonLines(options.log ?? ((line) => console.log(line)))])
+  const app = Layer.effect(
+    App,
+    ApiServer.make({
+      authorize: options.token === undefined ? undefined : tokenChecker(options.token),
+      bodyLimitBytes: options.bodyLimitBytes,
+      requestTimeout: options.requestTimeout,
+      publicUrl: options.publicUrl,
+      readiness: options.readiness
+    })
+  ).pipe(
+    Layer.provide(Layer.mergeAll(options.metricSource ?? noMetricSource, ArgoMetric.Slos.layer(options.slos ?? {}), Gates.OpaGateway.layerDisabled))
+  )
+  const web = HttpEffect.toWebHandlerLayerWith(Layer.mergeAll(app, logger), {
+    toHandler: (context) => Effect.succeed(Context.get(context, App))
+  })
+  return {
+    handle: async (event) => {
+      let request: Request
+      try {
+        request = toRequest(event)
+      } catch (e) {
+        // a malformed event (or header) is the caller's fault, not a crash
+        return json(400, { _tag: "InputError", message: e instanceof EventError ? e.message : `the event cannot be a request: ${e instanceof Error ? e.message : String(e)}` })
+      }
+      return toResult(await web.handler(request))
+    },
+    dispose: web.dispose
+  }
+}
+
+/** Environment variables {@link optionsFromEnv} reads. */
+export type Env = Readonly<Record<string, string | undefined>>
+
+const nonEmpty = (value: string | undefined): string | undefined => (value === undefined || value.trim() === "" ? undefined : value.trim())
+
+/** `ROLLWISE_SLOS_JSON`: a JSON object of SLO name → SloSpec document (what `--slo-dir` holds, one file per name). */
+export const slosFromJson = (text: string | undefined): Effect.Effect<Record<string, SloSpec.Spec>, LambdaConfigError> =>
+  Effect.gen(function* () {
+    if (text === undefined) return {}
+    const bad = (message: string) => new LambdaConfigError({ reason: "BadOption", message: `ROLLWISE_SLOS_JSON: ${message}` })
+    const doc = yield* Effect.try({ try: () => JSON.parse(text) as unknown, catch: (e) => bad(`not valid JSON (${e instanceof Error ? e.message : String(e)})`) })
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return yield* bad("expected an object of SLO name → SloSpec")
+    const slos: Record<string, SloSpec.Spec> = {}
+    for (const [name, spec] of Object.entries(doc)) {
+      slos[name] = yield* SloSpec.decode(spec, `ROLLWISE_SLOS_JSON.${name}`).pipe(Effect.mapError((e) => bad(e.message)))
+    }
+    return slos
+  })
+
+/**
+ * The options `rollwise serve` would take, from a Lambda's environment:
+ * `ROLLWISE_API_TOKEN`, `ROLLWISE_INSECURE=1`, `ROLLWISE_SLOS_JSON` (instead
+ * of `ROLLWISE_SLO_DIR`, which a function has no directory for),
+ * `ROLLWISE_PROMETHEUS_URL` with `ROLLWISE_PROMETHEUS_TOKEN` or
+ * `_USER`/`_PASSWORD`, and `ROLLWISE_PUBLIC_URL`.
+ */
+export const optionsFromEnv = (env: Env): Effect.Effect<Options, LambdaConfigError> =>
+  Effect.gen(function* () {
+    const token = nonEmpty(env["ROLLWISE_API_TOKEN"])
+    const url = nonEmpty(env["ROLLWISE_PROMETHEUS_URL"])
+    const promToken = nonEmpty(env["ROLLWISE_PROMETHEUS_TOKEN"])
+    const promUser = nonEmpty(env["ROLLWISE_PROMETHEUS_USER"])
+    const promPassword = env["ROLLWISE_PROMETHEUS_PASSWORD"]
+    return {
+      token: token === undefined ? undefined : Redacted.make(token),
+      insecure: env["ROLLWISE_INSECURE"] === "1" || env["ROLLWISE_INSECURE"] === "true",
+      slos: yield* slosFromJson(nonEmpty(env["ROLLWISE_SLOS_JSON"])),
+      metricSource:
+        url === undefined
+          ? undefined
+          : PrometheusSource.layer({
+              url,
+              timeout: Duration.seconds(10),
+              retries: 1,
+              ...(promToken !== undefined ? { bearerToken: Redacted.make(promToken) } : {}),
+              ...(promUser !== undefined && promPassword !== undefined ? { basicAuth: { username: promUser, password: Redacted.make(promPassword) } } : {})
+            }),
+      readiness: url === undefined ? undefined : prometheusReadiness(url),
+      publicUrl: nonEmpty(env["ROLLWISE_PUBLIC_URL"])
+    }
+  })
+
+/** The handler an environment configures; a configuration error gives the refusing handler (every event 503, the reason logged). */
+export const handlerFromEnv = (env: Env, log?: Options["log"]): Handler =>
+  Effect.runSync(
+    optionsFromEnv(env).pipe(
+      Effect.match({
+        onFailure: (error) => refusing(error, log),
+        onSuccess: (options) => makeHandler({ ...options, log })
+      })
+    )
+  )
