@@ -3,6 +3,7 @@ import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchem
 import * as Analyses from "./Analyses.ts"
 import { InputError, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType } from "./ApiError.ts"
 import * as ArgoMetric from "./ArgoMetric.ts"
+import * as Flagger from "./Flagger.ts"
 import * as Gates from "./Gates.ts"
 import * as Risk from "./Risk.ts"
 
@@ -52,6 +53,27 @@ export class ArgoGroup extends HttpApiGroup.make("argo")
   .middleware(BearerAuth)
   .annotateMerge(OpenApi.annotations({ title: "Argo Rollouts", description: "The web metric provider an AnalysisTemplate calls" })) {}
 
+/** One Flagger webhook route: 200 proceeds, 409 halts. */
+const flaggerHook = <const H extends Flagger.Hook>(hook: H, summary: string) =>
+  HttpApiEndpoint.post(hook, `/v1/flagger/${hook}`, { payload: Flagger.Payload, success: [Flagger.Proceed, Flagger.Halt], error: bodyErrors }).annotateMerge(
+    OpenApi.annotations({ summary })
+  )
+
+/** Flagger's canary webhooks, one route per hook type (an unknown hook is a 404). */
+export class FlaggerGroup extends HttpApiGroup.make("flagger")
+  .add(
+    flaggerHook("confirm-rollout", "Flagger confirm-rollout: 200, Rollwise does not gate the start"),
+    flaggerHook("pre-rollout", "Flagger pre-rollout: 200 acknowledgement"),
+    flaggerHook("rollout", "Flagger rollout: judge the canary; 409 (a failed check) on rollback, 200 on promote or slow"),
+    flaggerHook("confirm-traffic-increase", "Flagger confirm-traffic-increase: 200 on promote; 409 holds the weight on slow or rollback"),
+    flaggerHook("confirm-promotion", "Flagger confirm-promotion: 200 on promote, 409 holds the promotion otherwise"),
+    flaggerHook("post-rollout", "Flagger post-rollout: 200 acknowledgement"),
+    flaggerHook("rollback", "Flagger rollback: 200 (Flagger rolls back) on a rollback verdict, 409 otherwise"),
+    flaggerHook("event", "Flagger event: recorded in the log, 200")
+  )
+  .middleware(BearerAuth)
+  .annotateMerge(OpenApi.annotations({ title: "Flagger", description: "Webhooks a Flagger Canary's analysis calls; 200 proceeds, 409 halts" })) {}
+
 /** Health of the server and a dependency check. */
 export const Health = Schema.Struct({
   status: Schema.Literals(["ok", "ready"]),
@@ -85,6 +107,7 @@ export class MetricsGroup extends HttpApiGroup.make("metrics", { topLevel: true 
 export class RollwiseApi extends HttpApi.make("rollwise")
   .add(DecisionsGroup)
   .add(ArgoGroup)
+  .add(FlaggerGroup)
   .add(HealthGroup)
   .add(MetricsGroup)
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error", errors: "first" })
@@ -92,7 +115,7 @@ export class RollwiseApi extends HttpApi.make("rollwise")
     OpenApi.annotations({
       title: "Rollwise API",
       version: "1",
-      description: "Risk scoring, canary analysis, release gates and the Argo Rollouts web metric provider."
+      description: "Risk scoring, canary analysis, release gates, the Argo Rollouts web metric provider and Flagger webhooks."
     })
   ) {}
 
@@ -106,6 +129,7 @@ export const routes: ReadonlyArray<{ readonly method: string; readonly path: str
   { method: "POST", path: "/v1/gates" },
   { method: "POST", path: "/v1/argo/metric" },
   { method: "GET", path: "/v1/argo/evidence/:id" },
+  ...Flagger.hooks.map((hook) => ({ method: "POST", path: `/v1/flagger/${hook}` })),
   { method: "GET", path: "/healthz" },
   { method: "GET", path: "/readyz" },
   { method: "GET", path: "/metrics" },

@@ -6,6 +6,7 @@ import * as Analyses from "./Analyses.ts"
 import { BearerAuth, openapiPath, publicPaths, RollwiseApi, routes } from "./Api.ts"
 import { Unauthorized, Unavailable } from "./ApiError.ts"
 import * as ArgoMetric from "./ArgoMetric.ts"
+import * as Flagger from "./Flagger.ts"
 import * as Gates from "./Gates.ts"
 import * as Responses from "./internal/responses.ts"
 import { maxDepth } from "./internal/jsonDepth.ts"
@@ -108,6 +109,22 @@ const ArgoLive = (publicUrl: string) =>
       )
   )
 
+const FlaggerLive = (publicUrl: string) => {
+  const hook = (name: Flagger.Hook) => ({ payload }: { readonly payload: Flagger.Payload }) =>
+    Effect.tap(Flagger.answer(name, payload, publicUrl), (a) => ServiceMetrics.recordDecision("flagger", `${name}:${a.proceed ? "proceed" : "halt"}`))
+  return HttpApiBuilder.group(RollwiseApi, "flagger", (handlers) =>
+    handlers
+      .handle("confirm-rollout", hook("confirm-rollout"))
+      .handle("pre-rollout", hook("pre-rollout"))
+      .handle("rollout", hook("rollout"))
+      .handle("confirm-traffic-increase", hook("confirm-traffic-increase"))
+      .handle("confirm-promotion", hook("confirm-promotion"))
+      .handle("post-rollout", hook("post-rollout"))
+      .handle("rollback", hook("rollback"))
+      .handle("event", hook("event"))
+  )
+}
+
 const HealthLive = (readiness: Effect.Effect<ReadonlyArray<string>>) =>
   HttpApiBuilder.group(RollwiseApi, "health", (handlers) =>
     handlers
@@ -160,9 +177,11 @@ export const make = (
       Metric.MetricRegistry,
       registry
     )
+    const publicUrl = (options.publicUrl ?? "").replace(/\/+$/, "")
     const handlers = Layer.mergeAll(
       DecisionsLive,
-      ArgoLive((options.publicUrl ?? "").replace(/\/+$/, "")),
+      ArgoLive(publicUrl),
+      FlaggerLive(publicUrl),
       HealthLive(options.readiness ?? Effect.succeed([])),
       MetricsLive
     ).pipe(

@@ -15,10 +15,12 @@ import { InputError, NotFound } from "./ApiError.ts"
  * faults answer one; an unknown SLO name is a 400.
  */
 
-const Name = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,252}$/)).annotate({
+/** A Kubernetes-style name: what a service, namespace or Canary is called. */
+export const Name = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,252}$/)).annotate({
   description: "A Kubernetes-style name: letters, digits, `_ . : -`, at most 253 characters"
 })
-const Hash = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9_.-]{1,128}$/)).annotate({
+/** A pod-template hash, as a query variable. */
+export const Hash = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9_.-]{1,128}$/)).annotate({
   description: "A rollouts-pod-template-hash (letters, digits, `_ . -`)"
 })
 
@@ -39,6 +41,34 @@ export const Request = Schema.Struct({
 /** @see {@link Request} */
 export type Request = typeof Request.Type
 
+/**
+ * What a judgement is about: the SLO, the service and namespace put into its
+ * queries, and the hashes when the caller knows them. An Argo
+ * {@link Request} is one; a Flagger webhook makes one from its payload.
+ */
+export const Subject = Schema.Struct({
+  service: Name,
+  namespace: Name,
+  canaryHash: Schema.optionalKey(Hash),
+  stableHash: Schema.optionalKey(Hash),
+  slo: Schema.String
+}).annotate({ identifier: "JudgementSubject" })
+
+/** @see {@link Subject} */
+export type Subject = typeof Subject.Type
+
+/** The Flagger webhook call behind a judgement: which hook, for which Canary, in which phase. */
+export const HookCall = Schema.Struct({
+  hook: Schema.String,
+  name: Schema.String,
+  namespace: Schema.String,
+  phase: Schema.String,
+  checksum: Schema.optionalKey(Schema.String)
+}).annotate({ identifier: "FlaggerHookCall" })
+
+/** @see {@link HookCall} */
+export type HookCall = typeof HookCall.Type
+
 /** The answer, 200 for every decision. */
 export const Response = Schema.Struct({
   decision: Schema.Literals(["promote", "slow", "rollback"]),
@@ -57,7 +87,10 @@ export type Response = typeof Response.Type
 export const Evidence = Schema.Struct({
   id: Schema.String,
   at: Schema.String,
-  request: Request,
+  /** What was judged: the Argo request, or what a Flagger webhook asked for. */
+  request: Subject,
+  /** The Flagger webhook call, when a Flagger hook asked. */
+  flagger: Schema.optionalKey(HookCall),
   decision: Schema.Literals(["promote", "slow", "rollback"]),
   windows: Schema.Array(
     Schema.Struct({
@@ -125,11 +158,15 @@ export class EvidenceLog extends Context.Service<
  * `count` bounds the analysis and the server must not answer the spec's
  * `onNoDecision` for a window it never reached.
  */
-export const specFor = (spec: SloSpec.Spec, request: Request): SloSpec.Spec => ({
+export const specFor = (spec: SloSpec.Spec, request: Subject): SloSpec.Spec => ({
   ...spec,
   service: request.service,
   namespace: request.namespace,
-  variables: { ...(spec.variables ?? {}), canaryHash: request.canaryHash, stableHash: request.stableHash },
+  variables: {
+    ...(spec.variables ?? {}),
+    ...(request.canaryHash === undefined ? {} : { canaryHash: request.canaryHash }),
+    ...(request.stableHash === undefined ? {} : { stableHash: request.stableHash })
+  },
   maxWindows: Math.max(spec.maxWindows, spec.promoteAfter + 1)
 })
 
@@ -158,6 +195,57 @@ export const finiteVerdict = (verdict: Verdict.Verdict): Verdict.Verdict => ({
 /** The reasons Argo shows: the policy's, then one per metric. */
 export const reasonsOf = (verdict: Verdict.Verdict): ReadonlyArray<string> => [...verdict.reasons, ...verdict.metrics.map((m) => `${m.name} ${m.status}: ${m.reason}`)]
 
+/** A judgement of a {@link Subject}: the last window's verdict, and where its evidence is kept. */
+export interface Judgement {
+  readonly verdict: Verdict.Verdict
+  readonly evidenceUrl: string
+}
+
+/** How {@link judgeSubject} names things: the field an unknown SLO is blamed on, the Flagger call if any. */
+export interface JudgeOptions {
+  /** Prefix of `evidenceUrl` (no trailing slash). */
+  readonly publicUrl: string
+  /** The field of the request that named the SLO (`slo`, `metadata.slo`). */
+  readonly sloField: string
+  /** The Flagger webhook call that asked, kept with the evidence. */
+  readonly flagger?: HookCall | undefined
+}
+
+/**
+ * Judge a subject: look up the SLO (unknown → InputError naming
+ * `sloField`), analyze the trailing windows with `Analysis.analyzeTrailing`
+ * (a failed query is a `nodata` window, never an error), keep the evidence.
+ * The Argo metric and the Flagger webhooks both judge through this.
+ */
+export const judgeSubject = (
+  subject: Subject,
+  options: JudgeOptions
+): Effect.Effect<Judgement, InputError, Slos | EvidenceLog | MetricSource.MetricSource> =>
+  Effect.gen(function* () {
+    const slos = yield* Slos
+    const base = slos.get(subject.slo)
+    if (base === undefined) {
+      const known = [...slos.keys()].sort()
+      return yield* new InputError({
+        field: options.sloField,
+        message: `${options.sloField}: the server has no SLO named ${JSON.stringify(subject.slo)} (it has ${known.length === 0 ? "none" : known.join(", ")})`
+      })
+    }
+    const spec = specFor(base, subject)
+    const now = yield* Clock.currentTimeMillis
+    const reports = yield* Analysis.analyzeTrailing(spec, now, spec.promoteAfter)
+    const last = reports.at(-1)?.verdict ?? { action: "slow" as const, window: -1, metrics: [], reasons: ["no windows judged yet: holding"], score: 0 }
+    const log = yield* EvidenceLog
+    const id = yield* log.add({
+      at: iso(now),
+      request: subject,
+      ...(options.flagger === undefined ? {} : { flagger: options.flagger }),
+      decision: last.action,
+      windows: reports.map((r) => ({ index: r.index, start: iso(r.window.start), end: iso(r.window.end), verdict: finiteVerdict(r.verdict) }))
+    })
+    return { verdict: last, evidenceUrl: `${options.publicUrl}/v1/argo/evidence/${encodeURIComponent(id)}` }
+  })
+
 /**
  * Judge a request: look up the SLO (unknown → InputError naming `slo`),
  * analyze the trailing windows with `Analysis.analyzeTrailing` (a failed
@@ -165,26 +253,9 @@ export const reasonsOf = (verdict: Verdict.Verdict): ReadonlyArray<string> => [.
  * `evidenceUrl` is `<publicUrl>/v1/argo/evidence/<id>`.
  */
 export const judge = (request: Request, publicUrl: string): Effect.Effect<Response, InputError, Slos | EvidenceLog | MetricSource.MetricSource> =>
-  Effect.gen(function* () {
-    const slos = yield* Slos
-    const base = slos.get(request.slo)
-    if (base === undefined) {
-      const known = [...slos.keys()].sort()
-      return yield* new InputError({
-        field: "slo",
-        message: `slo: the server has no SLO named ${JSON.stringify(request.slo)} (it has ${known.length === 0 ? "none" : known.join(", ")})`
-      })
-    }
-    const spec = specFor(base, request)
-    const now = yield* Clock.currentTimeMillis
-    const reports = yield* Analysis.analyzeTrailing(spec, now, spec.promoteAfter)
-    const last = reports.at(-1)?.verdict ?? { action: "slow" as const, window: -1, metrics: [], reasons: ["no windows judged yet: holding"], score: 0 }
-    const log = yield* EvidenceLog
-    const id = yield* log.add({
-      at: iso(now),
-      request,
-      decision: last.action,
-      windows: reports.map((r) => ({ index: r.index, start: iso(r.window.start), end: iso(r.window.end), verdict: finiteVerdict(r.verdict) }))
-    })
-    return { decision: last.action, score: Number.isFinite(last.score) ? last.score : 0, reasons: reasonsOf(last), evidenceUrl: `${publicUrl}/v1/argo/evidence/${encodeURIComponent(id)}` }
-  })
+  Effect.map(judgeSubject(request, { publicUrl, sloField: "slo" }), ({ evidenceUrl, verdict }) => ({
+    decision: verdict.action,
+    score: Number.isFinite(verdict.score) ? verdict.score : 0,
+    reasons: reasonsOf(verdict),
+    evidenceUrl
+  }))

@@ -25,6 +25,9 @@ export * as Gates from "./Gates.ts"
 /** `POST /v1/argo/metric`: the Argo Rollouts web metric provider; the SLO registry and evidence log. */
 export * as ArgoMetric from "./ArgoMetric.ts"
 
+/** `POST /v1/flagger/{hook}`: Flagger's canary webhooks, judged like the Argo metric. */
+export * as Flagger from "./Flagger.ts"
+
 /** The service's own Prometheus metrics. */
 export * as ServiceMetrics from "./ServiceMetrics.ts"
 
