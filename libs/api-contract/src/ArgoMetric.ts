@@ -62,7 +62,7 @@ export const HookCall = Schema.Struct({
   hook: Schema.String,
   name: Schema.String,
   namespace: Schema.String,
-  phase: Schema.String,
+  phase: Schema.optionalKey(Schema.String),
   checksum: Schema.optionalKey(Schema.String)
 }).annotate({ identifier: "FlaggerHookCall" })
 

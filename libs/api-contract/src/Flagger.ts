@@ -46,8 +46,8 @@ export const Payload = Schema.Struct({
   name: ArgoMetric.Name,
   /** The Canary's namespace: `{{namespace}}` in the queries. */
   namespace: ArgoMetric.Name,
-  /** The Canary's phase (`Initializing`, `Waiting`, `Progressing`, `Promoting`, `Finalising`, `Succeeded`, `Failed`, …). */
-  phase: Schema.String.check(Schema.isMaxLength(64)),
+  /** The Canary's phase (`Initializing`, `Waiting`, `Progressing`, `Promoting`, `Finalising`, `Succeeded`, `Failed`, …); Flagger releases before phases were sent omit it. */
+  phase: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(64))),
   /** Flagger's hash of the Canary's tracked configs and last applied spec. */
   checksum: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(256))),
   /** The webhook's metadata from the Canary spec. */
@@ -157,7 +157,7 @@ export const answer = (
         yield* Effect.logInfo("flagger event").pipe(
           Effect.annotateLogs({
             canary: `${payload.namespace}/${payload.name}`,
-            phase: payload.phase,
+            phase: payload.phase ?? "",
             eventType: payload.metadata?.["eventType"] ?? "",
             eventMessage: (payload.metadata?.["eventMessage"] ?? "").slice(0, 500)
           })
@@ -169,7 +169,13 @@ export const answer = (
     const { evidenceUrl, verdict } = yield* ArgoMetric.judgeSubject(subject, {
       publicUrl,
       sloField: "metadata.slo",
-      flagger: { hook, name: payload.name, namespace: payload.namespace, phase: payload.phase, ...(payload.checksum === undefined ? {} : { checksum: payload.checksum }) }
+      flagger: {
+        hook,
+        name: payload.name,
+        namespace: payload.namespace,
+        ...(payload.phase === undefined ? {} : { phase: payload.phase }),
+        ...(payload.checksum === undefined ? {} : { checksum: payload.checksum })
+      }
     })
     return { hook, decision: verdict.action, proceed: proceeds(hook, verdict.action), reasons: ArgoMetric.reasonsOf(verdict), evidenceUrl }
   })

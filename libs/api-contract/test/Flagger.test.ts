@@ -101,6 +101,12 @@ describe("POST /v1/flagger/{hook}", () => {
     expect(r.status).toBe(200)
   })
 
+  it("accepts the payload of Flagger releases that send no phase or checksum (name, namespace, metadata)", async () => {
+    const r = await h.post("/v1/flagger/rollout", { name: "healthy-checkout", namespace: "shop", metadata: { slo: "checkout" } })
+    expect(r.status).toBe(200)
+    expect(((await r.json()) as Flagger.Answer).decision).toBe("promote")
+  })
+
   it("records an event hook with Flagger's event metadata", async () => {
     const r = await h.post("/v1/flagger/event", payload("podinfo", { eventMessage: "Advance podinfo.shop canary weight 10", eventType: "Normal", timestamp: "1700000000000" }))
     expect(r.status).toBe(200)
