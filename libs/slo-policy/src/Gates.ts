@@ -162,9 +162,12 @@ export const checkErrorBudget = (budget: ErrorBudget): GateResult => {
     : { gate: "error-budget", status: "pass", reasons: [what] }
 }
 
+/** Whether a risk score needs a person's approval under this policy (above its threshold). */
+export const needsApproval = (approval: Approval | undefined, riskScore: number): boolean => approval !== undefined && riskScore > approval.threshold
+
 /** Block a risky deploy (score above the threshold) until someone approves it. */
 export const checkApproval = (approval: Approval, riskScore: number, approved: boolean): GateResult =>
-  riskScore > approval.threshold && !approved
+  needsApproval(approval, riskScore) && !approved
     ? { gate: "approval", status: "block", reasons: [`risk ${riskScore.toFixed(0)} is above the approval threshold ${approval.threshold}: a person must approve (rollwise promote)`] }
     : {
         gate: "approval",
@@ -213,6 +216,13 @@ export const combine = (results: ReadonlyArray<GateResult>): { readonly status: 
   status: results.some((r) => r.status === "block") ? "block" : "pass",
   gates: results
 })
+
+/**
+ * A combined outcome in one list of reasons: every gate's when all pass,
+ * the blocking gates' when one blocks (what a rollout records).
+ */
+export const reasonsOf = (outcome: ReturnType<typeof combine>): ReadonlyArray<string> =>
+  (outcome.status === "pass" ? outcome.gates : outcome.gates.filter((g) => g.status === "block")).flatMap((g) => g.reasons)
 
 /**
  * Every local gate of a policy (change window, error budget, approval) for a

@@ -102,3 +102,17 @@ describe("OPA answers", () => {
     expect(Gates.combine([]).status).toBe("pass")
   })
 })
+
+describe("Gates.needsApproval and Gates.reasonsOf", () => {
+  it("approval is needed strictly above the threshold, never without an approval gate", () => {
+    expect(Gates.needsApproval({ threshold: 70 }, 70)).toBe(false)
+    expect(Gates.needsApproval({ threshold: 70 }, 70.1)).toBe(true)
+    expect(Gates.needsApproval(undefined, 99)).toBe(false)
+  })
+  it("a passing outcome gives every gate's reasons; a blocking one only the blockers'", () => {
+    const pass = { gate: "error-budget", status: "pass", reasons: ["67 % left"] } as const
+    const block = { gate: "change-window", status: "block", reasons: ["weekend"] } as const
+    expect(Gates.reasonsOf(Gates.combine([pass]))).toEqual(["67 % left"])
+    expect(Gates.reasonsOf(Gates.combine([pass, block]))).toEqual(["weekend"])
+  })
+})

@@ -3,7 +3,7 @@ import { ChangeSet, Heuristic, RiskPolicy } from "@rollwise/risk-core"
 import { SqliteEvidenceStore } from "@rollwise/evidence-store"
 import { DeployTarget, Engine, EvidenceStore, Rollout } from "@rollwise/rollout-engine"
 import { Simulation } from "@rollwise/simulation"
-import { type Gates, SloSpec, type Verdict } from "@rollwise/slo-policy"
+import { Gates, SloSpec, type Verdict } from "@rollwise/slo-policy"
 import { Clock, Console, Duration, Effect, Option } from "effect"
 import { Json } from "../../GlobalFlags.ts"
 import { fastClock } from "../../internal/FastClock.ts"
@@ -121,8 +121,7 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
           spec,
           gates: Effect.gen(function* () {
             const outcome = yield* GateCheck.check(demoPolicy, plans.find((p) => p.target.id === t.id)!.decision, yield* clock.currentTimeMillis, false)
-            const reasons = outcome.gates.flatMap((g) => g.reasons)
-            return outcome.status === "pass" ? { status: "pass" as const, reasons } : { status: "block" as const, reasons: outcome.gates.filter((g) => g.status === "block").flatMap((g) => g.reasons) }
+            return { status: outcome.status, reasons: Gates.reasonsOf(outcome) }
           }),
           pollEvery: Duration.seconds(30),
           onEvent: (event, state) => {

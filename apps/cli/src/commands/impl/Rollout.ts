@@ -100,7 +100,7 @@ const load = (setup: Setup, source: { readonly decision: string; readonly slo: s
  */
 const planFor = (setup: Setup, decision: Decision.Decision, policy: Gates.GatePolicy | undefined): Rollout.Plan =>
   Rollout.planOf(
-    { ...decision, approval_required: decision.approval_required || (policy?.approval !== undefined && decision.risk_score > policy.approval.threshold) },
+    { ...decision, approval_required: decision.approval_required || Gates.needsApproval(policy?.approval, decision.risk_score) },
     { approvalTimeoutSeconds: setup.approvalTimeoutSeconds, onApprovalTimeout: setup.onApprovalTimeout }
   )
 
@@ -248,9 +248,7 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
     const now = yield* Clock.currentTimeMillis
     const outcome = yield* GateCheck.check(before, decision, now, false)
     const asked = plan.approvalRequired ? ["a person approves before the full step (rollwise promote)"] : []
-    return outcome.status === "pass"
-      ? { status: "pass" as const, reasons: [...outcome.gates.flatMap((g) => g.reasons), ...asked] }
-      : { status: "block" as const, reasons: outcome.gates.filter((g) => g.status === "block").flatMap((g) => g.reasons) }
+    return { status: outcome.status, reasons: [...Gates.reasonsOf(outcome), ...(outcome.status === "pass" ? asked : [])] }
   })
 
   yield* note(
