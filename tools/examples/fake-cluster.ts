@@ -11,25 +11,17 @@
  * .rollwise/kubeconfig and stays up until Ctrl-C. Real clients work
  * against it: `kubectl --kubeconfig .rollwise/kubeconfig get rollouts.argoproj.io`.
  */
-import { startFakeKube } from "@rollwise/kube-harness"
+import { argoRolloutInFlight, startFakeKube } from "@rollwise/kube-harness"
 
 const fake = await startFakeKube({ pauseScale: 0.01 })
-const template = (image: string) => ({ metadata: { labels: { app: "checkout" } }, spec: { containers: [{ name: "app", image }] } })
-fake.create({
-  apiVersion: "argoproj.io/v1alpha1",
-  kind: "Rollout",
-  metadata: { name: "checkout", namespace: "shop" },
-  spec: {
-    replicas: 5,
-    selector: { matchLabels: { app: "checkout" } },
-    template: template("shop/checkout:2.4.0"),
-    strategy: { canary: { steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 25 }, { pause: {} }, { setWeight: 50 }, { pause: {} }] } }
-  }
+await argoRolloutInFlight(fake, {
+  name: "checkout",
+  namespace: "shop",
+  replicas: 5,
+  from: "shop/checkout:2.4.0",
+  to: "shop/checkout:2.5.0",
+  steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 25 }, { pause: {} }, { setWeight: 50 }, { pause: {} }]
 })
-await fake.settle()
-const stored = fake.get("argoproj.io/v1alpha1", "Rollout", "shop", "checkout")!
-fake.update({ ...stored, spec: { ...(stored["spec"] as object), template: template("shop/checkout:2.5.0") } })
-await fake.settle()
 const kubeconfig = fake.writeKubeconfig(".rollwise", { namespace: "shop" })
 console.log(`fake API server at ${fake.url}; Rollout shop/checkout is paused at 10 % on its way to shop/checkout:2.5.0`)
 console.log(`kubeconfig: ${kubeconfig}`)

@@ -1,4 +1,4 @@
-import { type FakeKube, startFakeKube } from "@rollwise/kube-harness"
+import { argoRolloutInFlight, type FakeKube, startFakeKube } from "@rollwise/kube-harness"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { background, scratch } from "./support.ts"
@@ -49,25 +49,9 @@ afterAll(async () => {
   await fake.close()
 })
 
-const template = (image: string) => ({ metadata: { labels: { app: "checkout" } }, spec: { containers: [{ name: "app", image }] } })
 /** The seed's canary (10 → 25 → 50 → 100 with pauses), with 2.5.0 being rolled out. */
-const rolloutInFlight = async (name: string) => {
-  fake.create({
-    apiVersion: "argoproj.io/v1alpha1",
-    kind: "Rollout",
-    metadata: { name, namespace: "shop" },
-    spec: {
-      replicas: 5,
-      selector: { matchLabels: { app: "checkout" } },
-      template: template("shop/checkout:2.4.0"),
-      strategy: { canary: { steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 25 }, { pause: {} }, { setWeight: 50 }, { pause: {} }] } }
-    }
-  })
-  await fake.settle()
-  const stored = fake.get("argoproj.io/v1alpha1", "Rollout", "shop", name)!
-  fake.update({ ...stored, spec: { ...(stored["spec"] as object), template: template("shop/checkout:2.5.0") } })
-  await fake.settle()
-}
+const rolloutInFlight = (name: string) =>
+  argoRolloutInFlight(fake, { name, namespace: "shop", replicas: 5, from: "shop/checkout:2.4.0", to: "shop/checkout:2.5.0", steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 25 }, { pause: {} }, { setWeight: 50 }, { pause: {} }] })
 const status = (name: string) => fake.get("argoproj.io/v1alpha1", "Rollout", "shop", name)!["status"] as Record<string, unknown>
 const rollwise = (args: ReadonlyArray<string>) => background(args, {}, dir)
 const args = (name: string, scenario: string) => ["rollout", "--decision", decision, "--slo", slo, "--target", "k8s", "--kubeconfig", kubeconfig, "--rollout", name, "--simulate", scenario, "--speed", "1200", "--db", db, "--id", `k8s-${name}`]

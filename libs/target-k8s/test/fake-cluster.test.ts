@@ -1,4 +1,4 @@
-import { type FakeKube, startFakeKube } from "@rollwise/kube-harness"
+import { argoRolloutInFlight, type FakeKube, startFakeKube } from "@rollwise/kube-harness"
 import { DeployTarget } from "@rollwise/rollout-engine"
 import { DeployTargetContract } from "@rollwise/rollout-engine/testing"
 import { Effect, Exit, Layer } from "effect"
@@ -33,19 +33,8 @@ const labels = (app: string) => ({ app })
 const podTemplate = (app: string, image: string) => ({ metadata: { labels: labels(app) }, spec: { containers: [{ name: "app", image }] } })
 
 /** An Argo Rollout (real CRD shape) whose update to v2 is in flight, paused at its first step. */
-const argoInFlight = async (name: string, steps: ReadonlyArray<Record<string, unknown>>) => {
-  const rollout = {
-    apiVersion: "argoproj.io/v1alpha1",
-    kind: "Rollout",
-    metadata: { name, namespace: "shop" },
-    spec: { replicas: 4, selector: { matchLabels: labels(name) }, template: podTemplate(name, "shop/checkout:2.4.0"), strategy: { canary: { steps } } }
-  }
-  fake.create(rollout)
-  await fake.settle()
-  const stored = fake.get("argoproj.io/v1alpha1", "Rollout", "shop", name)!
-  fake.update({ ...stored, spec: { ...(stored["spec"] as object), template: podTemplate(name, "shop/checkout:2.5.0") } })
-  await fake.settle()
-}
+const argoInFlight = (name: string, steps: ReadonlyArray<Record<string, unknown>>) =>
+  argoRolloutInFlight(fake, { name, namespace: "shop", steps, from: "shop/checkout:2.4.0", to: "shop/checkout:2.5.0" })
 const steps = [{ setWeight: 5 }, { pause: {} }, { setWeight: 10 }, { pause: {} }, { setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: {} }]
 
 const run = <A>(effect: Effect.Effect<A, DeployTarget.DeployTargetError>) => Effect.runPromise(effect)

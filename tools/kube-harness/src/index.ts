@@ -4,3 +4,4 @@
  */
 export * from "./Binaries.ts"
 export * from "./FakeKube.ts"
+export * from "./Scenarios.ts"
