@@ -1,4 +1,4 @@
-import { defineConfig } from "tsup"
+import { appConfig } from "../../tools/build/tsup.app.ts"
 
 /**
  * Self-contained like the CLI: workspace libs and npm packages are bundled
@@ -6,23 +6,4 @@ import { defineConfig } from "tsup"
  * own (`node dist/main.js --help`); `dist/index.js` is what `rollwise serve`
  * would load without the source condition.
  */
-export default defineConfig({
-  entry: { main: "src/main.ts" },
-  format: ["esm"],
-  target: "node20",
-  platform: "node",
-  bundle: true,
-  noExternal: [/.*/],
-  splitting: true,
-  treeshake: true,
-  minify: true,
-  sourcemap: false,
-  clean: true,
-  outDir: "dist",
-  banner: {
-    js: "import { createRequire as __rollwiseCreateRequire } from \"node:module\";\nconst require = __rollwiseCreateRequire(import.meta.url);"
-  },
-  esbuildOptions(options) {
-    options.conditions = ["@rollwise/source"]
-  }
-})
+export default appConfig({ main: "src/main.ts" }, { splitting: true })

@@ -1,4 +1,4 @@
-import { defineConfig } from "tsup"
+import { appConfig } from "../../tools/build/tsup.app.ts"
 
 /**
  * Self-contained like apps/http-api: workspace libs and npm packages are
@@ -6,23 +6,4 @@ import { defineConfig } from "tsup"
  * deployment package (handler name `handler.handler`). No splitting: Lambda
  * loads one file.
  */
-export default defineConfig({
-  entry: { handler: "src/handler.ts" },
-  format: ["esm"],
-  target: "node20",
-  platform: "node",
-  bundle: true,
-  noExternal: [/.*/],
-  splitting: false,
-  treeshake: true,
-  minify: true,
-  sourcemap: false,
-  clean: true,
-  outDir: "dist",
-  banner: {
-    js: "import { createRequire as __rollwiseCreateRequire } from \"node:module\";\nconst require = __rollwiseCreateRequire(import.meta.url);"
-  },
-  esbuildOptions(options) {
-    options.conditions = ["@rollwise/source"]
-  }
-})
+export default appConfig({ handler: "src/handler.ts" })
