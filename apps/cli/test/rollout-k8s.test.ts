@@ -1,7 +1,7 @@
 import { argoRolloutInFlight, type FakeKube, startFakeKube } from "@rollwise/kube-harness"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { background, scratch } from "./support.ts"
+import { background, rolloutSlo, scratch } from "./support.ts"
 
 /**
  * `rollwise rollout --target k8s` end to end: the bundled CLI, through
@@ -14,20 +14,7 @@ let fake: FakeKube
 let kubeconfig: string
 const { dir, file } = scratch("rollout-k8s")
 const db = join(dir, "evidence.db")
-const slo = file(
-  "slo.yaml",
-  `apiVersion: rollwise/v1
-kind: SloSpec
-service: checkout
-window: 1m
-maxWindows: 6
-promoteAfter: 2
-warmupWindows: 0
-metrics:
-  - { name: latency, kind: continuous, threshold: 0.3, tolerance: 0.1 }
-  - { name: error-rate, kind: ratio, threshold: 0.01, tolerance: 0.5 }
-`
-)
+const slo = file("slo.yaml", rolloutSlo(false))
 const decision = file(
   "strategy.json",
   JSON.stringify({

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
-import { background, rollwiseIn, scratch } from "./support.ts"
+import { background, rolloutSlo, rollwiseIn, scratch } from "./support.ts"
 
 /**
  * `rollwise rollout | promote | rollback` through the bundled CLI, against the
@@ -13,21 +13,7 @@ import { background, rollwiseIn, scratch } from "./support.ts"
 const hook = fileURLToPath(new URL("../../../libs/target-exec/test/fixtures/hook.mjs", import.meta.url))
 const { dir, file } = scratch("rollout")
 const db = join(dir, "evidence.db")
-const slo = file(
-  "slo.yaml",
-  `apiVersion: rollwise/v1
-kind: SloSpec
-service: checkout
-window: 1m
-maxWindows: 6
-promoteAfter: 2
-warmupWindows: 0
-metrics:
-  - { name: latency, kind: continuous, threshold: 0.3, tolerance: 0.1 }
-  - { name: error-rate, kind: ratio, threshold: 0.01, tolerance: 0.5 }
-  - { name: restarts, kind: counter, threshold: 0, critical: true }
-`
-)
+const slo = file("slo.yaml", rolloutSlo())
 const decision = (approval: boolean) =>
   JSON.stringify({
     risk_score: approval ? 71 : 42,

@@ -52,3 +52,16 @@ export const background = (args: ReadonlyArray<string>, env: Record<string, stri
     waitFor: (re: RegExp) => (re.test(stderr) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ re, resolve })))
   }
 }
+
+/** The SLO the rollout tests judge with: 1-minute windows, latency, error rate and (unless left out) restarts. */
+export const rolloutSlo = (restarts = true) => `apiVersion: rollwise/v1
+kind: SloSpec
+service: checkout
+window: 1m
+maxWindows: 6
+promoteAfter: 2
+warmupWindows: 0
+metrics:
+  - { name: latency, kind: continuous, threshold: 0.3, tolerance: 0.1 }
+  - { name: error-rate, kind: ratio, threshold: 0.01, tolerance: 0.5 }
+${restarts ? "  - { name: restarts, kind: counter, threshold: 0, critical: true }\n" : ""}`

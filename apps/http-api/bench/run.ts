@@ -70,21 +70,8 @@ const analysesBody = JSON.stringify({
     (["baseline", "candidate"] as const).map((track, j) => ({ window: 0, metric, track, values: samples(7 + i * 2 + j, 0.1 * (i + 1), 1000) }))
   )
 })
-const riskBody = JSON.stringify({
-  changes: {
-    service: "checkout",
-    module: "payments",
-    linesAdded: 420,
-    linesDeleted: 96,
-    filesChanged: 14,
-    dependencyBumps: [{ name: "express", from: "4.19.2", to: "4.21.1" }],
-    coverageDelta: -0.8,
-    moduleHistory: { deploys: 31, failures: 2 },
-    criticality: "high",
-    currentQps: 1500
-  },
-  target: "k8s"
-})
+// the documented example change (examples/changes.json), as `rollwise decide` reads it
+const riskBody = JSON.stringify({ changes: JSON.parse(readFileSync(fileURLToPath(new URL("../../../examples/changes.json", import.meta.url)), "utf8")) as unknown, target: "k8s" })
 
 const { child, port } = await start()
 const rows: Array<Array<string>> = [["route", "concurrency", "requests/s", "p50 ms", "p99 ms", "requests", "failed", "server RSS MB"]]
