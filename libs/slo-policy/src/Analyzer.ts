@@ -30,8 +30,8 @@ interface MetricState {
   readonly sequential?: Stats.ProportionTest
   /** Sequential test on log samples: is the candidate worse by more than the tolerance? (continuous, positive metrics) */
   readonly shift?: Stats.MeanTest
-  /** Usable samples after warm-up, pooled over windows (continuous; badness scale). */
-  readonly pooled?: { readonly candidate: ReadonlyArray<number>; readonly baseline: ReadonlyArray<number>; readonly windows: number }
+  /** Usable samples after warm-up, pooled over windows (continuous; badness scale; each sorted ascending). */
+  readonly pooled?: { readonly candidate: Float64Array; readonly baseline: Float64Array; readonly windows: number }
 }
 
 /** The analyzer's memory between windows. */
@@ -84,12 +84,12 @@ const promotionEvidence = (metric: Spec["metrics"][number], st: MetricState): st
   const z = 1.2815515655446004 // one-sided 90 %
   const seq = st.sequential
   if (metric.kind === "continuous" && st.pooled !== undefined && st.pooled.candidate.length > 0 && st.pooled.baseline.length > 0) {
-    const c = Float64Array.from(st.pooled.candidate)
-    const b = Float64Array.from(st.pooled.baseline)
+    const c = st.pooled.candidate
+    const b = st.pooled.baseline
     const scale = Assess.relativeScale(b)
-    const hl = Stats.hlShift(c, b, 2 * promotionConfidence - 1, scale)
-    if (hl.upper > metric.tolerance * scale) {
-      return `${metric.name}: pooled over ${st.pooled.windows} windows the candidate could still be up to ${((100 * hl.upper) / scale).toFixed(1)} % worse (90 % bound), more than the ${(100 * metric.tolerance).toFixed(0)} % tolerance`
+    const upper = Stats.hlUpper(c, b, promotionConfidence, scale)
+    if (upper > metric.tolerance * scale) {
+      return `${metric.name}: pooled over ${st.pooled.windows} windows the candidate could still be up to ${((100 * upper) / scale).toFixed(1)} % worse (90 % bound), more than the ${(100 * metric.tolerance).toFixed(0)} % tolerance`
     }
     if (seq !== undefined && seq.candidateTrials > 0 && seq.baselineTrials > 0) {
       const rc = seq.candidateSuccesses / seq.candidateTrials
@@ -168,8 +168,8 @@ export const step = (spec: Spec, state: State, window: Window): WindowResult => 
     const pooled =
       evidence.samples !== undefined && verdict.status !== "nodata"
         ? {
-            candidate: [...(prev.pooled?.candidate ?? []), ...evidence.samples.candidate],
-            baseline: [...(prev.pooled?.baseline ?? []), ...evidence.samples.baseline],
+            candidate: prev.pooled === undefined ? evidence.samples.candidate : Stats.mergeSorted(prev.pooled.candidate, evidence.samples.candidate),
+            baseline: prev.pooled === undefined ? evidence.samples.baseline : Stats.mergeSorted(prev.pooled.baseline, evidence.samples.baseline),
             windows: (prev.pooled?.windows ?? 0) + 1
           }
         : prev.pooled

@@ -39,7 +39,7 @@ export interface Evidence {
   readonly effect?: number
   /** z-score of the candidate's median against the baseline's spread (for spikes). */
   readonly z?: number
-  /** The window's usable samples on the badness scale (continuous metrics), for evidence pooled across windows. */
+  /** The window's usable samples on the badness scale, sorted ascending (continuous metrics), for evidence pooled across windows. */
   readonly samples?: { readonly candidate: Float64Array; readonly baseline: Float64Array }
   /** The tail bound used this window (badness scale). */
   readonly tailBound?: number
@@ -64,7 +64,7 @@ const finite = (values: ReadonlyArray<number>): Float64Array => {
   return out.subarray(0, n)
 }
 
-const median = (xs: Float64Array): number => Stats.quantile(xs, 0.5)
+const median = (sorted: Float64Array): number => Stats.quantileSorted(sorted, 0.5)
 const worst = (a: Status, b: Status): Status => (rank[a] >= rank[b] ? a : b)
 const rank: Record<Status, number> = { pass: 0, nodata: 1, marginal: 1, fail: 2 }
 const pct = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)} %`
@@ -73,10 +73,11 @@ const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1
 /**
  * What a relative effect is relative to: the baseline's median magnitude, or,
  * when that is 0 (sparse series, mostly-zero counts), its mean magnitude; a
- * tiny positive floor keeps all-zero baselines finite.
+ * tiny positive floor keeps all-zero baselines finite. The baseline sorted
+ * ascending.
  */
 export const relativeScale = (baseline: Float64Array): number => {
-  const median = Math.abs(Stats.quantile(baseline, 0.5))
+  const median = Math.abs(Stats.quantileSorted(baseline, 0.5))
   if (median > 0) return median
   let sum = 0
   for (const v of baseline) sum += Math.abs(v)
@@ -114,8 +115,9 @@ export const continuous = (metric: MetricSpec, data: MetricWindow): Assessment =
   if (rawC === undefined || rawC.length === 0) return nodata(metric, "no candidate samples in this window")
   if (rawB === undefined || rawB.length === 0) return nodata(metric, "no baseline samples in this window")
   const sign = metric.direction === "lower" ? 1 : -1
-  const b = finite(rawB).map((v) => sign * v)
-  const c = finite(rawC).map((v) => sign * v)
+  // on the badness scale, each sorted once for every statistic below
+  const b = finite(rawB).map((v) => sign * v).sort()
+  const c = finite(rawC).map((v) => sign * v).sort()
   const medB = b.length > 0 ? sign * median(b) : null
   const medC = c.length > 0 ? sign * median(c) : null
   if (c.length < min) return nodata(metric, `candidate has ${c.length} usable samples of the ${min} needed (${rawC.length - c.length} NaN or missing)`, medB, medC)
@@ -144,10 +146,7 @@ export const continuous = (metric: MetricSpec, data: MetricWindow): Assessment =
   // tails: a few requests much slower while the median barely moves. The bound is the pooled
   // sample's p95 plus the tolerance, a symmetric function of both tracks, so under "no difference"
   // the exceedance counts are hypergeometric and Fisher's test is exact.
-  const pooled = new Float64Array(b.length + c.length)
-  pooled.set(b)
-  pooled.set(c, b.length)
-  const q95 = Stats.quantile(pooled, 0.95)
+  const q95 = Stats.quantileSorted(Stats.mergeSorted(b, c), 0.95)
   const bound = q95 + Math.max(Math.abs(q95) * metric.tolerance, 1e-12)
   let baseAbove = 0
   for (const v of b) if (v > bound) baseAbove++

@@ -63,6 +63,18 @@ export interface IntervalOptions {
    * 1 (seconds for sub-millisecond latencies) pass a smaller value.
    */
   readonly tolerance?: number
+  /**
+   * Where the asymptotic bounds are put (ignored by the exact method):
+   * - `"uniroot"` (default): where R's root finder stops, within `tolerance`
+   *   of the jump of the rank statistic — R's and Kayenta's numbers, digit
+   *   for digit;
+   * - `"step"`: on the jump itself, the pairwise difference at which the
+   *   corrected statistic crosses ±z, found by selection instead of ~40
+   *   passes of a root finder (about 3× faster on 1,000 + 1,000 values).
+   *   It differs from `"uniroot"` by at most about `tolerance`, and is
+   *   what `"uniroot"` approximates.
+   */
+  readonly bounds?: "uniroot" | "step"
 }
 
 /**
@@ -137,7 +149,7 @@ export const confidenceIntervalSorted = (x: Float64Array, y: Float64Array, optio
     ? n < 50 && m < 50 && !tied ? "exact" : "asymptotic"
     : options.method
   if (method === "exact") return exactInterval(x, y, level, alternative, estimate)
-  return asymptoticInterval(x, y, level, alternative, estimate, options.correct ?? true, options.tolerance ?? 1e-4)
+  return asymptoticInterval(x, y, level, alternative, estimate, options.correct ?? true, options.tolerance ?? 1e-4, options.bounds ?? "uniroot")
 }
 
 /** Whether any value repeats within or across the two sorted samples. */
@@ -237,6 +249,47 @@ const makeWdiff = (x: Float64Array, y: Float64Array, correction: "two-sided" | "
   }
 }
 
+/** Σ (t³ - t) over the runs of equal values of a sorted sample. */
+const tieSum = (sorted: Float64Array): number => {
+  let sum = 0
+  let run = 1
+  for (let i = 1; i <= sorted.length; i++) {
+    if (i < sorted.length && sorted[i] === sorted[i - 1]) run++
+    else {
+      if (run > 1) sum += run * run * run - run
+      run = 1
+    }
+  }
+  return sum
+}
+
+/**
+ * The jump of `wdiff(·, zq)` at which it turns from positive to non-positive,
+ * given that it does so strictly inside (muMin, muMax). Between two adjacent
+ * pairwise differences D(k) < d < D(k+1) (1-based, ascending) no x - d ties a
+ * y, so U = nm - k and σ has only the within-sample ties: the statistic is
+ * g(U), non-decreasing in U. With U* the largest count where g(U*) ≤ 0, the
+ * sign changes at D(nm - U*), the (nm - U* - 1)-th difference 0-based.
+ */
+const stepRoot = (x: Float64Array, y: Float64Array, zq: number, correction: "two-sided" | "greater" | "less" | "none"): number => {
+  const n = x.length
+  const m = y.length
+  const nm = n * m
+  const total = n + m
+  const sigma = Math.sqrt((nm / 12) * (total + 1 - (tieSum(x) + tieSum(y)) / (total * (total - 1))))
+  // the same arithmetic as wdiff, so the sign is decided as the root finder would see it
+  const g = (u: number): number => {
+    const dz = u - nm / 2
+    const cc = correction === "none" ? 0 : correction === "two-sided" ? Math.sign(dz) * 0.5 : correction === "greater" ? 0.5 : -0.5
+    return (dz - cc) / sigma - zq
+  }
+  let u = Math.min(nm, Math.max(0, Math.floor(nm / 2 + zq * sigma + 0.5)))
+  while (u > 0 && g(u) > 0) u--
+  while (u < nm && g(u + 1) <= 0) u++
+  const k = nm - u // 1-based rank of the jump; the guards in the caller keep it in [1, nm]
+  return kthDifference(x, y, Math.min(nm, Math.max(1, k)) - 1)
+}
+
 const asymptoticInterval = (
   x: Float64Array,
   y: Float64Array,
@@ -244,14 +297,15 @@ const asymptoticInterval = (
   alternative: Alternative,
   estimate: number,
   correct: boolean,
-  tolerance: number
+  tolerance: number,
+  bounds: "uniroot" | "step"
 ): Interval => {
   const alpha = 1 - level
   const muMin = x[0]! - y[y.length - 1]!
   const muMax = x[x.length - 1]! - y[0]!
   const wdiff = makeWdiff(x, y, correct ? alternative : "none")
   if (muMin === muMax) {
-    return { estimate, lower: estimate, upper: estimate, level, achievedLevel: level, method: "asymptotic", degenerate: "constant" }
+    return { estimate, lower: muMin, upper: muMin, level, achievedLevel: level, method: "asymptotic", degenerate: "constant" }
   }
   const root = (zq: number): number => {
     const f = (d: number) => wdiff(d, zq).value
@@ -259,7 +313,7 @@ const asymptoticInterval = (
     const fUpper = f(muMax)
     if (fLower <= 0) return muMin
     if (fUpper >= 0) return muMax
-    return zeroin(muMin, muMax, fLower, fUpper, f, tolerance, 1000)
+    return bounds === "step" ? stepRoot(x, y, zq, correct ? alternative : "none") : zeroin(muMin, muMax, fLower, fUpper, f, tolerance, 1000)
   }
   let lower = -Infinity
   let upper = Infinity
@@ -272,6 +326,27 @@ const asymptoticInterval = (
     upper = root(normalQuantile(alpha))
   }
   return { estimate, lower, upper, level, achievedLevel: level, method: "asymptotic", degenerate: undefined }
+}
+
+/**
+ * One bound of the one-sided asymptotic interval, without the estimate (one
+ * selection fewer): `"upper"` is {@link confidenceIntervalSorted}'s upper
+ * bound for `alternative: "less"`, `"lower"` its lower bound for
+ * `"greater"`, at the same level — e.g. the 90 % upper bound a "could it
+ * still be worse than the tolerance?" check needs. Samples finite, sorted
+ * ascending, both non-empty (else the bound is ∓Infinity: nothing excluded).
+ */
+export const asymptoticBoundSorted = (
+  x: Float64Array,
+  y: Float64Array,
+  side: "lower" | "upper",
+  options: Omit<IntervalOptions, "alternative" | "method"> = {}
+): number => {
+  if (x.length === 0 || y.length === 0) return side === "lower" ? -Infinity : Infinity
+  const level = Math.min(1 - 1e-12, Math.max(1e-12, options.level ?? 0.95))
+  const alternative = side === "lower" ? "greater" : "less"
+  const interval = asymptoticInterval(x, y, level, alternative, NaN, options.correct ?? true, options.tolerance ?? 1e-4, options.bounds ?? "uniroot")
+  return side === "lower" ? interval.lower : interval.upper
 }
 
 /** Options of {@link compare}. */

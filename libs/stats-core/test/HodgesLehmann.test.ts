@@ -146,3 +146,81 @@ describe("Hodges–Lehmann confidence interval", () => {
     expect(HodgesLehmann.compare([1, NaN], [2, Infinity]).dropped).toBe(2)
   })
 })
+
+describe("asymptotic bounds on the step (bounds: \"step\")", () => {
+  // Without ties the statistic is monotone in the shift and both methods find the same jump. With
+  // tied differences its value *at* a jump (half-counted ties, a smaller σ) can cross ±z where the
+  // values on either side do not, and uniroot may stop there; the 1,000-value case below bounds that.
+  const distinct = fc
+    .uniqueArray(fc.integer({ min: -1_000_000, max: 1_000_000 }), { minLength: 2, maxLength: 80 })
+    .map((xs) => xs.map((v) => v / 1024 + 1 / 3))
+  const alternatives = fc.constantFrom("two-sided" as const, "greater" as const, "less" as const)
+  test.prop(
+    [
+      distinct,
+      distinct,
+      fc.constantFrom(0.8, 0.9, 0.95, 0.99),
+      alternatives,
+      fc.boolean()
+    ],
+    { numRuns: 400 }
+  )("land within the root finder's tolerance of R's uniroot bounds, on a pairwise difference (no ties)", (x, y, level, alternative, correct) => {
+    const range = Math.max(...x) - Math.min(...y) - (Math.min(...x) - Math.max(...y))
+    const tolerance = Math.max(range, 1) * 1e-9
+    const options = { level, alternative, correct, method: "asymptotic" as const, tolerance }
+    const r = HodgesLehmann.confidenceInterval(x, y, options)
+    const s = HodgesLehmann.confidenceInterval(x, y, { ...options, bounds: "step" })
+    expect(s.estimate).toBe(r.estimate)
+    const differences = allDifferences(x, y)
+    for (const key of ["lower", "upper"] as const) {
+      if (!Number.isFinite(r[key])) {
+        expect(s[key]).toBe(r[key])
+        continue
+      }
+      expect(Math.abs(s[key] - r[key])).toBeLessThanOrEqual(2 * tolerance + 4e-16 * Math.abs(r[key]))
+      // the step version sits exactly on one of the differences
+      expect(differences.includes(s[key])).toBe(true)
+    }
+  })
+
+  it("matches uniroot on 1,000 + 1,000 log-normal values at R's default tolerance scaled to the data", () => {
+    const zx = normals(3)
+    const zy = normals(4)
+    // rounded to 3 digits: hundreds of tied values, as real latency histograms have
+    const x = Array.from({ length: 1000 }, () => Math.round(Math.exp(0.25 * zx()) * 1e3) / 1e3)
+    const y = Array.from({ length: 1000 }, () => Math.round(1.05 * Math.exp(0.25 * zy()) * 1e3) / 1e3)
+    const r = HodgesLehmann.confidenceInterval(x, y, { method: "asymptotic", tolerance: 1e-6 })
+    const s = HodgesLehmann.confidenceInterval(x, y, { method: "asymptotic", tolerance: 1e-6, bounds: "step" })
+    expect(s.lower).toBeLessThan(s.estimate)
+    expect(s.upper).toBeGreaterThan(s.estimate)
+    expect(Math.abs(s.lower - r.lower)).toBeLessThanOrEqual(2e-6)
+    expect(Math.abs(s.upper - r.upper)).toBeLessThanOrEqual(2e-6)
+  })
+})
+
+describe("asymptoticBoundSorted", () => {
+  const sorted = (xs: ReadonlyArray<number>) => Float64Array.from(xs).sort()
+  test.prop([fc.array(value, { minLength: 1, maxLength: 60 }), fc.array(value, { minLength: 1, maxLength: 60 }), fc.constantFrom(0.8, 0.9, 0.95), fc.constantFrom("uniroot" as const, "step" as const)])(
+    "is the one-sided interval's bound, and on the step the two-sided interval's at level 2L − 1",
+    (xs, ys, level, bounds) => {
+      const x = sorted(xs)
+      const y = sorted(ys)
+      const options = { level, bounds, method: "asymptotic" as const }
+      const upper = HodgesLehmann.asymptoticBoundSorted(x, y, "upper", options)
+      const lower = HodgesLehmann.asymptoticBoundSorted(x, y, "lower", options)
+      expect(upper).toBe(HodgesLehmann.confidenceIntervalSorted(x, y, { ...options, alternative: "less" }).upper)
+      expect(lower).toBe(HodgesLehmann.confidenceIntervalSorted(x, y, { ...options, alternative: "greater" }).lower)
+      if (bounds === "step") {
+        // the continuity corrections agree wherever the statistic crosses ±z (uniroot may probe elsewhere)
+        const twoSided = HodgesLehmann.confidenceIntervalSorted(x, y, { ...options, level: 2 * level - 1 })
+        expect(upper).toBe(twoSided.upper)
+        expect(lower).toBe(twoSided.lower)
+      }
+    }
+  )
+
+  it("excludes nothing for an empty sample", () => {
+    expect(HodgesLehmann.asymptoticBoundSorted(new Float64Array(0), Float64Array.of(1), "upper")).toBe(Infinity)
+    expect(HodgesLehmann.asymptoticBoundSorted(Float64Array.of(1), new Float64Array(0), "lower")).toBe(-Infinity)
+  })
+})

@@ -5,18 +5,51 @@
  */
 import { HodgesLehmann, MannWhitney, Msprt, Proportions, Quantile } from "@rollwise/stats-core"
 
-/** One-sided Mann–Whitney p-value that `candidate` tends to be larger than `baseline` (normal approximation, tie and continuity corrected). */
+/**
+ * One-sided Mann–Whitney p-value that `candidate` tends to be larger than
+ * `baseline` (normal approximation, tie and continuity corrected). Both
+ * sorted ascending, finite.
+ */
 export const mwuGreater = (candidate: Float64Array, baseline: Float64Array): number =>
-  MannWhitney.test(candidate, baseline, { alternative: "greater", method: "asymptotic", useContinuity: true }).pValue
+  MannWhitney.testSorted(candidate, baseline, { alternative: "greater", method: "asymptotic", useContinuity: true }).pValue
 
-/** Hodges–Lehmann shift (candidate − baseline) with its distribution-free confidence interval (asymptotic, root tolerance relative to the data's scale). */
+/**
+ * Hodges–Lehmann shift (candidate − baseline) with its distribution-free
+ * confidence interval: asymptotic, its bounds on the jumps of the rank
+ * statistic (selection, not a root finder: the analyzer needs the statistic,
+ * not R's digits). Both sorted ascending, finite.
+ */
 export const hlShift = (candidate: Float64Array, baseline: Float64Array, level: number, scale: number) => {
-  const r = HodgesLehmann.confidenceInterval(candidate, baseline, { level, method: "asymptotic", tolerance: Math.max(scale, 1e-12) * 1e-6 })
+  const r = HodgesLehmann.confidenceIntervalSorted(candidate, baseline, {
+    level,
+    method: "asymptotic",
+    bounds: "step",
+    tolerance: Math.max(scale, 1e-12) * 1e-6
+  })
   return { estimate: r.estimate, lower: r.lower, upper: r.upper }
 }
 
-/** Type-7 quantile (NaN-free input). */
+/** The one-sided upper confidence bound of the Hodges–Lehmann shift alone (as {@link hlShift}'s, one selection instead of three). */
+export const hlUpper = (candidate: Float64Array, baseline: Float64Array, level: number, scale: number): number =>
+  HodgesLehmann.asymptoticBoundSorted(candidate, baseline, "upper", { level, bounds: "step", tolerance: Math.max(scale, 1e-12) * 1e-6 })
+
+/** Type-7 quantile of a sample sorted ascending (NaN-free). */
+export const quantileSorted = (sorted: Float64Array, p: number): number => Quantile.type7Sorted(sorted, p)
+
+/** Type-7 quantile (NaN-free input, any order). */
 export const quantile = (values: Float64Array, p: number): number => Quantile.type7(values, [p])[0]!
+
+/** The two ascending samples merged into one ascending sample. */
+export const mergeSorted = (a: Float64Array, b: Float64Array): Float64Array => {
+  const out = new Float64Array(a.length + b.length)
+  let i = 0
+  let j = 0
+  let k = 0
+  while (i < a.length && j < b.length) out[k++] = a[i]! <= b[j]! ? a[i++]! : b[j++]!
+  while (i < a.length) out[k++] = a[i++]!
+  while (j < b.length) out[k++] = b[j++]!
+  return out
+}
 
 /** One-sided binomial p-value that the rate exceeds p0. */
 export const binomialGreater = (k: number, n: number, p0: number): number => Proportions.binomialTest(k, n, p0, "greater").pValue
