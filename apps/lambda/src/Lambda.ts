@@ -1,4 +1,4 @@
-import { ApiServer, ArgoMetric, Gates } from "@rollwise/api-contract"
+import { ApiServer, ArgoMetric, Gates, Rollouts } from "@rollwise/api-contract"
 import { jsonLines, noMetricSource, prometheusReadiness, tokenChecker } from "@rollwise/api-server"
 import type { MetricSource } from "@rollwise/rollout-engine"
 import { SloSpec } from "@rollwise/slo-policy"
@@ -103,7 +103,7 @@ export const makeHandler = (options: Options = {}): Handler => {
       readiness: options.readiness
     })
   ).pipe(
-    Layer.provide(Layer.mergeAll(options.metricSource ?? noMetricSource, ArgoMetric.Slos.layer(options.slos ?? {}), Gates.OpaGateway.layerDisabled))
+    Layer.provide(Layer.mergeAll(options.metricSource ?? noMetricSource, ArgoMetric.Slos.layer(options.slos ?? {}), Gates.OpaGateway.layerDisabled, Rollouts.noStore))
   )
   const web = HttpEffect.toWebHandlerLayerWith(Layer.mergeAll(app, logger), {
     toHandler: (context) => Effect.succeed(Context.get(context, App))

@@ -5,7 +5,9 @@ import { InputError, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unsup
 import * as ArgoMetric from "./ArgoMetric.ts"
 import * as Flagger from "./Flagger.ts"
 import * as Gates from "./Gates.ts"
+import * as Kayenta from "./Kayenta.ts"
 import * as Risk from "./Risk.ts"
+import * as Rollouts from "./Rollouts.ts"
 
 /**
  * Bearer-token authentication on every route but `/healthz` and `/readyz`.
@@ -53,6 +55,34 @@ export class ArgoGroup extends HttpApiGroup.make("argo")
   .middleware(BearerAuth)
   .annotateMerge(OpenApi.annotations({ title: "Argo Rollouts", description: "The web metric provider an AnalysisTemplate calls" })) {}
 
+/** Rollouts in the evidence store, and the operator's promote and rollback. */
+export class RolloutsGroup extends HttpApiGroup.make("rollouts")
+  .add(
+    HttpApiEndpoint.get("list", "/v1/rollouts", { query: Rollouts.ListQuery, success: Rollouts.ListResponse, error: [InputError, Unavailable] }).annotateMerge(
+      OpenApi.annotations({ summary: "Recorded rollouts, newest first (rollwise evidence list)" })
+    ),
+    HttpApiEndpoint.get("get", "/v1/rollouts/:id", { params: { id: Rollouts.RolloutId }, success: Rollouts.Detail, error: [InputError, NotFound, Unavailable] }).annotateMerge(
+      OpenApi.annotations({ summary: "One rollout: where it stands and a line per recorded event (rollwise evidence show)" })
+    ),
+    HttpApiEndpoint.post("promote", "/v1/rollouts/:id/promote", {
+      params: { id: Rollouts.RolloutId },
+      payload: Rollouts.PromoteRequest,
+      success: Rollouts.ActionResponse,
+      error: [...bodyErrors, NotFound, Rollouts.Refused]
+    }).annotateMerge(OpenApi.annotations({ summary: "Approve the full step (rollwise promote); 409 when the recorded state refuses" })),
+    HttpApiEndpoint.post("rollback", "/v1/rollouts/:id/rollback", {
+      params: { id: Rollouts.RolloutId },
+      payload: Rollouts.RollbackRequest,
+      success: Rollouts.ActionResponse,
+      error: [...bodyErrors, NotFound, Rollouts.Refused]
+    }).annotateMerge(OpenApi.annotations({ summary: "Ask for a rollback (rollwise rollback); 409 after a promotion" })),
+    HttpApiEndpoint.get("evidence", "/v1/evidence/:id", { params: { id: Rollouts.RolloutId }, success: Rollouts.EvidenceDocument, error: [InputError, NotFound, Unavailable] }).annotateMerge(
+      OpenApi.annotations({ summary: "Everything recorded for a rollout: its record and every event (rollwise evidence show --json)" })
+    )
+  )
+  .middleware(BearerAuth)
+  .annotateMerge(OpenApi.annotations({ title: "Rollouts", description: "Rollouts recorded by rollwise rollout, their evidence, and the operator's actions" })) {}
+
 /** One Flagger webhook route: 200 proceeds, 409 halts. */
 const flaggerHook = <const H extends Flagger.Hook>(hook: H, summary: string) =>
   HttpApiEndpoint.post(hook, `/v1/flagger/${hook}`, { payload: Flagger.Payload, success: [Flagger.Proceed, Flagger.Halt], error: bodyErrors }).annotateMerge(
@@ -73,6 +103,23 @@ export class FlaggerGroup extends HttpApiGroup.make("flagger")
   )
   .middleware(BearerAuth)
   .annotateMerge(OpenApi.annotations({ title: "Flagger", description: "Webhooks a Flagger Canary's analysis calls; 200 proceeds, 409 halts" })) {}
+
+/**
+ * Kayenta's remote judge: Spinnaker's canary stages with Rollwise's
+ * judgement. Kayenta posts its own model with fields Rollwise does not read
+ * (scopes, attributes, query details), so this one route ignores unknown
+ * fields instead of refusing them.
+ */
+export class KayentaGroup extends HttpApiGroup.make("kayenta", { topLevel: true })
+  .add(
+    HttpApiEndpoint.post("judge", "/judge", { payload: Kayenta.Request, success: Kayenta.Response, error: bodyErrors })
+      .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "ignore", errors: "first" })
+      .annotateMerge(
+        OpenApi.annotations({ summary: "Kayenta remote judge: {canaryConfig, scoreThresholds, metricSetPairList} → CanaryJudgeResult, judged by Rollwise's analyzer" })
+      )
+  )
+  .middleware(BearerAuth)
+  .annotateMerge(OpenApi.annotations({ title: "Kayenta", description: "A remote judge for Spinnaker's Kayenta (configure kayenta.remote-judge.endpoint)" })) {}
 
 /** Health of the server and a dependency check. */
 export const Health = Schema.Struct({
@@ -102,12 +149,15 @@ export class MetricsGroup extends HttpApiGroup.make("metrics", { topLevel: true 
 
 /**
  * The whole Rollwise HTTP API. Bodies are decoded strictly: a field the
- * schema does not know is a 400 naming it, as in every file the CLI reads.
+ * schema does not know is a 400 naming it, as in every file the CLI reads —
+ * except Kayenta's `/judge`, whose caller sends its whole model.
  */
 export class RollwiseApi extends HttpApi.make("rollwise")
   .add(DecisionsGroup)
   .add(ArgoGroup)
   .add(FlaggerGroup)
+  .add(RolloutsGroup)
+  .add(KayentaGroup)
   .add(HealthGroup)
   .add(MetricsGroup)
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error", errors: "first" })
@@ -130,6 +180,12 @@ export const routes: ReadonlyArray<{ readonly method: string; readonly path: str
   { method: "POST", path: "/v1/argo/metric" },
   { method: "GET", path: "/v1/argo/evidence/:id" },
   ...Flagger.hooks.map((hook) => ({ method: "POST", path: `/v1/flagger/${hook}` })),
+  { method: "GET", path: "/v1/rollouts" },
+  { method: "GET", path: "/v1/rollouts/:id" },
+  { method: "POST", path: "/v1/rollouts/:id/promote" },
+  { method: "POST", path: "/v1/rollouts/:id/rollback" },
+  { method: "GET", path: "/v1/evidence/:id" },
+  { method: "POST", path: "/judge" },
   { method: "GET", path: "/healthz" },
   { method: "GET", path: "/readyz" },
   { method: "GET", path: "/metrics" },

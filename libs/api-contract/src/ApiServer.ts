@@ -1,4 +1,4 @@
-import type { MetricSource } from "@rollwise/rollout-engine"
+import type { EvidenceStore, MetricSource } from "@rollwise/rollout-engine"
 import { ByteSize, Clock, Context, Duration, Effect, Layer, Metric, Redacted, type Scope } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
@@ -8,9 +8,11 @@ import { Unauthorized, Unavailable } from "./ApiError.ts"
 import * as ArgoMetric from "./ArgoMetric.ts"
 import * as Flagger from "./Flagger.ts"
 import * as Gates from "./Gates.ts"
+import * as Kayenta from "./Kayenta.ts"
 import * as Responses from "./internal/responses.ts"
 import { maxDepth } from "./internal/jsonDepth.ts"
 import * as Risk from "./Risk.ts"
+import * as Rollouts from "./Rollouts.ts"
 import * as ServiceMetrics from "./ServiceMetrics.ts"
 
 /**
@@ -125,6 +127,28 @@ const FlaggerLive = (publicUrl: string) => {
   )
 }
 
+const RolloutsLive = (publicUrl: string) =>
+  HttpApiBuilder.group(RollwiseApi, "rollouts", (handlers) =>
+    handlers
+      .handle("list", ({ query }) => Rollouts.list(query))
+      .handle("get", ({ params }) => Rollouts.detail(params.id, publicUrl))
+      .handle("promote", ({ params, payload }) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => Rollouts.promote(params.id, payload, now)).pipe(
+          Effect.tap((r) => ServiceMetrics.recordDecision("operator", `promote:${r.outcome}`))
+        )
+      )
+      .handle("rollback", ({ params, payload }) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => Rollouts.rollback(params.id, payload, now)).pipe(
+          Effect.tap((r) => ServiceMetrics.recordDecision("operator", `rollback:${r.outcome}`))
+        )
+      )
+      .handle("evidence", ({ params }) => Rollouts.evidence(params.id))
+  )
+
+const KayentaLive = HttpApiBuilder.group(RollwiseApi, "kayenta", (handlers) =>
+  handlers.handle("judge", ({ payload }) => Effect.tap(Kayenta.judge(payload), (r) => ServiceMetrics.recordDecision("kayenta", r.score.classification)))
+)
+
 const HealthLive = (readiness: Effect.Effect<ReadonlyArray<string>>) =>
   HttpApiBuilder.group(RollwiseApi, "health", (handlers) =>
     handlers
@@ -163,7 +187,7 @@ export const make = (
 ): Effect.Effect<
   Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest | Scope.Scope>,
   never,
-  Scope.Scope | MetricSource.MetricSource | ArgoMetric.Slos | Gates.OpaGateway
+  Scope.Scope | MetricSource.MetricSource | ArgoMetric.Slos | Gates.OpaGateway | EvidenceStore.EvidenceStore
 > =>
   Effect.gen(function* () {
     const limit = options.bodyLimitBytes ?? defaultBodyLimitBytes
@@ -173,7 +197,7 @@ export const make = (
     const evidence = ArgoMetric.EvidenceLog.makeMemory()
     // the handlers' services, for the routes to run with
     const services = Context.add(
-      Context.add(yield* Effect.context<MetricSource.MetricSource | ArgoMetric.Slos | Gates.OpaGateway>(), ArgoMetric.EvidenceLog, evidence),
+      Context.add(yield* Effect.context<MetricSource.MetricSource | ArgoMetric.Slos | Gates.OpaGateway | EvidenceStore.EvidenceStore>(), ArgoMetric.EvidenceLog, evidence),
       Metric.MetricRegistry,
       registry
     )
@@ -182,6 +206,8 @@ export const make = (
       DecisionsLive,
       ArgoLive(publicUrl),
       FlaggerLive(publicUrl),
+      RolloutsLive(publicUrl),
+      KayentaLive,
       HealthLive(options.readiness ?? Effect.succeed([])),
       MetricsLive
     ).pipe(

@@ -28,6 +28,12 @@ export * as ArgoMetric from "./ArgoMetric.ts"
 /** `POST /v1/flagger/{hook}`: Flagger's canary webhooks, judged like the Argo metric. */
 export * as Flagger from "./Flagger.ts"
 
+/** `POST /judge`: Kayenta's remote judge (CanaryJudgeResult from Rollwise's analyzer). */
+export * as Kayenta from "./Kayenta.ts"
+
+/** `GET /v1/rollouts[/{id}]`, promote/rollback, `GET /v1/evidence/{id}`: the evidence store over HTTP. */
+export * as Rollouts from "./Rollouts.ts"
+
 /** The service's own Prometheus metrics. */
 export * as ServiceMetrics from "./ServiceMetrics.ts"
 

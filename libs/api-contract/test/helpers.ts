@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs"
-import type { MetricSource } from "@rollwise/rollout-engine"
+import type { EvidenceStore, MetricSource } from "@rollwise/rollout-engine"
 import { SloSpec } from "@rollwise/slo-policy"
 import { Context, Effect, Exit, Layer, Logger, Scope } from "effect"
 import { HttpEffect, type HttpServerRequest } from "effect/http"
-import { ApiServer, ArgoMetric, Gates } from "../src/index.ts"
+import { ApiServer, ArgoMetric, Gates, Rollouts } from "../src/index.ts"
 import { scenarioSource, type Scenario } from "../src/testing.ts"
 
 /** A fixture file's text. */
@@ -45,11 +45,12 @@ export const byName = (service: string): Scenario =>
 export const makeHandler = async (
   options: ApiServer.Options = {},
   source: Layer.Layer<MetricSource.MetricSource> = scenarioSource(byName),
-  opa: Layer.Layer<Gates.OpaGateway> = Gates.OpaGateway.layerDisabled
+  opa: Layer.Layer<Gates.OpaGateway> = Gates.OpaGateway.layerDisabled,
+  store: Layer.Layer<EvidenceStore.EvidenceStore> = Rollouts.noStore
 ) => {
   const scope = Effect.runSync(Scope.make())
   const app = await Effect.runPromise(
-    ApiServer.make(options).pipe(Effect.provide(Layer.mergeAll(source, ArgoMetric.Slos.layer({ checkout: spec }), opa)), Scope.provide(scope))
+    ApiServer.make(options).pipe(Effect.provide(Layer.mergeAll(source, ArgoMetric.Slos.layer({ checkout: spec }), opa, store)), Scope.provide(scope))
   )
   // quiet: the request log lines are the server's business, tested in the app
   const handler = HttpEffect.toWebHandlerWith<never, HttpServerRequest.HttpServerRequest | Scope.Scope>(Context.make(Logger.CurrentLoggers, new Set()))(app)

@@ -27,6 +27,10 @@ export const serveFlags = {
   publicUrl: Flag.String("public-url").pipe(Flag.withDescription("This server's external base URL, for the evidenceUrl of Argo answers"), Flag.optional),
   bodyLimit: Flag.Int("body-limit").pipe(Flag.withDescription("Largest request body in bytes (default 1048576: 1 MiB)"), Flag.withDefault(1024 * 1024)),
   requestTimeout: Flag.Int("request-timeout").pipe(Flag.withDescription("Seconds a request may run before a 503 (default 30)"), Flag.withDefault(30)),
+  db: Flag.String("db").pipe(
+    Flag.withDescription("The evidence store (SQLite) the /v1/rollouts and /v1/evidence routes read and append to — the file rollwise rollout writes (default: ROLLWISE_EVIDENCE_DB; none: those routes answer 503)"),
+    Flag.optional
+  ),
   opaUrl: Flag.String("opa-url").pipe(
     Flag.withDescription("An OPA server the gates route may ask (repeatable; its token from ROLLWISE_OPA_TOKEN). Policies naming any other URL are refused"),
     Flag.atLeast(0)

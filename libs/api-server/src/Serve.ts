@@ -1,3 +1,4 @@
+import { SqliteEvidenceStore } from "@rollwise/evidence-store"
 import { SloSpec } from "@rollwise/slo-policy"
 import { MetricSource } from "@rollwise/rollout-engine"
 import { PrometheusSource } from "@rollwise/source-prometheus"
@@ -61,7 +62,8 @@ export const prometheusReadiness = (url: string): Effect.Effect<ReadonlyArray<st
 /**
  * The server options `rollwise serve` runs with: flags first, then the
  * environment (`ROLLWISE_API_TOKEN`, `ROLLWISE_SLO_DIR`,
- * `ROLLWISE_PROMETHEUS_URL` and its credentials, `ROLLWISE_OPA_TOKEN`).
+ * `ROLLWISE_PROMETHEUS_URL` and its credentials, `ROLLWISE_OPA_TOKEN`,
+ * `ROLLWISE_EVIDENCE_DB`).
  */
 export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags: ServeFlags, env: Env = process.env) {
   const fs = yield* FileSystem.FileSystem
@@ -76,6 +78,7 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
   const promUser = nonEmpty(env["ROLLWISE_PROMETHEUS_USER"])
   const promPassword = env["ROLLWISE_PROMETHEUS_PASSWORD"]
   const opaToken = nonEmpty(env["ROLLWISE_OPA_TOKEN"])
+  const db = Option.isSome(flags.db) ? flags.db.value : nonEmpty(env["ROLLWISE_EVIDENCE_DB"])
   const options: ServerOptions = {
     host: flags.host,
     port: flags.port,
@@ -93,6 +96,8 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
             ...(promUser !== undefined && promPassword !== undefined ? { basicAuth: { username: promUser, password: Redacted.make(promPassword) } } : {})
           }),
     readiness: url === undefined ? undefined : prometheusReadiness(url),
+    evidenceStore: db === undefined ? undefined : SqliteEvidenceStore.layer({ path: db }),
+    evidencePath: db,
     bodyLimitBytes: flags.bodyLimit,
     requestTimeout: Duration.seconds(flags.requestTimeout),
     publicUrl: Option.getOrUndefined(flags.publicUrl),

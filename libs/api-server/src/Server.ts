@@ -1,7 +1,7 @@
 import { NodeHttpServer } from "@effect/platform-node"
-import { ApiError, ApiServer, ArgoMetric, Gates } from "@rollwise/api-contract"
+import { ApiError, ApiServer, ArgoMetric, Gates, Rollouts } from "@rollwise/api-contract"
 import { OpaGate } from "@rollwise/gate-opa"
-import type { MetricSource } from "@rollwise/rollout-engine"
+import type { EvidenceStore, MetricSource } from "@rollwise/rollout-engine"
 import type { SloSpec } from "@rollwise/slo-policy"
 import { Data, Duration, Effect, Layer, Logger, Redacted } from "effect"
 import { FetchHttpClient, HttpServer, type HttpServerError, HttpServerResponse } from "effect/http"
@@ -52,6 +52,10 @@ export interface ServerOptions {
   readonly publicUrl?: string | undefined
   /** OPA servers the gates route may ask (default: none; a policy with `opa` is a 400). */
   readonly opa?: OpaOptions | undefined
+  /** The evidence store the rollouts and evidence routes read and append to (default: none; those routes answer 503). */
+  readonly evidenceStore?: Layer.Layer<EvidenceStore.EvidenceStore, EvidenceStore.EvidenceError> | undefined
+  /** Where that store is, for the startup log line. */
+  readonly evidencePath?: string | undefined
   /** Readiness: problems of the configured dependencies (default: none). */
   readonly readiness?: Effect.Effect<ReadonlyArray<string>> | undefined
   /** Where log lines go (default: stderr). */
@@ -107,7 +111,9 @@ export const validate = (options: ServerOptions): Effect.Effect<void, ServerConf
  * `Layer.launch` under `NodeRuntime.runMain`, which releases it on SIGTERM
  * and SIGINT. Logs are JSON lines on stderr with no secrets.
  */
-export const makeServer = (options: ServerOptions): Layer.Layer<HttpServer.HttpServer, ServerConfigError | HttpServerError.ServeError> => {
+export const makeServer = (
+  options: ServerOptions
+): Layer.Layer<HttpServer.HttpServer, ServerConfigError | HttpServerError.ServeError | EvidenceStore.EvidenceError> => {
   const log = options.log ?? stderr
   const logger = Logger.layer([jsonLines(log)])
   const auth =
@@ -139,7 +145,8 @@ export const makeServer = (options: ServerOptions): Layer.Layer<HttpServer.HttpS
         Effect.annotateLogs({
           address: HttpServer.formatAddress(server.address),
           auth,
-          slos: Object.keys(options.slos).sort().join(",")
+          slos: Object.keys(options.slos).sort().join(","),
+          evidence: options.evidencePath ?? "none"
         })
       )
     })
@@ -148,7 +155,7 @@ export const makeServer = (options: ServerOptions): Layer.Layer<HttpServer.HttpS
     Effect.as(
       validate(options),
       app.pipe(
-        Layer.provide(Layer.mergeAll(options.metricSource, ArgoMetric.Slos.layer(options.slos), opaGateway(options.opa))),
+        Layer.provide(Layer.mergeAll(options.metricSource, ArgoMetric.Slos.layer(options.slos), opaGateway(options.opa), options.evidenceStore ?? Rollouts.noStore)),
         Layer.provideMerge(
           NodeHttpServer.layer(createServer, {
             host: options.host,

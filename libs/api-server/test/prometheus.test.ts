@@ -67,7 +67,8 @@ describe.runIf(prometheusAvailable())("POST /v1/argo/metric against a real Prome
           publicUrl: Option.none(),
           bodyLimit: 1024 * 1024,
           requestTimeout: 30,
-          opaUrl: []
+          opaUrl: [],
+          db: Option.none()
         },
         { ROLLWISE_API_TOKEN: token }
       ).pipe(Effect.provide(NodeServices.layer))

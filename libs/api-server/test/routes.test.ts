@@ -102,9 +102,9 @@ describe("http-api routes over HTTP on 127.0.0.1", () => {
   })
 
   it("answers 404 in JSON for unknown routes", async () => {
-    const r = await server.fetch("/v1/rollouts/abc", { headers: auth })
+    const r = await server.fetch("/v1/deployments/abc", { headers: auth })
     expect(r.status).toBe(404)
-    expect(await r.json()).toEqual({ _tag: "NotFound", message: "no route GET /v1/rollouts/abc" })
+    expect(await r.json()).toEqual({ _tag: "NotFound", message: "no route GET /v1/deployments/abc" })
   })
 
   it("answers 400 naming the field on every POST route", async () => {

@@ -88,6 +88,7 @@ describe("rollwise serve options", () => {
     bodyLimit: 1024,
     requestTimeout: 30,
     opaUrl: [],
+    db: Option.none(),
     ...change
   })
   const resolve = (f: ServeFlags, env: Record<string, string> = {}) => Effect.runPromise(resolveOptions(f, env).pipe(Effect.provide(NodeServices.layer)))

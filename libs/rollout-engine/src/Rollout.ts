@@ -84,6 +84,22 @@ export interface Transition {
 export const isTerminal = (phase: Phase): boolean => phase === "promoted" || phase === "rolled_back" || phase === "aborted"
 
 const percent = (step: Step) => ("weight" in step ? step.weight : step.cohort)
+
+/**
+ * The index of the last step the target holds: the state's own step once
+ * applied, the one before while it is being applied or awaits approval,
+ * -1 before the first.
+ */
+export const appliedIndex = (state: State): number =>
+  state.phase === "stepping" || state.phase === "awaiting_approval" ? state.stepIndex - 1 : state.stepIndex
+
+/** The traffic share (or cohort) the target holds by the record: 100 once promoted, 0 once rolled back. */
+export const appliedPercent = (state: State): number => {
+  if (state.phase === "promoted") return 100
+  if (state.phase === "rolled_back") return 0
+  const index = appliedIndex(state)
+  return index >= 0 ? percent(state.steps[index]!.step) : 0
+}
 const withPercent = (step: Step, p: number): Step => ("weight" in step ? { weight: p } : { cohort: p })
 
 /** The state before anything happened. */

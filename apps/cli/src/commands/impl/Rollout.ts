@@ -210,7 +210,7 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
   const recorded = resuming ? (yield* store.get(id)).events : []
   const before = Operator.stateOf(recorded)
   const startAt = recorded.at(-1)?.at ?? rollout.startedAt
-  let share = before !== undefined && before.stepIndex >= 0 && before.phase !== "stepping" ? DeployTarget.percentOf(before.steps[before.stepIndex]!.step) : 0
+  let share = before !== undefined ? Rollout.appliedPercent(before) : 0
 
   const k8s = setup.k8s ?? {}
   const base =

@@ -1,0 +1,539 @@
+import { Decode } from "@rollwise/input-schema"
+import { Assess, type SloSpec } from "@rollwise/slo-policy"
+import { Cause, Effect, Exit, Schema } from "effect"
+import { maxMagnitude } from "./Analyses.ts"
+import { InputError } from "./ApiError.ts"
+
+/**
+ * `POST /judge`: Rollwise as a Kayenta **remote judge**. A Kayenta configured
+ * with `kayenta.remoteJudge.endpoint` posts a `RemoteJudgeRequest` — the
+ * canary config, the fetched baseline ("control") and canary ("experiment")
+ * series of every metric, and the score thresholds — and reads back a
+ * `CanaryJudgeResult`. Each metric is judged by Rollwise's own analyzer for
+ * one window (`Assess.continuous`); the metric classifications are scored the
+ * way Kayenta's NetflixACAJudge scores them, so Spinnaker's canary stage and
+ * its report read the answer as they read Kayenta's.
+ *
+ * Modelled on spinnaker/kayenta (Apache-2.0; read, not copied):
+ * - kayenta-judge/…/judge/model/RemoteJudgeRequest.java — {canaryConfig, scoreThresholds, metricSetPairList}, all @NotNull;
+ *   RemoteJudge.java builds it and posts it with Kayenta's object mapper.
+ * - kayenta-core/…/canary/CanaryConfig.java (name, id, metrics, classifier, judge, templates, timestamps…),
+ *   CanaryMetricConfig.java (name, query, groups, analysisConfigurations, scopeName),
+ *   CanaryClassifierConfig.java @ 170f237bf92addbc463990e8b5e7aa3fcebbecf8 (groupWeights: "Weights must total 100"),
+ *   CanaryClassifierThresholdsConfig.java @ 0f21af01044bf12616a39f1269fa3df238bea38b (pass, marginal: Double, @NotNull).
+ * - kayenta-core/…/metrics/MetricSetPair.java (name, id, tags, values{control, experiment}, scopes, attributes).
+ * - kayenta-core/…/canary/results/CanaryJudgeResult.java @ 2a5f6dc52e4568408f54706f33efd15f1fac04d2,
+ *   CanaryJudgeGroupScore.java @ 5a224e6c6b58364c2b5737269eeebcc0d5f05d59,
+ *   CanaryAnalysisResult.java @ 051bb0d15cd9a8a840b7f5a47110e9d1295da7dc (and the later version with `critical`).
+ * - kayenta-judge/…/judge/NetflixACAJudge.scala @ 8a754a1651fbbe3e9f085e00e97e50c7d5b795dc and its later version
+ *   (analysisConfigurations.canary: direction default "either", nanStrategy default remove, critical, mustHaveData,
+ *   effectSize.{allowedIncrease, allowedDecrease, criticalIncrease, criticalDecrease} default 1.0),
+ *   classifiers/metric/MannWhitneyClassifier.scala (Nodata / NodataFailMetric / critical rules),
+ *   scorers/WeightedSumScorer.scala @ 80e951c4cd44e7beceb6f4929f8a25b960fe75b8 and later (group score = Pass over
+ *   Pass+High+Low+NodataFailMetric; unweighted groups share what the weights leave of 100; a critical failure
+ *   scores 0; half or more Nodata scores 0; summary rounded to 2 decimals),
+ *   classifiers/score/ThresholdScoreClassifier.scala (≥ pass → Pass, ≥ marginal → Marginal, else Fail).
+ * - NaN: Kayenta's object mapper (KayentaConfiguration.configureObjectMapperFeatures) leaves Jackson's default
+ *   WRITE_NAN_AS_STRINGS / QUOTE_NON_NUMERIC_NUMBERS on, so a Double.NaN arrives as the JSON string "NaN"
+ *   (and ±∞ as "Infinity" / "-Infinity"). `null` is accepted too and means the same.
+ *
+ * **Excess fields.** Kayenta sends much this route does not read (query
+ * details, scopes, attributes, timestamps, templates, outlier settings): the
+ * schemas are plain `Schema.Struct`s and the route must be decoded with
+ * `onExcessProperty: "ignore"` (annotate the endpoint with
+ * `HttpApi.PayloadParseOptions`), unlike every other route. {@link decodeRequest}
+ * decodes that way.
+ */
+
+// ---------------------------------------------------------------------------
+// Request
+
+/** A measurement as Jackson writes a `Double`: a number, or "NaN"/"Infinity"/"-Infinity" (null read as NaN). */
+export const Value = Schema.Union([Schema.Finite, Schema.Literals(["NaN", "Infinity", "-Infinity"]), Schema.Null]).annotate({
+  identifier: "KayentaValue",
+  description: 'A measurement: a number, or "NaN" / "Infinity" / "-Infinity" as Jackson writes them (null is read as NaN)'
+})
+/** @see {@link Value} */
+export type Value = typeof Value.Type
+
+/** `effectSize`: ratios of the canary's mean to the baseline's (1.1 = 10 % higher). Every one defaults to 1.0. */
+export const EffectSize = Schema.Struct({
+  /** How much higher the canary may be before it counts (1.1: 10 %). Rollwise's tolerance is `allowedIncrease − 1`. */
+  allowedIncrease: Schema.optionalKey(Schema.Finite),
+  /** How much lower the canary may be before it counts (0.9: 10 %). Rollwise's tolerance is `1 − allowedDecrease`. */
+  allowedDecrease: Schema.optionalKey(Schema.Finite),
+  /** For a critical metric: how much higher before a High fails the whole canary (default 1.0: any High). */
+  criticalIncrease: Schema.optionalKey(Schema.Finite),
+  /** For a critical metric: how much lower before a Low fails the whole canary (default 1.0: any Low). */
+  criticalDecrease: Schema.optionalKey(Schema.Finite)
+}).annotate({ identifier: "KayentaEffectSize" })
+
+/** `analysisConfigurations.canary` of one metric. */
+export const CanaryAnalysisConfig = Schema.Struct({
+  /**
+   * The bad direction: `increase` — the metric must not go up (latency,
+   * errors); `decrease` — must not go down (throughput); `either` (default)
+   * — neither. Kayenta reads an unknown word as `either`; Rollwise refuses
+   * it, since a misspelt direction would silently be judged both ways.
+   */
+  direction: Schema.optionalKey(Schema.Literals(["increase", "decrease", "either"])),
+  /** What NaN measurements become: `remove` (default) drops them, `replace` makes them 0. */
+  nanStrategy: Schema.optionalKey(Schema.Literals(["remove", "replace"])),
+  /** A critical metric that fails (or has no data) fails the whole canary: score 0. */
+  critical: Schema.optionalKey(Schema.Boolean),
+  /** A non-critical metric without data counts as not passing (NodataFailMetric) instead of being left out. */
+  mustHaveData: Schema.optionalKey(Schema.Boolean),
+  effectSize: Schema.optionalKey(EffectSize)
+}).annotate({ identifier: "KayentaCanaryAnalysisConfig" })
+
+/** One metric of the canary config (its query is Kayenta's business and ignored here). */
+export const MetricConfig = Schema.Struct({
+  name: Schema.String,
+  /** The groups the metric is scored in; a metric in no group is judged but scored nowhere (as in Kayenta). */
+  groups: Schema.optionalKey(Schema.Array(Schema.String)),
+  analysisConfigurations: Schema.optionalKey(Schema.Struct({ canary: Schema.optionalKey(CanaryAnalysisConfig) })),
+  scopeName: Schema.optionalKey(Schema.String)
+}).annotate({ identifier: "KayentaCanaryMetricConfig" })
+/** @see {@link MetricConfig} */
+export type MetricConfig = typeof MetricConfig.Type
+
+/** The canary config, as far as judging needs it. */
+export const CanaryConfig = Schema.Struct({
+  name: Schema.optionalKey(Schema.String),
+  id: Schema.optionalKey(Schema.String),
+  metrics: Schema.Array(MetricConfig),
+  classifier: Schema.optionalKey(
+    Schema.Struct({
+      /** Weight of each group in the summary score; groups without one share what is left of 100 (equal weights when absent). */
+      groupWeights: Schema.optionalKey(Schema.Record(Schema.String, Schema.Finite))
+    })
+  )
+}).annotate({ identifier: "KayentaCanaryConfig" })
+
+/** One metric's fetched series: the baseline's (`control`) and the canary's (`experiment`). */
+export const MetricSetPair = Schema.Struct({
+  /** The metric's name in `canaryConfig.metrics`. */
+  name: Schema.String,
+  id: Schema.optionalKey(Schema.String),
+  tags: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
+  /** A missing series is no data, like an empty one. */
+  values: Schema.Struct({
+    control: Schema.optionalKey(Schema.Array(Value)),
+    experiment: Schema.optionalKey(Schema.Array(Value))
+  })
+}).annotate({ identifier: "KayentaMetricSetPair" })
+/** @see {@link MetricSetPair} */
+export type MetricSetPair = typeof MetricSetPair.Type
+
+/** The summary score's thresholds, 0–100, `marginal` ≤ `pass`. */
+export const ScoreThresholds = Schema.Struct({
+  pass: Schema.Finite,
+  marginal: Schema.Finite
+}).annotate({ identifier: "KayentaScoreThresholds" })
+
+/** What Kayenta's RemoteJudge posts to `<endpoint>/judge`. Decode with `onExcessProperty: "ignore"`. */
+export const Request = Schema.Struct({
+  canaryConfig: CanaryConfig,
+  metricSetPairList: Schema.Array(MetricSetPair),
+  scoreThresholds: ScoreThresholds
+}).annotate({ identifier: "KayentaJudgeRequest" })
+/** @see {@link Request} */
+export type Request = typeof Request.Type
+
+// ---------------------------------------------------------------------------
+// Response
+
+/**
+ * A metric's classification, Kayenta's words: `Pass`; `High` / `Low` — worse
+ * upward / downward; `Nodata` — left out of the score; `NodataFailMetric` —
+ * no data for a `mustHaveData` metric, scored as not passing.
+ */
+export const Classification = Schema.Literals(["Pass", "High", "Low", "Nodata", "NodataFailMetric"]).annotate({ identifier: "KayentaClassification" })
+/** @see {@link Classification} */
+export type Classification = typeof Classification.Type
+
+/** Descriptive statistics of one series after NaN handling (zeros when empty, as Kayenta reports them). */
+export const Stats = Schema.Struct({
+  count: Schema.Int,
+  min: Schema.Finite,
+  max: Schema.Finite,
+  mean: Schema.Finite,
+  median: Schema.Finite,
+  std: Schema.Finite
+}).annotate({ identifier: "KayentaStats" })
+
+/** One metric's judgement (Kayenta's CanaryAnalysisResult). */
+export const AnalysisResult = Schema.Struct({
+  name: Schema.String,
+  id: Schema.String,
+  tags: Schema.Record(Schema.String, Schema.String),
+  classification: Classification,
+  /** Rollwise's analyzer, in its words (prefixed when a marginal verdict is shown as Pass). */
+  classificationReason: Schema.String,
+  groups: Schema.Array(Schema.String),
+  experimentMetadata: Schema.Struct({ stats: Stats }),
+  controlMetadata: Schema.Struct({ stats: Stats }),
+  resultMetadata: Schema.Struct({
+    /** Kayenta's deviation: the canary's mean over the baseline's (1 when the baseline's mean is 0). */
+    ratio: Schema.Finite,
+    /** Rollwise's own status for the metric: `marginal` shows as Pass. */
+    status: Schema.Literals(["pass", "marginal", "fail", "nodata"]),
+    /** Relative effect in the bad direction of the deciding judgement (0.2 = 20 % worse). */
+    effect: Schema.NullOr(Schema.Finite),
+    pValue: Schema.NullOr(Schema.Finite)
+  }),
+  /** This metric alone fails the canary (a critical metric that failed past its critical effect size, or had no data). */
+  critical: Schema.Boolean
+}).annotate({ identifier: "KayentaCanaryAnalysisResult" })
+/** @see {@link AnalysisResult} */
+export type AnalysisResult = typeof AnalysisResult.Type
+
+/** A group's score: the share of its judged metrics that pass, ×100. */
+export const GroupScore = Schema.Struct({
+  name: Schema.String,
+  score: Schema.Finite,
+  /** Against the thresholds; `Nodata` when no metric of the group was judged (the group then counts 100 in the summary, as in Kayenta). */
+  classification: Schema.Literals(["Pass", "Marginal", "Fail", "Nodata"]),
+  classificationReason: Schema.String
+}).annotate({ identifier: "KayentaCanaryJudgeGroupScore" })
+/** @see {@link GroupScore} */
+export type GroupScore = typeof GroupScore.Type
+
+/** The summary (Kayenta's CanaryJudgeScore). */
+export const Score = Schema.Struct({
+  /** 0–100, rounded to 2 decimals. */
+  score: Schema.Finite,
+  classification: Schema.Literals(["Pass", "Marginal", "Fail"]),
+  classificationReason: Schema.String
+}).annotate({ identifier: "KayentaCanaryJudgeScore" })
+
+/** The answer Kayenta deserializes (CanaryJudgeResult). */
+export const Response = Schema.Struct({
+  judgeName: Schema.String,
+  results: Schema.Array(AnalysisResult),
+  groupScores: Schema.Array(GroupScore),
+  score: Score
+}).annotate({ identifier: "KayentaCanaryJudgeResult" })
+/** @see {@link Response} */
+export type Response = typeof Response.Type
+
+/** The `judgeName` in every answer. */
+export const judgeName = "Rollwise-v1"
+
+/** Share of metrics without data at or above which the canary fails (Kayenta's NODATA_THRESHOLD). */
+export const nodataThreshold = 0.5
+
+// ---------------------------------------------------------------------------
+// Decoding
+
+/**
+ * Decode a body as this route does: unknown fields ignored at every depth
+ * (Kayenta's payload carries many), the first problem an InputError naming
+ * the field.
+ */
+export const decodeRequest = (input: unknown): Effect.Effect<Request, InputError> =>
+  Effect.suspend(() => {
+    const exit = Schema.decodeUnknownExit(Request)(input, { onExcessProperty: "ignore", errors: "first" })
+    if (Exit.isSuccess(exit)) return Effect.succeed(exit.value)
+    const squashed = Cause.squash(exit.cause)
+    const { path, detail } = Decode.describe(squashed instanceof Error ? squashed.message : String(squashed))
+    return Effect.fail(new InputError({ ...(path === "" ? {} : { field: path }), message: path === "" ? detail : `${path}: ${detail}` }))
+  })
+
+// ---------------------------------------------------------------------------
+// Judging
+
+/** A series as numbers: Jackson's "NaN" / "Infinity" / "-Infinity" (and null) become NaN / ±∞. */
+export const toNumbers = (values: ReadonlyArray<Value>): ReadonlyArray<number> =>
+  values.map((v) => (typeof v === "number" ? v : v === "Infinity" ? Infinity : v === "-Infinity" ? -Infinity : NaN))
+
+/**
+ * A series after the metric's NaN strategy. Anything not a finite number
+ * (NaN, ±∞) is "not a number" here: `remove` drops it (the analyzer then
+ * counts too few samples as no data), `replace` makes it 0 as Kayenta does.
+ */
+export const applyNanStrategy = (values: ReadonlyArray<number>, strategy: "remove" | "replace"): ReadonlyArray<number> =>
+  strategy === "remove" ? values.filter(Number.isFinite) : values.map((x) => (Number.isFinite(x) ? x : 0))
+
+const stats = (xs: ReadonlyArray<number>): typeof Stats.Type => {
+  const n = xs.length
+  if (n === 0) return { count: 0, min: 0, max: 0, mean: 0, median: 0, std: 0 }
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mean = xs.reduce((a, v) => a + v, 0) / n
+  const mid = Math.floor(n / 2)
+  const median = n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+  const std = n > 1 ? Math.sqrt(xs.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0
+  const finite = (x: number) => (Number.isFinite(x) ? x : 0)
+  return { count: n, min: sorted[0]!, max: sorted[n - 1]!, mean: finite(mean), median, std: finite(std) }
+}
+
+const finiteOrNull = (x: number | null): number | null => (x !== null && Number.isFinite(x) ? x : null)
+
+/** The metric as Rollwise's analyzer sees it: no absolute SLO (Kayenta has none), only the baseline comparison. */
+const specOf = (name: string, direction: "lower" | "higher", tolerance: number): SloSpec.MetricSpec => ({
+  name,
+  kind: "continuous",
+  direction,
+  threshold: direction === "lower" ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY,
+  tolerance,
+  critical: false,
+  weight: 1,
+  failAfter: 1
+})
+
+/** The settings of one metric with Kayenta's defaults filled in. */
+export interface MetricSettings {
+  readonly direction: "increase" | "decrease" | "either"
+  readonly nanStrategy: "remove" | "replace"
+  readonly critical: boolean
+  readonly mustHaveData: boolean
+  /** Rollwise tolerance upward: `max(0, allowedIncrease − 1)`. */
+  readonly toleranceUp: number
+  /** Rollwise tolerance downward: `max(0, 1 − allowedDecrease)`. */
+  readonly toleranceDown: number
+  /** Smallest relative rise that makes a critical metric's High fail the canary: `max(0, criticalIncrease − 1)`. */
+  readonly criticalUp: number
+  /** Smallest relative fall that makes a critical metric's Low fail the canary: `max(0, 1 − criticalDecrease)`. */
+  readonly criticalDown: number
+}
+
+/** A metric config's settings, Kayenta's defaults where absent (either, remove, not critical, effect sizes 1.0). */
+export const settingsOf = (metric: MetricConfig): MetricSettings => {
+  const canary = metric.analysisConfigurations?.canary
+  const effect = canary?.effectSize
+  return {
+    direction: canary?.direction ?? "either",
+    nanStrategy: canary?.nanStrategy ?? "remove",
+    critical: canary?.critical ?? false,
+    mustHaveData: canary?.mustHaveData ?? false,
+    toleranceUp: Math.max(0, (effect?.allowedIncrease ?? 1) - 1),
+    toleranceDown: Math.max(0, 1 - (effect?.allowedDecrease ?? 1)),
+    criticalUp: Math.max(0, (effect?.criticalIncrease ?? 1) - 1),
+    criticalDown: Math.max(0, 1 - (effect?.criticalDecrease ?? 1))
+  }
+}
+
+/** One metric's classification before scoring. */
+export interface MetricJudgement {
+  readonly classification: Classification
+  readonly reason: string
+  readonly critical: boolean
+  /** The analyzer's verdict that decided (for `either`: the direction that failed, or the worse of the two). */
+  readonly verdict: Assess.Assessment["verdict"]
+}
+
+const rank = { pass: 0, nodata: 0, marginal: 1, fail: 2 } as const
+
+/**
+ * Judge one metric's series (as numbers, NaN included: see {@link toNumbers})
+ * with Rollwise's analyzer, after its NaN strategy. `increase` is judged
+ * lower-is-better, `decrease` higher-is-better, `either` both ways (a
+ * failure upward is High, downward Low; if both fail — the spread grew both
+ * ways — the side the median moved to). `marginal` (over the tolerance but
+ * not certain) is shown as Pass with the reason saying so: Kayenta's own
+ * classifier calls a shift it cannot establish Pass, and a Spinnaker user
+ * reads High/Low as "this metric regressed", which Rollwise has not shown.
+ * No data is Nodata; for a `mustHaveData` metric NodataFailMetric; for a
+ * critical metric Nodata marked critical (it fails the canary, as in Kayenta).
+ */
+export const judgeMetric = (name: string, settings: MetricSettings, control: ReadonlyArray<number>, experiment: ReadonlyArray<number>): MetricJudgement => {
+  // under `remove` the analyzer drops the non-finite values itself, and counts them in its no-data reason
+  const series = (xs: ReadonlyArray<number>) => ({ _tag: "Values" as const, values: settings.nanStrategy === "remove" ? xs : applyNanStrategy(xs, "replace") })
+  const window = { baseline: series(control), candidate: series(experiment) }
+  const up = settings.direction === "decrease" ? undefined : Assess.continuous(specOf(name, "lower", settings.toleranceUp), window).verdict
+  const down = settings.direction === "increase" ? undefined : Assess.continuous(specOf(name, "higher", settings.toleranceDown), window).verdict
+  const verdicts = [up, down].filter((v) => v !== undefined)
+
+  const nodata = verdicts.find((v) => v.status === "nodata")
+  if (nodata !== undefined) {
+    if (settings.critical) return { classification: "Nodata", reason: `${nodata.reason}; a critical metric without data fails the canary`, critical: true, verdict: nodata }
+    if (settings.mustHaveData) return { classification: "NodataFailMetric", reason: `${nodata.reason}; mustHaveData: counted as not passing`, critical: false, verdict: nodata }
+    return { classification: "Nodata", reason: nodata.reason, critical: false, verdict: nodata }
+  }
+
+  const upFails = up?.status === "fail"
+  const downFails = down?.status === "fail"
+  if (upFails || downFails) {
+    // both fail only when the spread grew both ways: side with the direction the median moved
+    const high = upFails && (!downFails || (up.effect ?? 0) >= (down!.effect ?? 0))
+    const verdict = high ? up! : down!
+    const effect = verdict.effect ?? 0
+    const critical = settings.critical && effect >= (high ? settings.criticalUp : settings.criticalDown)
+    const note = settings.critical && !critical ? `; below the critical effect size (${high ? "criticalIncrease" : "criticalDecrease"}): not a critical failure` : ""
+    return { classification: high ? "High" : "Low", reason: `${verdict.reason}${note}`, critical, verdict }
+  }
+
+  const shown = verdicts.reduce((a, b) => (rank[b.status] > rank[a.status] ? b : a))
+  return { classification: "Pass", reason: shown.status === "marginal" ? `marginal, shown as Pass: ${shown.reason}` : shown.reason, critical: false, verdict: shown }
+}
+
+const meanOf = (xs: ReadonlyArray<number>) => (xs.length === 0 ? 0 : xs.reduce((a, v) => a + v, 0) / xs.length)
+
+const classify = (score: number, thresholds: Request["scoreThresholds"]): "Pass" | "Marginal" | "Fail" =>
+  score >= thresholds.pass ? "Pass" : score >= thresholds.marginal ? "Marginal" : "Fail"
+
+const round2 = (x: number) => Math.round(x * 100) / 100
+
+const fail = (field: string, detail: string) => new InputError({ field, message: `${field}: ${detail}` })
+
+/** The request's problems a schema cannot see: thresholds, weights, unknown metrics, extreme values. */
+const check = (request: Request): InputError | undefined => {
+  const { pass, marginal } = request.scoreThresholds
+  for (const [key, value] of [["pass", pass], ["marginal", marginal]] as const) {
+    if (value < 0 || value > 100) return fail(`scoreThresholds.${key}`, `${value} is outside 0..100 (a score is a percentage)`)
+  }
+  if (marginal > pass) return fail("scoreThresholds.marginal", `${marginal} is above pass ${pass}; marginal must not exceed pass`)
+  const weights = request.canaryConfig.classifier?.groupWeights ?? {}
+  let total = 0
+  for (const [group, weight] of Object.entries(weights)) {
+    if (weight < 0) return fail(Decode.formatPath(["canaryConfig", "classifier", "groupWeights", group]), `${weight} is negative`)
+    total += weight
+  }
+  if (total > 100 + 1e-9) return fail("canaryConfig.classifier.groupWeights", `the weights total ${total}, more than 100`)
+  const known = new Set(request.canaryConfig.metrics.map((m) => m.name))
+  for (const [i, pair] of request.metricSetPairList.entries()) {
+    if (!known.has(pair.name)) {
+      const names = [...known]
+      return fail(
+        `metricSetPairList[${i}].name`,
+        `no metric ${JSON.stringify(pair.name)} in canaryConfig.metrics (it has ${names.length === 0 ? "none" : names.slice(0, 10).join(", ") + (names.length > 10 ? ", …" : "")})`
+      )
+    }
+    for (const track of ["control", "experiment"] as const) {
+      const values = pair.values[track] ?? []
+      for (let j = 0; j < values.length; j++) {
+        const v = values[j]
+        if (typeof v === "number" && Math.abs(v) > maxMagnitude) {
+          return fail(`metricSetPairList[${i}].values.${track}[${j}]`, `${v} is beyond ±1e15, more than any metric measures`)
+        }
+      }
+    }
+  }
+  return undefined
+}
+
+/**
+ * Judge a remote-judge request. Pure: no I/O, no clock. Each metric pair is
+ * classified by {@link judgeMetric}; groups score the share of their judged
+ * metrics that pass (Pass over Pass, High, Low and NodataFailMetric) ×100; the
+ * summary is the group scores weighted by `groupWeights` (groups without a
+ * weight share what is left of 100; equal weights when there are none;
+ * normalised over the groups present, so it stays in 0..100), rounded to 2
+ * decimals, then Pass ≥ `pass`, Marginal ≥ `marginal`, else Fail. A critical
+ * metric's critical failure, or half or more metrics without data, scores 0.
+ *
+ * InputError when: a metric pair names no metric of the config
+ * (`metricSetPairList[i].name`); a threshold is outside 0..100 or `marginal`
+ * exceeds `pass` (`scoreThresholds.<key>`); a group weight is negative or
+ * the weights total more than 100 (`canaryConfig.classifier.groupWeights…`);
+ * a value is beyond ±1e15 (`metricSetPairList[i].values.<track>[j]`).
+ */
+export const judge = (request: Request): Effect.Effect<Response, InputError> =>
+  Effect.suspend(() => {
+    const problem = check(request)
+    return problem === undefined ? Effect.succeed(score(request)) : Effect.fail(problem)
+  })
+
+const score = (request: Request): Response => {
+  const configs = new Map<string, MetricConfig>()
+  for (const m of request.canaryConfig.metrics) if (!configs.has(m.name)) configs.set(m.name, m)
+
+  const judged = request.metricSetPairList.map((pair) => {
+    const config = configs.get(pair.name)!
+    const settings = settingsOf(config)
+    const rawControl = toNumbers(pair.values.control ?? [])
+    const rawExperiment = toNumbers(pair.values.experiment ?? [])
+    const j = judgeMetric(pair.name, settings, rawControl, rawExperiment)
+    const control = applyNanStrategy(rawControl, settings.nanStrategy)
+    const experiment = applyNanStrategy(rawExperiment, settings.nanStrategy)
+    const controlMean = meanOf(control)
+    const ratio = controlMean === 0 || control.length === 0 || experiment.length === 0 ? 1 : meanOf(experiment) / controlMean
+    const result: AnalysisResult = {
+      name: pair.name,
+      id: pair.id ?? pair.name,
+      tags: pair.tags ?? {},
+      classification: j.classification,
+      classificationReason: j.reason,
+      groups: config.groups ?? [],
+      experimentMetadata: { stats: stats(experiment) },
+      controlMetadata: { stats: stats(control) },
+      resultMetadata: { ratio: Number.isFinite(ratio) ? ratio : 1, status: j.verdict.status, effect: finiteOrNull(j.verdict.effect), pValue: finiteOrNull(j.verdict.p_value) },
+      critical: j.critical
+    }
+    return result
+  })
+
+  // groups, in order of first appearance
+  const members = new Map<string, Array<AnalysisResult>>()
+  for (const r of judged) for (const g of r.groups) members.set(g, [...(members.get(g) ?? []), r])
+  const groupScores: Array<GroupScore> = [...members].map(([name, results]) => {
+    const counted = results.filter((r) => r.classification !== "Nodata")
+    const passing = counted.filter((r) => r.classification === "Pass").length
+    if (counted.length === 0) {
+      return { name, score: 100, classification: "Nodata", classificationReason: `no metric of ${name} had data (${results.length} without); the group does not lower the score` }
+    }
+    const s = (100 * passing) / counted.length
+    return { name, score: s, classification: classify(s, request.scoreThresholds), classificationReason: `${passing} of ${counted.length} judged metrics pass` }
+  })
+
+  const weights = request.canaryConfig.classifier?.groupWeights ?? {}
+  const weighted = groupScores.filter((g) => weights[g.name] !== undefined)
+  const unweighted = groupScores.length - weighted.length
+  const leftover = unweighted === 0 ? 0 : Math.max(0, 100 - Object.values(weights).reduce((a, w) => a + w, 0)) / unweighted
+  const weightOf = (g: GroupScore) => weights[g.name] ?? leftover
+  const totalWeight = groupScores.reduce((a, g) => a + weightOf(g), 0)
+  const raw =
+    groupScores.length === 0 ? 0 : totalWeight > 0 ? groupScores.reduce((a, g) => a + g.score * weightOf(g), 0) / totalWeight : groupScores.reduce((a, g) => a + g.score, 0) / groupScores.length
+  const summary = Math.min(100, Math.max(0, round2(raw)))
+
+  const criticalFailure = judged.find((r) => r.critical)
+  const nodata = judged.filter((r) => r.classification === "Nodata").length
+  const named = (c: Classification) => judged.filter((r) => r.classification === c).map((r) => r.name)
+  const thresholds = request.scoreThresholds
+
+  if (criticalFailure !== undefined) {
+    return {
+      judgeName,
+      results: judged,
+      groupScores,
+      score: { score: 0, classification: "Fail", classificationReason: `critical metric ${criticalFailure.name} is ${criticalFailure.classification}: ${criticalFailure.classificationReason}` }
+    }
+  }
+  if (judged.length > 0 && nodata / judged.length >= nodataThreshold) {
+    return {
+      judgeName,
+      results: judged,
+      groupScores,
+      score: { score: 0, classification: "Fail", classificationReason: `${nodata} of ${judged.length} metrics had no data (${nodataThreshold * 100} % or more): nothing to pass the canary on` }
+    }
+  }
+  if (groupScores.length === 0) {
+    return {
+      judgeName,
+      results: judged,
+      groupScores,
+      score: { score: 0, classification: "Fail", classificationReason: judged.length === 0 ? "no metrics to judge" : "no judged metric belongs to a group, so none is scored" }
+    }
+  }
+  const parts = [
+    ...(["High", "Low", "NodataFailMetric", "Nodata"] as const).flatMap((c) => {
+      const names = named(c)
+      return names.length === 0 ? [] : [`${c}: ${names.join(", ")}`]
+    }),
+    ...(() => {
+      const marginal = judged.filter((r) => r.resultMetadata.status === "marginal").map((r) => r.name)
+      return marginal.length === 0 ? [] : [`marginal (shown as Pass): ${marginal.join(", ")}`]
+    })()
+  ]
+  const classification = classify(summary, thresholds)
+  return {
+    judgeName,
+    results: judged,
+    groupScores,
+    score: {
+      score: summary,
+      classification,
+      classificationReason: `score ${summary} (${classification}: pass ≥ ${thresholds.pass}, marginal ≥ ${thresholds.marginal}); ${named("Pass").length} of ${judged.length} metrics pass${parts.length === 0 ? "" : `; ${parts.join("; ")}`}`
+    }
+  }
+}

@@ -1,0 +1,276 @@
+import { EvidenceStore, Operator, Rollout, Timeline } from "@rollwise/rollout-engine"
+import { Effect, Layer, Schema } from "effect"
+import { InputError, NotFound, Unavailable } from "./ApiError.ts"
+
+/**
+ * Rollouts and their evidence, read from the evidence store the CLI's
+ * `rollwise rollout` writes, and the operator's two actions on a running
+ * one — the HTTP face of `rollwise evidence list|show`, `rollwise promote`
+ * and `rollwise rollback`:
+ *
+ * - `GET /v1/rollouts?service=&module=&limit=` — the newest first;
+ * - `GET /v1/rollouts/{id}` — one rollout: its record, where it stands
+ *   (phase, step, traffic share) and one line per recorded event;
+ * - `POST /v1/rollouts/{id}/promote` and `/rollback` — append `Approved` /
+ *   `OperatorRollback`; the process driving the rollout acts within its poll
+ *   interval. 409 when the recorded state refuses (promote after a rollback,
+ *   rollback after a promote, approval of a rollout that asks for none);
+ * - `GET /v1/evidence/{id}` — everything recorded: the record (with the
+ *   setup documents, never credentials) and every event with its data.
+ *
+ * Nothing here touches a target: an operator needs no target credentials.
+ */
+
+/** A rollout id as the store keeps it. */
+export const RolloutId = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,199}$/)).annotate({
+  description: "A rollout id: letters, digits and `_ . : @ + -`, at most 200 characters"
+})
+
+const Phase = Schema.Literals(["pending", "gating", "stepping", "analyzing", "awaiting_approval", "promoting", "rolling_back", "promoted", "rolled_back", "aborted"])
+
+/** One rollout in a list. */
+export const Summary = Schema.Struct({
+  rolloutId: Schema.String,
+  service: Schema.String,
+  module: Schema.optionalKey(Schema.String),
+  version: Schema.optionalKey(Schema.String),
+  buildNumber: Schema.optionalKey(Schema.String),
+  target: Schema.String,
+  /** ISO 8601. */
+  startedAt: Schema.String,
+  /** ISO 8601, once it ended. */
+  finishedAt: Schema.optionalKey(Schema.String),
+  /** How it ended; absent while it runs (or was left unfinished). */
+  result: Schema.optionalKey(Schema.Literals(["promoted", "rolled_back", "aborted"]))
+}).annotate({ identifier: "RolloutSummary" })
+
+/** @see {@link Summary} */
+export type Summary = typeof Summary.Type
+
+/** `GET /v1/rollouts`. */
+export const ListResponse = Schema.Struct({ rollouts: Schema.Array(Summary) }).annotate({ identifier: "RolloutList" })
+
+/** @see {@link ListResponse} */
+export type ListResponse = typeof ListResponse.Type
+
+/** The query of `GET /v1/rollouts`. */
+export const ListQuery = Schema.Struct({
+  service: Schema.optionalKey(Schema.String),
+  module: Schema.optionalKey(Schema.String),
+  /** At most this many, newest first (default 50, at most 1000). */
+  limit: Schema.optionalKey(Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 })))
+})
+
+/** Where a rollout stands, replayed from its recorded events. */
+export const Standing = Schema.Struct({
+  phase: Phase,
+  /** 1-based index of the last step the target holds (0 before the first). */
+  step: Schema.Int,
+  steps: Schema.Int,
+  /** The traffic share (or cohort) of the step applied, 0 before the first. */
+  percent: Schema.Finite,
+  approvalRequired: Schema.Boolean,
+  approved: Schema.Boolean,
+  /** Why it ended, or why it is rolling back. */
+  reason: Schema.optionalKey(Schema.String)
+}).annotate({ identifier: "RolloutStanding" })
+
+/** @see {@link Standing} */
+export type Standing = typeof Standing.Type
+
+/** `GET /v1/rollouts/{id}`. */
+export const Detail = Schema.Struct({
+  rollout: Summary,
+  /** Absent when nothing was recorded beyond the record (a rollout created but never started). */
+  standing: Schema.optionalKey(Standing),
+  /** One line per recorded event, as `rollwise evidence show` prints them. */
+  timeline: Schema.Array(
+    Schema.Struct({
+      seq: Schema.Int,
+      at: Schema.String,
+      type: Schema.String,
+      line: Schema.String
+    })
+  ),
+  /** Where everything recorded can be read. */
+  evidenceUrl: Schema.String
+}).annotate({ identifier: "RolloutDetail" })
+
+/** @see {@link Detail} */
+export type Detail = typeof Detail.Type
+
+/** `POST /v1/rollouts/{id}/promote`. */
+export const PromoteRequest = Schema.Struct({
+  /** Who approves (recorded); default "api". */
+  by: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200)))
+}).annotate({ identifier: "PromoteRequest" })
+
+/** `POST /v1/rollouts/{id}/rollback`. */
+export const RollbackRequest = Schema.Struct({
+  /** Who asks (recorded); default "api". */
+  by: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200))),
+  /** Why (recorded; shown in the timeline); default "operator rollback". */
+  reason: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(2000)))
+}).annotate({ identifier: "RollbackRequest" })
+
+/** What an operator action did. */
+export const ActionResponse = Schema.Struct({
+  rolloutId: Schema.String,
+  /** `recorded`: the event was appended; `already`: nothing to do. */
+  outcome: Schema.Literals(["recorded", "already"]),
+  /** The phase after the event, as the driving process will see it. */
+  phase: Phase,
+  detail: Schema.String
+}).annotate({ identifier: "RolloutActionResult" })
+
+/** @see {@link ActionResponse} */
+export type ActionResponse = typeof ActionResponse.Type
+
+/** 409: the rollout's recorded state refuses the action (it names the state). */
+export class Refused extends Schema.TaggedError<Refused>()(
+  "Refused",
+  {
+    message: Schema.String,
+    reason: Schema.Literals(["RolledBack", "Promoted", "Aborted", "NoApprovalNeeded", "NotStarted"])
+  },
+  { httpApiStatus: 409, description: "The rollout's recorded state refuses the action." }
+) {}
+
+/** `GET /v1/evidence/{id}`: the whole record, as `rollwise evidence show --json`. */
+export const EvidenceDocument = Schema.Struct({
+  rollout: Schema.Struct({
+    rolloutId: Schema.String,
+    service: Schema.String,
+    module: Schema.optionalKey(Schema.String),
+    version: Schema.optionalKey(Schema.String),
+    buildNumber: Schema.optionalKey(Schema.String),
+    target: Schema.String,
+    startedAt: Schema.Number,
+    finishedAt: Schema.optionalKey(Schema.Number),
+    result: Schema.optionalKey(Schema.Literals(["promoted", "rolled_back", "aborted"])),
+    data: Schema.optionalKey(Schema.Unknown)
+  }),
+  events: Schema.Array(
+    Schema.Struct({
+      rolloutId: Schema.String,
+      seq: Schema.Int,
+      at: Schema.Number,
+      type: Schema.String,
+      data: Schema.Unknown
+    })
+  )
+}).annotate({ identifier: "EvidenceDocument" })
+
+/** @see {@link EvidenceDocument} */
+export type EvidenceDocument = typeof EvidenceDocument.Type
+
+/** A store that is not there: every route answers 503 saying how to configure one (the Lambda, a server without `--db`). */
+export const noStore: Layer.Layer<EvidenceStore.EvidenceStore> = Layer.succeed(
+  EvidenceStore.EvidenceStore,
+  (() => {
+    const fail = () =>
+      Effect.fail(new EvidenceStore.EvidenceError({ reason: "Unavailable", detail: "this server has no evidence store (rollwise serve --db PATH, or ROLLWISE_EVIDENCE_DB)" }))
+    return EvidenceStore.EvidenceStore.of({ create: fail, append: fail, finish: fail, get: fail, list: fail })
+  })()
+)
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/** A store failure as the API answers it: NotFound 404, anything else 503 (the store is the server's dependency). */
+const storeError = (id: string | undefined) => (error: EvidenceStore.EvidenceError) =>
+  error.reason === "NotFound"
+    ? new NotFound({ message: id === undefined ? error.detail : `no rollout ${JSON.stringify(id)} in the evidence store` })
+    : new Unavailable({ message: `evidence store: ${error.detail}` })
+
+const summaryOf = (r: EvidenceStore.Rollout): Summary => ({
+  rolloutId: r.rolloutId,
+  service: r.service,
+  ...(r.module !== undefined && r.module !== "" ? { module: r.module } : {}),
+  ...(r.version !== undefined ? { version: r.version } : {}),
+  ...(r.buildNumber !== undefined ? { buildNumber: r.buildNumber } : {}),
+  target: r.target,
+  startedAt: iso(r.startedAt),
+  ...(r.finishedAt !== undefined ? { finishedAt: iso(r.finishedAt) } : {}),
+  ...(r.result !== undefined ? { result: r.result } : {})
+})
+
+/** `GET /v1/rollouts`: newest first, filtered. */
+export const list = (query: typeof ListQuery.Type): Effect.Effect<ListResponse, Unavailable, EvidenceStore.EvidenceStore> =>
+  Effect.gen(function* () {
+    const store = yield* EvidenceStore.EvidenceStore
+    const rollouts = yield* store
+      .list({
+        limit: query.limit ?? 50,
+        ...(query.service !== undefined ? { service: query.service } : {}),
+        ...(query.module !== undefined ? { module: query.module } : {})
+      })
+      .pipe(Effect.mapError((e) => new Unavailable({ message: `evidence store: ${e.detail}` })))
+    return { rollouts: rollouts.map(summaryOf) }
+  })
+
+/** Where a rollout stands from its events, or undefined when it never started. */
+export const standingOf = (events: ReadonlyArray<{ readonly data: unknown }>): Standing | undefined => {
+  const state = Operator.stateOf(events)
+  if (state === undefined) return undefined
+  return {
+    phase: state.phase,
+    step: Rollout.appliedIndex(state) + 1,
+    steps: state.steps.length,
+    percent: Rollout.appliedPercent(state),
+    approvalRequired: state.plan.approvalRequired,
+    approved: state.approved,
+    ...(state.reason !== undefined ? { reason: state.reason } : {})
+  }
+}
+
+/** `GET /v1/rollouts/{id}`. */
+export const detail = (id: string, publicUrl: string): Effect.Effect<Detail, NotFound | Unavailable, EvidenceStore.EvidenceStore> =>
+  Effect.gen(function* () {
+    const store = yield* EvidenceStore.EvidenceStore
+    const { rollout, events } = yield* store.get(id).pipe(Effect.mapError(storeError(id)))
+    const standing = standingOf(events)
+    const steps = Operator.stateOf(events)?.steps ?? []
+    return {
+      rollout: summaryOf(rollout),
+      ...(standing !== undefined ? { standing } : {}),
+      timeline: events.map((e) => ({ seq: e.seq, at: iso(e.at), type: e.type, line: Timeline.recordLine(e.type, e.data, steps) })),
+      evidenceUrl: `${publicUrl}/v1/evidence/${encodeURIComponent(id)}`
+    }
+  })
+
+/** `GET /v1/evidence/{id}`: the record and every event, as stored. */
+export const evidence = (id: string): Effect.Effect<EvidenceDocument, NotFound | Unavailable, EvidenceStore.EvidenceStore> =>
+  Effect.gen(function* () {
+    const store = yield* EvidenceStore.EvidenceStore
+    const { rollout, events } = yield* store.get(id).pipe(Effect.mapError(storeError(id)))
+    return { rollout, events }
+  })
+
+const refused = (e: Operator.RolloutRefused | EvidenceStore.EvidenceError, id: string) =>
+  e._tag === "RolloutRefused" ? new Refused({ message: e.message, reason: e.reason }) : storeError(id)(e)
+
+/** `POST /v1/rollouts/{id}/promote`: approve the flip (see `Operator.approve`). */
+export const promote = (
+  id: string,
+  request: typeof PromoteRequest.Type,
+  at: number
+): Effect.Effect<ActionResponse, Refused | NotFound | Unavailable, EvidenceStore.EvidenceStore> =>
+  Operator.approve(id, request.by ?? "api", at).pipe(
+    Effect.map((o) => ({ rolloutId: id, outcome: o.outcome, phase: o.phase, detail: o.detail })),
+    Effect.mapError((e) => refused(e, id))
+  )
+
+/** `POST /v1/rollouts/{id}/rollback`: ask for a rollback (see `Operator.rollback`). */
+export const rollback = (
+  id: string,
+  request: typeof RollbackRequest.Type,
+  at: number
+): Effect.Effect<ActionResponse, Refused | NotFound | Unavailable, EvidenceStore.EvidenceStore> =>
+  Operator.rollback(id, request.by ?? "api", request.reason ?? "operator rollback", at).pipe(
+    Effect.map((o) => ({ rolloutId: id, outcome: o.outcome, phase: o.phase, detail: o.detail })),
+    Effect.mapError((e) => refused(e, id))
+  )
+
+/** A path id that is not a rollout id: 400 naming the parameter. */
+export const badId = (id: string): InputError =>
+  new InputError({ field: "id", message: `id: ${JSON.stringify(id.slice(0, 80))} is not a rollout id (letters, digits and _ . : @ + -)` })
