@@ -85,9 +85,10 @@ export class RolloutsGroup extends HttpApiGroup.make("rollouts")
 
 /** One Flagger webhook route: 200 proceeds, 409 halts. */
 const flaggerHook = <const H extends Flagger.Hook>(hook: H, summary: string) =>
-  HttpApiEndpoint.post(hook, `/v1/flagger/${hook}`, { payload: Flagger.Payload, success: [Flagger.Proceed, Flagger.Halt], error: bodyErrors }).annotateMerge(
-    OpenApi.annotations({ summary })
-  )
+  HttpApiEndpoint.post(hook, `/v1/flagger/${hook}`, { payload: Flagger.Payload, success: [Flagger.Proceed, Flagger.Halt], error: bodyErrors })
+    // Flagger owns this payload: a field a newer Flagger adds must not halt every canary with a 400
+    .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "ignore", errors: "first" })
+    .annotateMerge(OpenApi.annotations({ summary }))
 
 /** Flagger's canary webhooks, one route per hook type (an unknown hook is a 404). */
 export class FlaggerGroup extends HttpApiGroup.make("flagger")
@@ -150,7 +151,9 @@ export class MetricsGroup extends HttpApiGroup.make("metrics", { topLevel: true 
 /**
  * The whole Rollwise HTTP API. Bodies are decoded strictly: a field the
  * schema does not know is a 400 naming it, as in every file the CLI reads —
- * except Kayenta's `/judge`, whose caller sends its whole model.
+ * except where another system owns the payload: Kayenta's `/judge` (its
+ * caller sends its whole model) and Flagger's webhooks (a newer Flagger may
+ * add fields), which ignore fields they do not read.
  */
 export class RollwiseApi extends HttpApi.make("rollwise")
   .add(DecisionsGroup)
