@@ -13,10 +13,20 @@ describe("rollwise serve (bundled CLI)", () => {
     expect(r.stderr).toContain("refusing to serve on 0.0.0.0 without authentication")
   })
 
+  it("refuses an OpenTelemetry setting it cannot use: exit 3, one line naming the variable, never a header value", () => {
+    const bad = rollwiseIn(undefined, { OTEL_TRACES_EXPORTER: "zipkin" })("serve", "--port", "0")
+    expect(bad.code).toBe(3)
+    expect(bad.stderr.trim()).toBe('rollwise: OTEL_TRACES_EXPORTER must be "otlp" or "none" (got "zipkin")')
+    const headers = rollwiseIn(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318", OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer s3cret-otel,broken" })("serve", "--port", "0")
+    expect(headers.code).toBe(3)
+    expect(headers.stderr).toContain("OTEL_EXPORTER_OTLP_HEADERS")
+    expect(headers.stderr).not.toContain("s3cret-otel")
+  })
+
   it("--help lists the routes and the auth rule", () => {
     const r = rollwise("serve", "--help")
     expect(r.code).toBe(0)
-    for (const text of ["/v1/argo/metric", "ROLLWISE_API_TOKEN", "--insecure", "--slo-dir"]) expect(r.stdout).toContain(text)
+    for (const text of ["/v1/argo/metric", "/judge", "/v1/rollouts", "/v1/evidence", "--db", "OTEL_EXPORTER_OTLP_ENDPOINT", "ROLLWISE_API_TOKEN", "--insecure", "--slo-dir"]) expect(r.stdout).toContain(text)
   })
 
   it("answers POST /v1/risk with the decision rollwise decide makes, and stops on SIGTERM", async () => {

@@ -92,17 +92,48 @@ export const routeOf = (method: string, path: string): string => {
   return "unmatched"
 }
 
+/**
+ * A decision, traced and counted: one span `rollwise.<kind>` around it whose
+ * attributes carry the outcome (`rollwise.action` and what else says why),
+ * and one increment of `rollwise_decisions_total{kind, action}`. The span is
+ * a child of the request's server span; with no tracer installed it costs a
+ * native span and nothing is exported.
+ */
+const decided =
+  <A>(kind: ServiceMetrics.DecisionKind, describe: (a: A) => { readonly action: string; readonly attributes?: Record<string, string | number | boolean> }) =>
+  <E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    effect.pipe(
+      Effect.tap((a) => {
+        const d = describe(a)
+        return Effect.andThen(Effect.annotateCurrentSpan({ "rollwise.decision": kind, "rollwise.action": d.action, ...d.attributes }), ServiceMetrics.recordDecision(kind, d.action))
+      }),
+      Effect.withSpan(`rollwise.${kind}`, { attributes: { "rollwise.decision": kind } })
+    )
+
 const DecisionsLive = HttpApiBuilder.group(RollwiseApi, "decisions", (handlers) =>
   handlers
-    .handle("risk", ({ payload }) => Effect.tap(Risk.decide(payload), (d) => ServiceMetrics.recordDecision("risk", d.strategy)))
-    .handle("analyses", ({ payload }) => Effect.tap(Analyses.analyze(payload), (r) => ServiceMetrics.recordDecision("analysis", r.verdict.action)))
-    .handle("gates", ({ payload }) => Effect.tap(Gates.evaluate(payload), (r) => ServiceMetrics.recordDecision("gate", r.status)))
+    .handle("risk", ({ payload }) =>
+      Risk.decide(payload).pipe(decided("risk", (d) => ({ action: d.strategy, attributes: { "rollwise.risk_score": d.risk_score, "rollwise.pace": d.pace, "rollwise.model": `${d.model.kind}@${d.model.version}` } })))
+    )
+    .handle("analyses", ({ payload }) =>
+      Analyses.analyze(payload).pipe(
+        decided("analysis", (r) => ({ action: r.verdict.action, attributes: { "rollwise.score": r.verdict.score, "rollwise.windows": r.verdicts.length, "rollwise.release": r.release } }))
+      )
+    )
+    .handle("gates", ({ payload }) => Gates.evaluate(payload).pipe(decided("gate", (r) => ({ action: r.status, attributes: { "rollwise.gates": r.gates.length } }))))
 )
 
 const ArgoLive = (publicUrl: string) =>
   HttpApiBuilder.group(RollwiseApi, "argo", (handlers) =>
     handlers
-      .handle("metric", ({ payload }) => Effect.tap(ArgoMetric.judge(payload, publicUrl), (r) => ServiceMetrics.recordDecision("argo", r.decision)))
+      .handle("metric", ({ payload }) =>
+        ArgoMetric.judge(payload, publicUrl).pipe(
+          decided("argo", (r) => ({
+            action: r.decision,
+            attributes: { "rollwise.score": r.score, "rollwise.slo": payload.slo, "rollwise.service": payload.service, "k8s.namespace.name": payload.namespace, "rollwise.evidence_url": r.evidenceUrl }
+          }))
+        )
+      )
       .handle("evidence", ({ params }) =>
         Effect.gen(function* () {
           const log = yield* ArgoMetric.EvidenceLog
@@ -113,7 +144,12 @@ const ArgoLive = (publicUrl: string) =>
 
 const FlaggerLive = (publicUrl: string) => {
   const hook = (name: Flagger.Hook) => ({ payload }: { readonly payload: Flagger.Payload }) =>
-    Effect.tap(Flagger.answer(name, payload, publicUrl), (a) => ServiceMetrics.recordDecision("flagger", `${name}:${a.proceed ? "proceed" : "halt"}`))
+    Flagger.answer(name, payload, publicUrl).pipe(
+      decided("flagger", (a) => ({
+        action: `${name}:${a.proceed ? "proceed" : "halt"}`,
+        attributes: { "rollwise.flagger.hook": name, "rollwise.flagger.canary": `${payload.namespace}/${payload.name}`, "rollwise.proceed": a.proceed }
+      }))
+    )
   return HttpApiBuilder.group(RollwiseApi, "flagger", (handlers) =>
     handlers
       .handle("confirm-rollout", hook("confirm-rollout"))
@@ -127,26 +163,25 @@ const FlaggerLive = (publicUrl: string) => {
   )
 }
 
+const operatorAction = (verb: "promote" | "rollback") =>
+  decided<Rollouts.ActionResponse>("operator", (r) => ({ action: `${verb}:${r.outcome}`, attributes: { "rollwise.rollout": r.rolloutId, "rollwise.phase": r.phase } }))
+
 const RolloutsLive = (publicUrl: string) =>
   HttpApiBuilder.group(RollwiseApi, "rollouts", (handlers) =>
     handlers
       .handle("list", ({ query }) => Rollouts.list(query))
       .handle("get", ({ params }) => Rollouts.detail(params.id, publicUrl))
-      .handle("promote", ({ params, payload }) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => Rollouts.promote(params.id, payload, now)).pipe(
-          Effect.tap((r) => ServiceMetrics.recordDecision("operator", `promote:${r.outcome}`))
-        )
-      )
-      .handle("rollback", ({ params, payload }) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => Rollouts.rollback(params.id, payload, now)).pipe(
-          Effect.tap((r) => ServiceMetrics.recordDecision("operator", `rollback:${r.outcome}`))
-        )
-      )
+      .handle("promote", ({ params, payload }) => Effect.flatMap(Clock.currentTimeMillis, (now) => Rollouts.promote(params.id, payload, now)).pipe(operatorAction("promote")))
+      .handle("rollback", ({ params, payload }) => Effect.flatMap(Clock.currentTimeMillis, (now) => Rollouts.rollback(params.id, payload, now)).pipe(operatorAction("rollback")))
       .handle("evidence", ({ params }) => Rollouts.evidence(params.id))
   )
 
 const KayentaLive = HttpApiBuilder.group(RollwiseApi, "kayenta", (handlers) =>
-  handlers.handle("judge", ({ payload }) => Effect.tap(Kayenta.judge(payload), (r) => ServiceMetrics.recordDecision("kayenta", r.score.classification)))
+  handlers.handle("judge", ({ payload }) =>
+    Kayenta.judge(payload).pipe(
+      decided("kayenta", (r) => ({ action: r.score.classification, attributes: { "rollwise.score": r.score.score, "rollwise.metrics": r.results.length } }))
+    )
+  )
 )
 
 const HealthLive = (readiness: Effect.Effect<ReadonlyArray<string>>) =>
@@ -245,6 +280,8 @@ export const make = (
       const started = yield* Clock.currentTimeNanos
       const path = request.url.split("?")[0]!.split("#")[0]!
       const route = routeOf(request.method, path)
+      // the server span (HttpEffect's tracer makes one per request) gets the route template
+      yield* Effect.annotateCurrentSpan("http.route", route)
       const handled = Effect.flatMap(admit(request, path), (early) => (early !== undefined ? Effect.succeed(early) : router)).pipe(
         Effect.provideService(HttpIncomingMessage.MaxBodySize, maxBodySize),
         Effect.timeoutOrElse({

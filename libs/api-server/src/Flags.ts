@@ -39,3 +39,26 @@ export const serveFlags = {
 
 /** The parsed flags of `rollwise serve`. */
 export type ServeFlags = Command.Command.Config.Infer<typeof serveFlags>
+
+/** The help of `rollwise serve` (and apps/http-api): one text for both, light enough for the CLI's start-up. */
+export const serveHelp = {
+  description:
+    "Serve the HTTP API: POST /v1/risk, /v1/analyses, /v1/gates; the Argo Rollouts web metric POST /v1/argo/metric " +
+    "(200 with decision promote|slow|rollback); Flagger webhooks POST /v1/flagger/<hook>; Kayenta's remote judge POST /judge; " +
+    "GET /v1/rollouts[/<id>], POST /v1/rollouts/<id>/promote|rollback and GET /v1/evidence/<id> over the evidence store (--db); " +
+    "/healthz, /readyz, /metrics and /openapi.json. Bearer token from ROLLWISE_API_TOKEN or --token-file (a non-loopback address " +
+    "without one is refused unless --insecure); JSON logs on stderr; OpenTelemetry traces by OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT " +
+    "is set (off otherwise); SIGTERM finishes in-flight requests.",
+  short: "Serve the HTTP API (risk, analyses, gates, Argo/Flagger/Kayenta, rollouts, evidence)",
+  examples: [
+    { command: "rollwise serve", description: "On 127.0.0.1:8080, no token needed on loopback" },
+    {
+      command: "ROLLWISE_API_TOKEN=… rollwise serve --host 0.0.0.0 --slo-dir /etc/rollwise/slo --prometheus http://prometheus:9090",
+      description: "In a cluster (the Helm chart runs this), the Argo metric measuring through Prometheus"
+    },
+    {
+      command: "OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318 rollwise serve --db .rollwise/evidence.db",
+      description: "With traces to an OpenTelemetry collector, serving this machine's recorded rollouts"
+    }
+  ]
+} as const

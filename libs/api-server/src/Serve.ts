@@ -1,10 +1,12 @@
 import { SqliteEvidenceStore } from "@rollwise/evidence-store"
 import { SloSpec } from "@rollwise/slo-policy"
+import { Telemetry } from "@rollwise/telemetry"
+import packageJson from "../package.json" with { type: "json" }
 import { MetricSource } from "@rollwise/rollout-engine"
 import { PrometheusSource } from "@rollwise/source-prometheus"
 import { Duration, Effect, FileSystem, Layer, Option, Path, Redacted } from "effect"
 import { Command } from "effect/cli"
-import { serveFlags, type ServeFlags } from "./Flags.ts"
+import { serveFlags, serveHelp, type ServeFlags } from "./Flags.ts"
 import { FetchHttpClient, HttpClient } from "effect/http"
 import { parse as parseYaml } from "yaml"
 import { makeServer, ServerConfigError, type ServerOptions } from "./Server.ts"
@@ -63,7 +65,8 @@ export const prometheusReadiness = (url: string): Effect.Effect<ReadonlyArray<st
  * The server options `rollwise serve` runs with: flags first, then the
  * environment (`ROLLWISE_API_TOKEN`, `ROLLWISE_SLO_DIR`,
  * `ROLLWISE_PROMETHEUS_URL` and its credentials, `ROLLWISE_OPA_TOKEN`,
- * `ROLLWISE_EVIDENCE_DB`).
+ * `ROLLWISE_EVIDENCE_DB`, and OpenTelemetry's `OTEL_*` variables for traces:
+ * off unless `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_TRACES_EXPORTER=otlp`).
  */
 export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags: ServeFlags, env: Env = process.env) {
   const fs = yield* FileSystem.FileSystem
@@ -78,6 +81,7 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
   const promUser = nonEmpty(env["ROLLWISE_PROMETHEUS_USER"])
   const promPassword = env["ROLLWISE_PROMETHEUS_PASSWORD"]
   const opaToken = nonEmpty(env["ROLLWISE_OPA_TOKEN"])
+  const telemetry = yield* Telemetry.parseConfig(env)
   const db = Option.isSome(flags.db) ? flags.db.value : nonEmpty(env["ROLLWISE_EVIDENCE_DB"])
   const options: ServerOptions = {
     host: flags.host,
@@ -98,6 +102,8 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
     readiness: url === undefined ? undefined : prometheusReadiness(url),
     evidenceStore: db === undefined ? undefined : SqliteEvidenceStore.layer({ path: db }),
     evidencePath: db,
+    tracing: Telemetry.layer(telemetry, { serviceName: "rollwise-api", serviceVersion: packageJson.version }),
+    tracingDescription: Telemetry.describe(telemetry, { serviceName: "rollwise-api" }),
     bodyLimitBytes: flags.bodyLimit,
     requestTimeout: Duration.seconds(flags.requestTimeout),
     publicUrl: Option.getOrUndefined(flags.publicUrl),
@@ -118,17 +124,7 @@ export const serve = (flags: ServeFlags, env: Env = process.env) =>
 
 /** `rollwise serve`, ready for the CLI's command tree. */
 export const serveCommand = Command.make("serve", serveFlags, (flags) => serve(flags)).pipe(
-  Command.withDescription(
-    "Serve the HTTP API: POST /v1/risk, /v1/analyses, /v1/gates, the Argo Rollouts web metric POST /v1/argo/metric " +
-      "(200 with decision promote|slow|rollback), /healthz, /readyz, /metrics and /openapi.json. " +
-      "Bearer token from ROLLWISE_API_TOKEN or --token-file; JSON logs on stderr; SIGTERM finishes in-flight requests."
-  ),
-  Command.withShortDescription("Serve the HTTP API (risk, analyses, gates, Argo Rollouts web metric)"),
-  Command.withExamples([
-    { command: "rollwise serve", description: "On 127.0.0.1:8080, no token needed on loopback" },
-    {
-      command: "ROLLWISE_API_TOKEN=… rollwise serve --host 0.0.0.0 --slo-dir /etc/rollwise/slo --prometheus http://prometheus:9090",
-      description: "In a cluster, with the Argo metric measuring through Prometheus"
-    }
-  ])
+  Command.withDescription(serveHelp.description),
+  Command.withShortDescription(serveHelp.short),
+  Command.withExamples(serveHelp.examples)
 )

@@ -54,6 +54,10 @@ export interface ServerOptions {
   readonly opa?: OpaOptions | undefined
   /** The evidence store the rollouts and evidence routes read and append to (default: none; those routes answer 503). */
   readonly evidenceStore?: Layer.Layer<EvidenceStore.EvidenceStore, EvidenceStore.EvidenceError> | undefined
+  /** The tracer the server's spans go to (default: none installed; Effect's native spans, nothing exported). */
+  readonly tracing?: Layer.Layer<never> | undefined
+  /** What `tracing` is, for the startup log line (default "traces: off"). */
+  readonly tracingDescription?: string | undefined
   /** Where that store is, for the startup log line. */
   readonly evidencePath?: string | undefined
   /** Readiness: problems of the configured dependencies (default: none). */
@@ -146,7 +150,8 @@ export const makeServer = (
           address: HttpServer.formatAddress(server.address),
           auth,
           slos: Object.keys(options.slos).sort().join(","),
-          evidence: options.evidencePath ?? "none"
+          evidence: options.evidencePath ?? "none",
+          traces: options.tracingDescription ?? "traces: off"
         })
       )
     })
@@ -163,7 +168,8 @@ export const makeServer = (
             gracefulShutdownTimeout: options.shutdownTimeout ?? Duration.seconds(20)
           })
         ),
-        Layer.provide(logger)
+        Layer.provide(logger),
+        Layer.provide(options.tracing ?? Layer.empty)
       )
     )
   )
