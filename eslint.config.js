@@ -40,7 +40,7 @@ const layering = (extra = []) => [
   { sourceTag: "type:ports", onlyDependOnLibsWithTags: ["type:pure", "type:ports", ...extra] },
   { sourceTag: "type:contract", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract", ...extra] },
   { sourceTag: "type:adapter", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract", ...extra] },
-  { sourceTag: "type:service", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract", "type:adapter", ...extra] },
+  { sourceTag: "type:service", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract", "type:adapter", "type:service", ...extra] },
   { sourceTag: "type:app", onlyDependOnLibsWithTags: ["type:pure", "type:ports", "type:contract", "type:adapter", "type:service", ...extra] }
 ]
 

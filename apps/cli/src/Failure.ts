@@ -45,6 +45,7 @@ const exitCodeByTag: Readonly<Record<string, ExitCode>> = {
   RolloutEnded: ExitCode.VerdictRollback,
   DeployTargetError: ExitCode.Unavailable,
   ServerConfigError: ExitCode.Usage,
+  SetupError: ExitCode.BadInput,
   TelemetryConfigError: ExitCode.BadInput,
   ServeError: ExitCode.Unavailable
 }

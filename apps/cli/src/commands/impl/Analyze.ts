@@ -3,7 +3,7 @@ import { Analysis } from "@rollwise/rollout-engine"
 import { Analyzer, Observation, SloSpec, type Verdict } from "@rollwise/slo-policy"
 import { Console, DateTime, Effect, Option, Path } from "effect"
 import { Json } from "../../GlobalFlags.ts"
-import { prometheusSource, requireQueries } from "../../internal/Prometheus.ts"
+import { Sources } from "@rollwise/rollout-runner"
 import { ActionExit, InputError, note, printJson, readText, readYaml, writeAtomic } from "../../internal/Io.ts"
 import { num, table } from "../../internal/Render.ts"
 import type { AnalyzeFlags, BacktestFlags } from "../Analyze.ts"
@@ -64,8 +64,8 @@ const live = (
 ) =>
   Effect.gen(function* () {
     if (flags.windows < 1) return yield* new InputError({ file: "--windows", detail: "must be at least 1" })
-    yield* requireQueries(spec)
-    const source = prometheusSource(url, flags.timeout)
+    yield* Sources.requireQueries(spec)
+    const source = Sources.prometheus(url, flags.timeout, process.env)
     const end = yield* parseWhen(flags.windowEnd)
     const warned = new Set<string>()
     const report = (r: Analysis.WindowReport) =>

@@ -6,8 +6,7 @@ import { Simulation } from "@rollwise/simulation"
 import { Gates, SloSpec, type Verdict } from "@rollwise/slo-policy"
 import { Clock, Console, Duration, Effect, Option } from "effect"
 import { Json } from "../../GlobalFlags.ts"
-import { fastClock } from "../../internal/FastClock.ts"
-import * as GateCheck from "../../internal/GateCheck.ts"
+import { Gating, Runner } from "@rollwise/rollout-runner"
 import { note, printJson, writeAtomic } from "../../internal/Io.ts"
 import { table } from "../../internal/Render.ts"
 import type { DemoFlags } from "../Demo.ts"
@@ -51,7 +50,7 @@ const fleetSize = 3000
 export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
   // Date.now only names the run; the simulation itself runs on the fixed, fast clock below
   const json = yield* Json
-  const clock = fastClock(Date.parse("2026-12-01T07:30:00Z"), Math.max(1, flags.speed))
+  const clock = Runner.fastClock(Date.parse("2026-12-01T07:30:00Z"), Math.max(1, flags.speed))
   const fault = (kind: TargetSetup["kind"]): Simulation.Fault =>
     flags.scenario === "latency-regression" && kind === "windows"
       ? "latency"
@@ -120,7 +119,7 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
           plan,
           spec,
           gates: Effect.gen(function* () {
-            const outcome = yield* GateCheck.check(demoPolicy, plans.find((p) => p.target.id === t.id)!.decision, yield* clock.currentTimeMillis, false)
+            const outcome = yield* Gating.check(demoPolicy, plans.find((p) => p.target.id === t.id)!.decision, yield* clock.currentTimeMillis, false, process.env)
             return { status: outcome.status, reasons: Gates.reasonsOf(outcome) }
           }),
           pollEvery: Duration.seconds(30),

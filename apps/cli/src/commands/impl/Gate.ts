@@ -3,7 +3,7 @@ import { Decision } from "@rollwise/risk-core"
 import { Gates } from "@rollwise/slo-policy"
 import { Console, DateTime, Effect, Option } from "effect"
 import { Json } from "../../GlobalFlags.ts"
-import * as GateCheck from "../../internal/GateCheck.ts"
+import { Gating } from "@rollwise/rollout-runner"
 import { GateBlockedError, InputError, printJson, readJson, readYaml } from "../../internal/Io.ts"
 import type { GateFlags } from "../Gate.ts"
 
@@ -23,7 +23,7 @@ export const runGate = Effect.fn("cli.gate")(function* (flags: GateFlags) {
       const policy = yield* Effect.flatMap(readYaml(flags.policy), (doc) => Gates.decodePolicy(doc, flags.policy))
       const decision = yield* Effect.flatMap(readJson(flags.decision), Decode.decode(Decision.Decision, { source: flags.decision }))
       const epochMs = Option.isSome(flags.at) ? yield* parseInstant(flags.at.value) : DateTime.toEpochMillis(yield* DateTime.now)
-      const outcome = yield* GateCheck.check(policy, decision, epochMs, flags.approved)
+      const outcome = yield* Gating.check(policy, decision, epochMs, flags.approved, process.env)
       if (json) {
         yield* printJson({ ...outcome, at: new Date(epochMs).toISOString() })
       } else {

@@ -1,0 +1,33 @@
+import type { SloSpec } from "@rollwise/slo-policy"
+import { PrometheusSource } from "@rollwise/source-prometheus"
+import { Duration, Effect, Redacted } from "effect"
+import { SetupError } from "./internal/errors.ts"
+
+/**
+ * The Prometheus MetricSource for `url`, with credentials from the
+ * environment only (`ROLLWISE_PROMETHEUS_TOKEN`, or `ROLLWISE_PROMETHEUS_USER`
+ * and `ROLLWISE_PROMETHEUS_PASSWORD`), never from flags, request bodies or
+ * files that end up in shell history or evidence.
+ */
+export const prometheus = (url: string, timeoutSeconds: number, env: Readonly<Record<string, string | undefined>>) => {
+  const token = env["ROLLWISE_PROMETHEUS_TOKEN"]
+  const user = env["ROLLWISE_PROMETHEUS_USER"]
+  const password = env["ROLLWISE_PROMETHEUS_PASSWORD"]
+  return PrometheusSource.layer({
+    url,
+    timeout: Duration.seconds(timeoutSeconds),
+    ...(token ? { bearerToken: Redacted.make(token) } : {}),
+    ...(user && password ? { basicAuth: { username: user, password: Redacted.make(password) } } : {})
+  })
+}
+
+/** Live analysis needs a query for every metric (errorsQuery and totalQuery for ratios). */
+export const requireQueries = (spec: SloSpec.Spec, field = "slo") =>
+  Effect.forEach(
+    spec.metrics,
+    (m) => {
+      const missing = m.kind === "ratio" ? (m.errorsQuery === undefined || m.totalQuery === undefined ? "errorsQuery and totalQuery" : undefined) : m.query === undefined ? "query" : undefined
+      return missing === undefined ? Effect.void : Effect.fail(new SetupError({ field, detail: `metric ${m.name} (${m.kind}) needs ${missing} for live analysis (see examples/slo-live.yaml)` }))
+    },
+    { discard: true }
+  )

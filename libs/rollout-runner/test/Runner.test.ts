@@ -1,0 +1,103 @@
+import { readFileSync } from "node:fs"
+import { EvidenceStore } from "@rollwise/rollout-engine"
+import { Effect } from "effect"
+import { parse } from "yaml"
+import { describe, expect, it } from "vitest"
+import { Runner } from "../src/index.ts"
+
+const example = (name: string) => readFileSync(new URL(`../../../examples/${name}`, import.meta.url), "utf8")
+const decision = JSON.parse(example("strategy.json")) as unknown
+const slo = parse(example("slo.yaml")) as unknown
+
+const setup = (scenario: Runner.Scenario, change: Partial<Runner.Setup> = {}): Runner.Setup => ({
+  decision,
+  slo,
+  target: "simulated",
+  metrics: { simulate: scenario, seed: 7, speed: 2000 },
+  hookTimeoutSeconds: 60,
+  approvalTimeoutSeconds: 3600,
+  onApprovalTimeout: "rollback",
+  ...change
+})
+
+const sources = { decision: "strategy.json", slo: "slo.yaml", policy: "policy.yaml" }
+
+/** Run a simulated rollout to its end against an in-memory store; its final state and recorded events. */
+const runToEnd = (s: Runner.Setup, id: string) =>
+  Effect.runPromise(
+    Effect.gen(function* () {
+      const store = yield* EvidenceStore.makeMemory
+      const final = yield* Runner.run({
+        rollout: { rolloutId: id, service: "checkout", target: "simulated:checkout", startedAt: Date.parse("2026-12-01T09:00:00Z") },
+        setup: s,
+        mode: "start",
+        sources,
+        env: {}
+      }).pipe(Effect.provideService(EvidenceStore.EvidenceStore, store))
+      return { final, events: (yield* store.get(id)).events }
+    })
+  )
+
+describe("Runner.run (simulated target and traffic, in-memory store)", () => {
+  it("promotes a healthy candidate through every step, recording each", async () => {
+    const { final, events } = await runToEnd(setup("healthy"), "healthy-1")
+    expect(final.phase).toBe("promoted")
+    expect(events.filter((e) => e.type === "StepApplied")).toHaveLength(4)
+    expect(events.at(-1)!.type).toBe("Promoted")
+  }, 60_000)
+
+  it("rolls back a latency regression", async () => {
+    const { final, events } = await runToEnd(setup("latency-regression"), "bad-1")
+    expect(final.phase).toBe("rolled_back")
+    expect(events.some((e) => e.type === "Window")).toBe(true)
+    expect(events.at(-1)!.type).toBe("RolledBack")
+  }, 60_000)
+
+  it("blocks at the gates before the first step when the policy says so", async () => {
+    // 2026-12-01 is a Tuesday
+    const policy = { apiVersion: "rollwise/v1", kind: "GatePolicy", changeWindow: { timeZone: "UTC", blocked: [{ days: ["tue"], from: "00:00", to: "24:00", reason: "no Tuesday deploys" }] } }
+    const { final, events } = await runToEnd(setup("healthy", { policy }), "blocked-1")
+    expect(final.phase).toBe("aborted")
+    expect(events.map((e) => e.type)).toEqual(["Started", "GatesBlocked"])
+  })
+})
+
+describe("setup checks", () => {
+  const fail = <A>(effect: Effect.Effect<A, Runner.SetupError>) => Effect.runSync(Effect.flip(effect))
+
+  it("parses targets and names the field of a bad one", () => {
+    expect(Effect.runSync(Runner.parseTarget("simulated"))).toEqual({ kind: "simulated" })
+    expect(Effect.runSync(Runner.parseTarget("k8s"))).toEqual({ kind: "k8s" })
+    expect(Effect.runSync(Runner.parseTarget("exec:/opt/deploy.sh"))).toEqual({ kind: "exec", command: "/opt/deploy.sh" })
+    expect(fail(Runner.parseTarget("windows", "target.kind")).message).toBe(
+      'target.kind: "windows" is not a target: use k8s, exec:PATH (your hook executable) or simulated (Windows and ARM adapters come with their issues)'
+    )
+  })
+
+  it("wants exactly one Kubernetes mode, an image where it deploys one, and a route for a canary", () => {
+    const flag = (f: string) => (f === "target" ? "target" : `target.${f}`)
+    expect(fail(Runner.checkK8s({}, flag)).message).toBe(
+      "target: needs exactly one of target.rollout NAME (an Argo Rollout), target.bluegreen SERVICE, target.canary DEPLOYMENT with target.route, or target.deployment NAME (rolling)"
+    )
+    expect(fail(Runner.checkK8s({ rollout: "a", deployment: "b" }, flag)).field).toBe("target")
+    expect(fail(Runner.checkK8s({ bluegreen: "web" }, flag)).message).toBe("target.bluegreen: needs target.image (the candidate's image)")
+    expect(fail(Runner.checkK8s({ canary: "web", image: "web:2" }, flag)).field).toBe("target.route")
+    expect(Effect.runSync(Runner.checkK8s({ canary: "web", image: "web:2", route: "httproute/web" }, flag))).toBeUndefined()
+    expect(Effect.runSync(Runner.checkK8s({ rollout: "checkout" }, flag))).toBeUndefined()
+  })
+
+  it("asks a live setup for every metric's query, naming the metric", async () => {
+    const live = setup("healthy", { metrics: { prometheus: "http://127.0.0.1:9", timeout: 5 } })
+    const error = await Effect.runPromise(Effect.flip(Runner.prepare(live, sources)))
+    expect(error).toMatchObject({ _tag: "SetupError", field: "slo.yaml" })
+    expect(error.message).toContain("metric error-rate (ratio) needs errorsQuery and totalQuery for live analysis")
+  })
+
+  it("plans approval before the full step when the policy's threshold is below the risk", async () => {
+    const policy = { apiVersion: "rollwise/v1", kind: "GatePolicy", approval: { threshold: 30 } }
+    const { plan } = await Effect.runPromise(Runner.prepare(setup("healthy", { policy }), sources))
+    expect(plan.approvalRequired).toBe(true)
+    const { plan: without } = await Effect.runPromise(Runner.prepare(setup("healthy"), sources))
+    expect(without.approvalRequired).toBe(false)
+  })
+})
