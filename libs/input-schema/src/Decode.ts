@@ -1,4 +1,4 @@
-import { Cause, Effect, Exit, Result, Schema } from "effect"
+import { Cause, Effect, Exit, Result, Schema, SchemaIssue } from "effect"
 import { InputError } from "./InputError.ts"
 
 /** Where an input came from, for the error message. */
@@ -20,7 +20,11 @@ export const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
     )
     .join("")
 
-/** Split a SchemaError's text into the field path and a one-line detail. */
+/**
+ * Split a SchemaError's text into the field path and a one-line detail, for
+ * errors that arrive only as text (an HTTP framework's decode failure). Prefer
+ * {@link describeIssue} when the issue itself is at hand.
+ */
 export const describe = (message: string): { readonly path: string; readonly detail: string } => {
   const lines = message.split("\n").map((l) => l.trim())
   const at = lines.find((l) => l.startsWith("at ["))
@@ -40,8 +44,73 @@ export const describe = (message: string): { readonly path: string; readonly det
   return { path: formatPath(keys), detail }
 }
 
+const lowerExpected = (message: string): string => message.replace(/^Expected /, "expected ")
+
+const leafHook: SchemaIssue.LeafHook = (issue) => {
+  switch (issue._tag) {
+    case "UnexpectedKey":
+      return "unknown field (not in the schema)"
+    case "MissingKey":
+      return "required field is missing"
+    default:
+      return SchemaIssue.defaultLeafHook(issue)
+  }
+}
+
+const formatter = SchemaIssue.makeFormatterStandardSchemaV1({ leafHook })
+
+/** Longest detail kept: a whole rejected document echoed back is noise, not help. */
+const maxDetail = 300
+
+interface Problem {
+  readonly path: ReadonlyArray<PropertyKey>
+  readonly issue: SchemaIssue.Issue
+}
+
+/** Every problem of an issue tree, in order, with the path to it. */
+const problems = (issue: SchemaIssue.Issue, path: ReadonlyArray<PropertyKey> = []): Array<Problem> => {
+  switch (issue._tag) {
+    case "Pointer":
+      return problems(issue.issue, [...path, ...issue.path])
+    case "Encoding":
+      return problems(issue.issue, path)
+    case "Composite":
+      return issue.issues.flatMap((i) => problems(i, path))
+    case "AnyOf":
+      return issue.issues.length > 0 ? issue.issues.flatMap((i) => problems(i, path)) : [{ path, issue }]
+    default:
+      return [{ path, issue }]
+  }
+}
+
+const isShapeProblem = (p: Problem) => p.issue._tag === "UnexpectedKey" || p.issue._tag === "MissingKey"
+
+/**
+ * The first problem of a Schema issue as the field path and a one-line
+ * detail that says what was expected and, when the decode reported its
+ * input, what was got: `{ path: "metrics[0].threshold", detail: "expected a
+ * finite number, got NaN" }`. An empty path is the whole document. When no
+ * member of a union matches, a bad value in one member is reported before
+ * another member's unknown or missing fields: that member is the one the
+ * input was meant to be.
+ */
+export const describeIssue = (issue: SchemaIssue.Issue): { readonly path: string; readonly detail: string } => {
+  const all = problems(issue)
+  const chosen = all.find((p) => !isShapeProblem(p)) ?? all[0]
+  const first = chosen === undefined ? undefined : formatter(chosen.issue).issues[0]
+  if (chosen === undefined || first === undefined) return { path: "", detail: "invalid input" }
+  const inner = (first.path ?? []).map((p) => (typeof p === "object" && p !== null && "key" in p ? p.key : p))
+  const detail = lowerExpected(first.message.split("\n").map((l) => l.trim()).filter((l) => l !== "").join("; "))
+  return { path: formatPath([...chosen.path, ...inner]), detail: detail.length > maxDetail ? `${detail.slice(0, maxDetail - 1)}…` : detail }
+}
+
+/** Options every decode uses: unknown fields are errors, the first problem is reported with the input it got. */
+const strict = { onExcessProperty: "error", errors: "first", reportInput: true } as const
+
 const toInputError = (error: unknown, options: DecodeOptions): InputError => {
-  const { path, detail } = describe(error instanceof Error ? error.message : String(error))
+  const { path, detail } = Schema.isSchemaError(error)
+    ? describeIssue(error.issue)
+    : describe(error instanceof Error ? error.message : String(error))
   return new InputError({
     path,
     detail,
@@ -53,13 +122,14 @@ const toInputError = (error: unknown, options: DecodeOptions): InputError => {
 /**
  * Decode untrusted input strictly: unknown fields are errors (a typo in a
  * config must not be silently ignored), and the first problem is reported as
- * an InputError naming the field.
+ * an InputError naming the field, what was expected and what was got
+ * (`metrics[0].threshold: expected a finite number, got NaN`).
  */
 export const decode =
   <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S, options: DecodeOptions = {}) =>
   (input: unknown): Effect.Effect<S["Type"], InputError> =>
     Effect.suspend(() => {
-      const exit = Schema.decodeUnknownExit(schema)(input, { onExcessProperty: "error" })
+      const exit = Schema.decodeUnknownExit(schema)(input, strict)
       return Exit.isSuccess(exit)
         ? Effect.succeed(exit.value)
         : Effect.fail(toInputError(Cause.squash(exit.cause), options))
@@ -69,7 +139,7 @@ export const decode =
 export const decodeResult =
   <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S, options: DecodeOptions = {}) =>
   (input: unknown): Result.Result<S["Type"], InputError> => {
-    const exit = Schema.decodeUnknownExit(schema)(input, { onExcessProperty: "error" })
+    const exit = Schema.decodeUnknownExit(schema)(input, strict)
     return Exit.isSuccess(exit) ? Result.succeed(exit.value) : Result.fail(toInputError(Cause.squash(exit.cause), options))
   }
 

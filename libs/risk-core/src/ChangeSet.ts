@@ -1,6 +1,6 @@
 import { Effect, Schema } from "effect"
 import * as Calendar from "./Calendar.ts"
-import { decodeStrict } from "./internal/issues.ts"
+import { decodeInput } from "./internal/decode.ts"
 import { parseIsoInstant } from "./internal/time.ts"
 import type { RiskInputError } from "./RiskInputError.ts"
 
@@ -88,11 +88,12 @@ export type Encoded = typeof ChangeSet.Encoded
 
 /**
  * Decode and validate an untrusted ChangeSet (parsed JSON). Fails with a
- * one-line {@link RiskInputError} naming the first bad field, e.g.
- * `changeset: unknown field "colour"` or `changeset: field
- * "moduleHistory.failures": expected a value greater than or equal to 0, got -1`.
+ * one-line {@link RiskInputError} naming the first bad field the way every
+ * Rollwise input error does, e.g. `changeset: colour: unknown field (not in
+ * the schema)` or `changeset: moduleHistory.failures: expected a value greater
+ * than or equal to 0, got -1`.
  */
-export const decode: (input: unknown) => Effect.Effect<ChangeSet, RiskInputError> = decodeStrict(
+export const decode: (input: unknown) => Effect.Effect<ChangeSet, RiskInputError> = decodeInput(
   ChangeSet,
   "InvalidChangeSet",
   "changeset"

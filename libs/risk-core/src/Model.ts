@@ -4,7 +4,7 @@ import * as Decision from "./Decision.ts"
 import * as History from "./History.ts"
 import { applyIsotonic, fitIsotonic, fitPlatt } from "./internal/calibration.ts"
 import { fitGbdt } from "./internal/gbdt.ts"
-import { decodeStrict } from "./internal/issues.ts"
+import { decodeInput } from "./internal/decode.ts"
 import { fitLogistic } from "./internal/logistic.ts"
 import { auc, sigmoid } from "./internal/metrics.ts"
 import { mulberry32, permutation } from "./internal/prng.ts"
@@ -209,8 +209,8 @@ const checkShape = (model: Model): RiskInputError | undefined => {
   return undefined
 }
 
-const decodeLogistic = decodeStrict(LogisticModel, "InvalidModel", "model")
-const decodeGbdt = decodeStrict(GbdtModel, "InvalidModel", "model")
+const decodeLogistic = decodeInput(LogisticModel, "InvalidModel", "model")
+const decodeGbdt = decodeInput(GbdtModel, "InvalidModel", "model")
 
 /**
  * Decode a model file (parsed JSON). Another format or version is rejected
@@ -241,7 +241,7 @@ export const decode = (input: unknown): Effect.Effect<Model, RiskInputError> => 
       ? decodeLogistic(input)
       : record["kind"] === "gbdt"
       ? decodeGbdt(input)
-      : Effect.fail(invalid(`model: field "kind": expected "logistic" | "gbdt", got ${JSON.stringify(record["kind"] ?? null)}`, "kind"))
+      : Effect.fail(invalid(`model: kind: expected "logistic" | "gbdt", got ${JSON.stringify(record["kind"] ?? null)}`, "kind"))
   return Effect.flatMap(decoded, (model) => {
     const problem = checkShape(model)
     return problem === undefined ? Effect.succeed(model) : Effect.fail(problem)

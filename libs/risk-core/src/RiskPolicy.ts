@@ -1,7 +1,8 @@
+import { Decode } from "@rollwise/input-schema"
 import { Effect, Schema } from "effect"
 import * as Calendar from "./Calendar.ts"
 import { featureNames } from "./ChangeSet.ts"
-import { decodeStrict } from "./internal/issues.ts"
+import { decodeInput } from "./internal/decode.ts"
 import { RiskInputError } from "./RiskInputError.ts"
 
 const Finite = Schema.Finite
@@ -219,7 +220,7 @@ const merge = (base: unknown, override: unknown): unknown => {
   return out
 }
 
-const decodeFull = decodeStrict(RiskPolicy, "InvalidPolicy", "policy")
+const decodeFull = decodeInput(RiskPolicy, "InvalidPolicy", "policy")
 
 /** The `weights` keys a policy may use. */
 const weightKeysHint = `${featureNames.join(", ")} or extra.<name>`
@@ -245,11 +246,12 @@ export const decode = (input: unknown): Effect.Effect<RiskPolicy, RiskInputError
   if (isPlainObject(weights)) {
     const unknown = Object.keys(weights).find((name) => !isFeatureKey(name))
     if (unknown !== undefined) {
+      const field = Decode.formatPath(["weights", unknown])
       return Effect.fail(
         new RiskInputError({
           reason: "InvalidPolicy",
-          field: `weights.${unknown}`,
-          message: `policy: unknown feature "${unknown}" in weights (known: ${weightKeysHint})`
+          field,
+          message: `policy: ${field}: unknown feature (known: ${weightKeysHint})`
         })
       )
     }

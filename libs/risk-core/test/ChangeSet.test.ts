@@ -45,39 +45,39 @@ describe("ChangeSet.decode", () => {
   })
 
   it.each([
-    [{ ...minimal, colour: "red" }, "colour", 'changeset: unknown field "colour"'],
-    [{ ...minimal, moduleHistory: { deploys: 1, failures: 0, x: 1 } }, "moduleHistory.x", 'changeset: unknown field "moduleHistory.x"'],
+    [{ ...minimal, colour: "red" }, "colour", 'changeset: colour: unknown field (not in the schema)'],
+    [{ ...minimal, moduleHistory: { deploys: 1, failures: 0, x: 1 } }, "moduleHistory.x", 'changeset: moduleHistory.x: unknown field (not in the schema)'],
     [
       { ...minimal, dependencyBumps: [{ name: "a", from: "1", to: "2", kind: "major" }] },
       "dependencyBumps[0].kind",
-      'changeset: unknown field "dependencyBumps[0].kind"'
+      'changeset: dependencyBumps[0].kind: unknown field (not in the schema)'
     ],
-    [{ linesAdded: 1, linesDeleted: 1, filesChanged: 1 }, "service", 'changeset: missing required field "service"'],
-    [{ ...minimal, linesAdded: -1 }, "linesAdded", 'changeset: field "linesAdded": expected a value greater than or equal to 0, got -1'],
-    [{ ...minimal, filesChanged: 1.5 }, "filesChanged", 'changeset: field "filesChanged": expected an integer, got 1.5'],
-    [{ ...minimal, linesDeleted: Number.NaN }, "linesDeleted", 'changeset: field "linesDeleted": expected an integer, got NaN'],
-    [{ ...minimal, currentQps: Number.POSITIVE_INFINITY }, "currentQps", 'changeset: field "currentQps": expected a finite number, got Infinity'],
-    [{ ...minimal, currentQps: -3 }, "currentQps", 'changeset: field "currentQps": expected a value greater than or equal to 0, got -3'],
-    [{ ...minimal, coverageDelta: 140 }, "coverageDelta", 'changeset: field "coverageDelta": expected a value less than or equal to 100, got 140'],
-    [{ ...minimal, linesAdded: "12" }, "linesAdded", 'changeset: field "linesAdded": expected number, got "12"'],
+    [{ linesAdded: 1, linesDeleted: 1, filesChanged: 1 }, "service", 'changeset: service: required field is missing'],
+    [{ ...minimal, linesAdded: -1 }, "linesAdded", 'changeset: linesAdded: expected a value greater than or equal to 0, got -1'],
+    [{ ...minimal, filesChanged: 1.5 }, "filesChanged", 'changeset: filesChanged: expected an integer, got 1.5'],
+    [{ ...minimal, linesDeleted: Number.NaN }, "linesDeleted", 'changeset: linesDeleted: expected an integer, got NaN'],
+    [{ ...minimal, currentQps: Number.POSITIVE_INFINITY }, "currentQps", 'changeset: currentQps: expected a finite number, got Infinity'],
+    [{ ...minimal, currentQps: -3 }, "currentQps", 'changeset: currentQps: expected a value greater than or equal to 0, got -3'],
+    [{ ...minimal, coverageDelta: 140 }, "coverageDelta", 'changeset: coverageDelta: expected a value less than or equal to 100, got 140'],
+    [{ ...minimal, linesAdded: "12" }, "linesAdded", 'changeset: linesAdded: expected number, got "12"'],
     [
       { ...minimal, moduleHistory: { deploys: 2, failures: 3 } },
       "moduleHistory",
-      'changeset: field "moduleHistory": failures (3) cannot exceed deploys (2)'
+      'changeset: moduleHistory: failures (3) cannot exceed deploys (2)'
     ],
-    [{ ...minimal, criticality: "urgent" }, "criticality", 'changeset: field "criticality": expected "low" | "medium" | "high" | "critical", got "urgent"'],
+    [{ ...minimal, criticality: "urgent" }, "criticality", 'changeset: criticality: expected "low" | "medium" | "high" | "critical", got "urgent"'],
     [
       { ...minimal, deployTime: "2025-03-14 09:30" },
       "deployTime",
-      'changeset: field "deployTime": expected an ISO 8601 date-time with a zone such as "2025-03-14T09:30:00Z", got "2025-03-14 09:30"'
+      'changeset: deployTime: expected an ISO 8601 date-time with a zone such as "2025-03-14T09:30:00Z", got "2025-03-14 09:30"'
     ],
     [
       { ...minimal, deployTime: "2025-02-30T09:30:00Z" },
       "deployTime",
-      'changeset: field "deployTime": expected an ISO 8601 date-time with a zone such as "2025-03-14T09:30:00Z", got "2025-02-30T09:30:00Z"'
+      'changeset: deployTime: expected an ISO 8601 date-time with a zone such as "2025-03-14T09:30:00Z", got "2025-02-30T09:30:00Z"'
     ],
-    [{ ...minimal, extra: { churn: Number.NaN } }, "extra.churn", 'changeset: field "extra.churn": expected a finite number, got NaN'],
-    [{ ...minimal, schemaVersion: 2 }, "schemaVersion", 'changeset: field "schemaVersion": expected 1, got 2']
+    [{ ...minimal, extra: { churn: Number.NaN } }, "extra.churn", 'changeset: extra.churn: expected a finite number, got NaN'],
+    [{ ...minimal, schemaVersion: 2 }, "schemaVersion", 'changeset: schemaVersion: expected 1, got 2']
   ])("rejects %j naming the field", (input, field, message) => {
     const error = fails(ChangeSet.decode(input))
     expect(error._tag).toBe("InputError")

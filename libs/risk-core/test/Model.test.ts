@@ -68,15 +68,15 @@ describe("model files", () => {
     ["another version", () => ({ ...base(), version: 2 }), "version", "model: format version 2 is not supported (this rollwise reads version 1); retrain the model with this version"],
     ["no version", () => ({ ...base(), version: undefined }), "version", "model: format version null is not supported (this rollwise reads version 1); retrain the model with this version"],
     ["another format", () => ({ ...base(), format: "sklearn" }), "format", 'model: not a rollwise risk model (format is "sklearn", expected "rollwise-risk-model")'],
-    ["an unknown kind", () => ({ ...base(), kind: "forest" }), "kind", 'model: field "kind": expected "logistic" | "gbdt", got "forest"'],
-    ["an unknown field", () => ({ ...base(), colour: 1 }), "colour", 'model: unknown field "colour"'],
-    ["a NaN coefficient", () => ({ ...base(), coefficients: [Number.NaN, 0, 0, 0, 0, 0] }), "coefficients[0]", 'model: field "coefficients[0]": expected a finite number, got NaN'],
+    ["an unknown kind", () => ({ ...base(), kind: "forest" }), "kind", 'model: kind: expected "logistic" | "gbdt", got "forest"'],
+    ["an unknown field", () => ({ ...base(), colour: 1 }), "colour", 'model: colour: unknown field (not in the schema)'],
+    ["a NaN coefficient", () => ({ ...base(), coefficients: [Number.NaN, 0, 0, 0, 0, 0] }), "coefficients[0]", 'model: coefficients[0]: expected a finite number, got NaN'],
     ["too few coefficients", () => ({ ...base(), coefficients: [1] }), "coefficients", "model: 1 coefficients for 6 features"],
     ["a zero std", () => {
       const b = base() as { scaling: { std: Array<number> } }
       b.scaling.std[0] = 0
       return b
-    }, "scaling.std[0]", 'model: field "scaling.std[0]": expected a value greater than 0, got 0'],
+    }, "scaling.std[0]", 'model: scaling.std[0]: expected a value greater than 0, got 0'],
     ["a cyclic tree", () => {
       const m = tree()
       m.trees[0]!["left"]![0] = 0

@@ -48,57 +48,58 @@ describe("RiskPolicy.decode", () => {
   })
 
   it.each([
-    [{ colour: 1 }, "colour", 'policy: unknown field "colour"'],
-    [{ thresholds: { approve: 50 } }, "thresholds.approve", 'policy: unknown field "thresholds.approve"'],
+    [{ colour: 1 }, "colour", 'policy: colour: unknown field (not in the schema)'],
+    [{ thresholds: { approve: 50 } }, "thresholds.approve", 'policy: thresholds.approve: unknown field (not in the schema)'],
     [
       { weights: { churn: { weight: 1, cap: 1 } } },
       "weights.churn",
-      'policy: unknown feature "churn" in weights (known: linesAdded, linesDeleted, filesChanged, dependencyBumps, majorBumps, coverageDelta, failureRate, deploys, criticality, currentQps, peakHour or extra.<name>)'
+      "policy: weights.churn: unknown feature (known: linesAdded, linesDeleted, filesChanged, dependencyBumps, majorBumps, coverageDelta, failureRate, deploys, criticality, currentQps, peakHour or extra.<name>)"
     ],
-    [{ weights: { linesAdded: { weight: -1 } } }, "weights.linesAdded.weight", 'policy: field "weights.linesAdded.weight": expected a value greater than or equal to 0, got -1'],
-    [{ weights: { linesAdded: { cap: 0 } } }, "weights.linesAdded.cap", 'policy: field "weights.linesAdded.cap": expected a value greater than 0, got 0'],
-    [{ weights: { "extra.x": { weight: 1 } } }, "weights.extra.x.cap", 'policy: missing required field "weights.extra.x.cap"'],
-    [{ weights: { linesAdded: { transform: "sqrt" } } }, "weights.linesAdded.transform", 'policy: field "weights.linesAdded.transform": expected "linear" | "log1p", got "sqrt"'],
-    [{ thresholds: { approval: 101 } }, "thresholds.approval", 'policy: field "thresholds.approval": expected a value less than or equal to 100, got 101'],
-    [{ thresholds: { canary: 80 } }, "thresholds", 'policy: field "thresholds": canary (80) must not exceed bluegreen (70)'],
-    [{ pace: { normalFrom: 60 } }, "pace", 'policy: field "pace": normalFrom (60) must not exceed cautiousFrom (50)'],
+    [{ weights: { linesAdded: { weight: -1 } } }, "weights.linesAdded.weight", 'policy: weights.linesAdded.weight: expected a value greater than or equal to 0, got -1'],
+    [{ weights: { linesAdded: { cap: 0 } } }, "weights.linesAdded.cap", 'policy: weights.linesAdded.cap: expected a value greater than 0, got 0'],
+    [{ weights: { "extra.x": { weight: 1 } } }, 'weights["extra.x"].cap', 'policy: weights["extra.x"].cap: required field is missing'],
+    [{ weights: { "a b": { weight: 1 } } }, 'weights["a b"]', 'policy: weights["a b"]: unknown feature (known: linesAdded, linesDeleted, filesChanged, dependencyBumps, majorBumps, coverageDelta, failureRate, deploys, criticality, currentQps, peakHour or extra.<name>)'],
+    [{ weights: { linesAdded: { transform: "sqrt" } } }, "weights.linesAdded.transform", 'policy: weights.linesAdded.transform: expected "linear" | "log1p", got "sqrt"'],
+    [{ thresholds: { approval: 101 } }, "thresholds.approval", 'policy: thresholds.approval: expected a value less than or equal to 100, got 101'],
+    [{ thresholds: { canary: 80 } }, "thresholds", 'policy: thresholds: canary (80) must not exceed bluegreen (70)'],
+    [{ pace: { normalFrom: 60 } }, "pace", 'policy: pace: normalFrom (60) must not exceed cautiousFrom (50)'],
     [
       { steps: { rolling: { fast: [{ weight: 50, pauseSeconds: 1 }] } } },
       "steps.rolling.fast",
-      'policy: field "steps.rolling.fast": the last step must reach 100'
+      'policy: steps.rolling.fast: the last step must reach 100'
     ],
     [
       { steps: { rolling: { fast: [{ weight: 50, pauseSeconds: 1 }, { weight: 20, pauseSeconds: 1 }, { weight: 100, pauseSeconds: 0 }] } } },
       "steps.rolling.fast",
-      'policy: field "steps.rolling.fast": steps must not go down (step 2 is below step 1)'
+      'policy: steps.rolling.fast: steps must not go down (step 2 is below step 1)'
     ],
-    [{ steps: { cohorts: { fast: [] } } }, "steps.cohorts.fast", 'policy: field "steps.cohorts.fast": expected at least one step'],
+    [{ steps: { cohorts: { fast: [] } } }, "steps.cohorts.fast", 'policy: steps.cohorts.fast: expected at least one step'],
     [
       { steps: { cohorts: { fast: [{ weight: 100, pauseSeconds: 0 }] } } },
       "steps.cohorts.fast[0].weight",
-      'policy: unknown field "steps.cohorts.fast[0].weight"'
+      'policy: steps.cohorts.fast[0].weight: unknown field (not in the schema)'
     ],
     [
       { calendar: { timeZone: "Mars/Olympus" } },
       "calendar.timeZone",
-      'policy: field "calendar.timeZone": unknown time zone "Mars/Olympus" (use an IANA name such as "Europe/Paris" or "UTC")'
+      'policy: calendar.timeZone: unknown time zone "Mars/Olympus" (use an IANA name such as "Europe/Paris" or "UTC")'
     ],
     [
       { calendar: { peakHours: [{ days: ["mon"], from: "9:00", to: "18:00" }] } },
       "calendar.peakHours[0].from",
-      'policy: field "calendar.peakHours[0].from": expected a time "HH:MM" between 00:00 and 24:00, got "9:00"'
+      'policy: calendar.peakHours[0].from: expected a time "HH:MM" between 00:00 and 24:00, got "9:00"'
     ],
     [
       { calendar: { peakHours: [{ days: ["mon"], from: "22:00", to: "02:00" }] } },
       "calendar.peakHours[0]",
-      'policy: field "calendar.peakHours[0]": "from" (22:00) must be before "to" (02:00); split a window that crosses midnight in two'
+      'policy: calendar.peakHours[0]: "from" (22:00) must be before "to" (02:00); split a window that crosses midnight in two'
     ],
     [
       { calendar: { peakHours: [{ days: ["monday"], from: "09:00", to: "18:00" }] } },
       "calendar.peakHours[0].days[0]",
-      'policy: field "calendar.peakHours[0].days[0]": expected "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun", got "monday"'
+      'policy: calendar.peakHours[0].days[0]: expected "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun", got "monday"'
     ],
-    [JSON.parse('{"__proto__": {"x": 1}}'), "__proto__", 'policy: unknown field "__proto__"']
+    [JSON.parse('{"__proto__": {"x": 1}}'), "__proto__", 'policy: __proto__: unknown field (not in the schema)']
   ])("rejects %j naming the field", (input, field, message) => {
     const error = fails(RiskPolicy.decode(input))
     expect(error.reason).toBe("InvalidPolicy")
