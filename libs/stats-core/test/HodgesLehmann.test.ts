@@ -1,7 +1,7 @@
 import { fc, test } from "@fast-check/vitest"
 import { describe, expect, it } from "vitest"
 import * as HodgesLehmann from "../src/HodgesLehmann.ts"
-import { kthDifference } from "../src/internal/pairwise.ts"
+import { kthDifference, kthDifferences, medianDifference } from "../src/internal/pairwise.ts"
 import { normalSample, normals } from "./support/random.ts"
 
 /** All pairwise differences x_i - y_j, sorted (the O(n·m) definition). */
@@ -222,5 +222,53 @@ describe("asymptoticBoundSorted", () => {
   it("excludes nothing for an empty sample", () => {
     expect(HodgesLehmann.asymptoticBoundSorted(new Float64Array(0), Float64Array.of(1), "upper")).toBe(Infinity)
     expect(HodgesLehmann.asymptoticBoundSorted(Float64Array.of(1), new Float64Array(0), "lower")).toBe(-Infinity)
+  })
+})
+
+describe("kthDifferences", () => {
+  const sortedOf = (xs: ReadonlyArray<number>) => Float64Array.from(xs).sort()
+  // ranks as fractions of n·m, always with the two ends and a repeated rank
+  const fractions = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 })
+  const ranksOf = (total: number, qs: ReadonlyArray<number>): Array<number> => {
+    const inner = qs.map((q) => Math.min(total - 1, Math.floor(q * total)))
+    return [0, total - 1, ...inner, ...inner.slice(0, 1)]
+  }
+
+  test.prop([fc.array(value, { minLength: 1, maxLength: 80 }), fc.array(value, { minLength: 1, maxLength: 80 }), fractions])(
+    "every requested order statistic matches a full sort (ties, n = 1, m = 1, repeated ranks)",
+    (xs, ys, qs) => {
+      const all = allDifferences(xs, ys)
+      const ranks = ranksOf(all.length, qs)
+      const got = kthDifferences(sortedOf(xs), sortedOf(ys), ranks)
+      ranks.forEach((k, q) => expect(got[q]).toBe(all[k]))
+    }
+  )
+
+  test.prop(
+    [fc.integer({ min: 1, max: 1200 }), fc.integer({ min: 1, max: 1200 }), fc.integer(), fc.constantFrom(0, 1, 3, 100), fractions],
+    { numRuns: 30 }
+  )("matches a full sort on large samples, from distinct values to a handful of tied ones", (n, m, seed, grid, qs) => {
+    // grid 0: continuous values; otherwise rounded to `grid` steps per unit (grid 0 → integers 0..3: runs of
+    // tens of thousands of equal differences, where interpolation stalls and the fallback takes over)
+    const next = normals(seed)
+    const round = (v: number) => (grid === 0 ? v : grid === 1 ? Math.min(3, Math.max(0, Math.round(v + 1.5))) : Math.round(v * grid) / grid)
+    const x = normalSample(next, n, 0.3, 1).map(round).sort()
+    const y = normalSample(next, m, 0, 2).map((v) => Math.exp(0.25 * v)).map(round).sort()
+    const all = allDifferences(Array.from(x), Array.from(y))
+    const ranks = ranksOf(all.length, qs)
+    const got = kthDifferences(x, y, ranks)
+    ranks.forEach((k, q) => expect(got[q]).toBe(all[k]))
+  })
+
+  it("agrees with kthDifference and medianDifference, and is NaN for an empty sample", () => {
+    const next = normals(7)
+    const x = normalSample(next, 700).map((v) => Math.round(0.1 * Math.exp(0.25 * v) * 1e5) / 1e5).sort()
+    const y = normalSample(next, 600).map((v) => Math.round(0.1 * Math.exp(0.25 * v) * 1e5) / 1e5).sort()
+    const total = x.length * y.length
+    const ranks = [total / 2 - 1, total / 2, 0, total - 1, 1234]
+    const got = kthDifferences(x, y, ranks)
+    ranks.forEach((k, q) => expect(got[q]).toBe(kthDifference(x, y, k)))
+    expect(medianDifference(x, y)).toBe((got[0]! + got[1]!) / 2)
+    expect(Array.from(kthDifferences(new Float64Array(0), y, [0]))).toEqual([NaN])
   })
 })
