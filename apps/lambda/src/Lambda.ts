@@ -103,7 +103,7 @@ export const makeHandler = (options: Options = {}): Handler => {
       readiness: options.readiness
     })
   ).pipe(
-    Layer.provide(Layer.mergeAll(options.metricSource ?? noMetricSource, ArgoMetric.Slos.layer(options.slos ?? {}), Gates.OpaGateway.layerDisabled, Rollouts.noStore))
+    Layer.provide(Layer.mergeAll(options.metricSource ?? noMetricSource, ArgoMetric.Slos.layer(options.slos ?? {}), Gates.OpaGateway.layerDisabled, Rollouts.noStore, Rollouts.RolloutDriver.none))
   )
   const web = HttpEffect.toWebHandlerLayerWith(Layer.mergeAll(app, logger), {
     toHandler: (context) => Effect.succeed(Context.get(context, App))

@@ -61,6 +61,11 @@ export class RolloutsGroup extends HttpApiGroup.make("rollouts")
     HttpApiEndpoint.get("list", "/v1/rollouts", { query: Rollouts.ListQuery, success: Rollouts.ListResponse, error: [InputError, Unavailable] }).annotateMerge(
       OpenApi.annotations({ summary: "Recorded rollouts, newest first (rollwise evidence list)" })
     ),
+    HttpApiEndpoint.post("start", "/v1/rollouts", {
+      payload: Rollouts.StartRequest,
+      success: Rollouts.StartResponse,
+      error: [...bodyErrors, Rollouts.AlreadyExists]
+    }).annotateMerge(OpenApi.annotations({ summary: "Start a rollout the server drives (rollwise rollout): 202 with its id; 503 when the server drives no targets" })),
     HttpApiEndpoint.get("get", "/v1/rollouts/:id", { params: { id: Rollouts.RolloutId }, success: Rollouts.Detail, error: [InputError, NotFound, Unavailable] }).annotateMerge(
       OpenApi.annotations({ summary: "One rollout: where it stands and a line per recorded event (rollwise evidence show)" })
     ),
@@ -184,6 +189,7 @@ export const routes: ReadonlyArray<{ readonly method: string; readonly path: str
   { method: "GET", path: "/v1/argo/evidence/:id" },
   ...Flagger.hooks.map((hook) => ({ method: "POST", path: `/v1/flagger/${hook}` })),
   { method: "GET", path: "/v1/rollouts" },
+  { method: "POST", path: "/v1/rollouts" },
   { method: "GET", path: "/v1/rollouts/:id" },
   { method: "POST", path: "/v1/rollouts/:id/promote" },
   { method: "POST", path: "/v1/rollouts/:id/rollback" },

@@ -170,6 +170,14 @@ const RolloutsLive = (publicUrl: string) =>
   HttpApiBuilder.group(RollwiseApi, "rollouts", (handlers) =>
     handlers
       .handle("list", ({ query }) => Rollouts.list(query))
+      .handle("start", ({ payload }) =>
+        Effect.gen(function* () {
+          const driver = yield* Rollouts.RolloutDriver
+          return yield* driver.start(payload, publicUrl)
+        }).pipe(
+          decided("rollout", (r) => ({ action: r.strategy, attributes: { "rollwise.rollout": r.rolloutId, "rollwise.steps": r.steps.join(","), "rollwise.approval_required": r.approvalRequired } }))
+        )
+      )
       .handle("get", ({ params }) => Rollouts.detail(params.id, publicUrl))
       .handle("promote", ({ params, payload }) => Effect.flatMap(Clock.currentTimeMillis, (now) => Rollouts.promote(params.id, payload, now)).pipe(operatorAction("promote")))
       .handle("rollback", ({ params, payload }) => Effect.flatMap(Clock.currentTimeMillis, (now) => Rollouts.rollback(params.id, payload, now)).pipe(operatorAction("rollback")))
@@ -222,7 +230,7 @@ export const make = (
 ): Effect.Effect<
   Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest | Scope.Scope>,
   never,
-  Scope.Scope | MetricSource.MetricSource | ArgoMetric.Slos | Gates.OpaGateway | EvidenceStore.EvidenceStore
+  Scope.Scope | MetricSource.MetricSource | ArgoMetric.Slos | Gates.OpaGateway | EvidenceStore.EvidenceStore | Rollouts.RolloutDriver
 > =>
   Effect.gen(function* () {
     const limit = options.bodyLimitBytes ?? defaultBodyLimitBytes
@@ -232,7 +240,7 @@ export const make = (
     const evidence = ArgoMetric.EvidenceLog.makeMemory()
     // the handlers' services, for the routes to run with
     const services = Context.add(
-      Context.add(yield* Effect.context<MetricSource.MetricSource | ArgoMetric.Slos | Gates.OpaGateway | EvidenceStore.EvidenceStore>(), ArgoMetric.EvidenceLog, evidence),
+      Context.add(yield* Effect.context<MetricSource.MetricSource | ArgoMetric.Slos | Gates.OpaGateway | EvidenceStore.EvidenceStore | Rollouts.RolloutDriver>(), ArgoMetric.EvidenceLog, evidence),
       Metric.MetricRegistry,
       registry
     )

@@ -1,5 +1,8 @@
+import { Decision } from "@rollwise/risk-core"
 import { EvidenceStore, Operator, Rollout, Timeline } from "@rollwise/rollout-engine"
-import { Effect, Layer, Schema } from "effect"
+import { Gates as SloGates, SloSpec } from "@rollwise/slo-policy"
+import { Context, Effect, Layer, Schema } from "effect"
+import { HttpApiSchema } from "effect/http-api"
 import { InputError, NotFound, Unavailable } from "./ApiError.ts"
 
 /**
@@ -16,9 +19,12 @@ import { InputError, NotFound, Unavailable } from "./ApiError.ts"
  *   interval. 409 when the recorded state refuses (promote after a rollback,
  *   rollback after a promote, approval of a rollout that asks for none);
  * - `GET /v1/evidence/{id}` — everything recorded: the record (with the
- *   setup documents, never credentials) and every event with its data.
+ *   setup documents, never credentials) and every event with its data;
+ * - `POST /v1/rollouts` — start one that the server drives (202 with its
+ *   id), on the targets the server was started to drive ({@link RolloutDriver}).
  *
- * Nothing here touches a target: an operator needs no target credentials.
+ * Reading and the operator's actions touch no target: an operator needs no
+ * target credentials. Driving does, and uses the server's own.
  */
 
 /** A rollout id as the store keeps it. */
@@ -274,3 +280,102 @@ export const rollback = (
 /** A path id that is not a rollout id: 400 naming the parameter. */
 export const badId = (id: string): InputError =>
   new InputError({ field: "id", message: `id: ${JSON.stringify(id.slice(0, 80))} is not a rollout id (letters, digits and _ . : @ + -)` })
+
+/** 409: a rollout with that id is already recorded. */
+export class AlreadyExists extends Schema.TaggedError<AlreadyExists>()(
+  "AlreadyExists",
+  { message: Schema.String, rolloutId: Schema.String },
+  { httpApiStatus: 409, description: "A rollout with that id is already recorded." }
+) {}
+
+const Name = Schema.String.check(Schema.isPattern(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/), Schema.isMaxLength(253)).annotate({ description: "A Kubernetes object name" })
+
+/** Where a driven rollout acts. */
+export const StartTarget = Schema.Union([
+  Schema.Struct({
+    /** Simulated traffic on a simulated target: a rehearsal, or a demo. */
+    kind: Schema.Literal("simulated"),
+    scenario: Schema.Literals(["healthy", "latency-regression", "error-spike", "crash-loop"]),
+    /** How much faster than real time the simulated windows pass (default 1, at most 10,000). */
+    speed: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(10_000))),
+    /** The traffic's seed (default 1). */
+    seed: Schema.optionalKey(Schema.Int)
+  }),
+  Schema.Struct({
+    /** The server's cluster (its service account or kubeconfig), measured through the server's Prometheus. */
+    kind: Schema.Literal("k8s"),
+    namespace: Schema.optionalKey(Name),
+    /** An Argo Rollout to drive. */
+    rollout: Schema.optionalKey(Name),
+    /** A Service to flip between its blue and green Deployments. */
+    bluegreen: Schema.optionalKey(Name),
+    /** A Deployment whose canary takes weights on `route`. */
+    canary: Schema.optionalKey(Name),
+    /** `httproute/NAME` or `ingress/NAME` (with `canary`). */
+    route: Schema.optionalKey(Schema.String),
+    /** A Deployment rolled in batches. */
+    deployment: Schema.optionalKey(Name),
+    /** The candidate's image (all but `rollout`). */
+    image: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(1000))),
+    container: Schema.optionalKey(Name)
+  })
+]).annotate({ identifier: "RolloutTarget" })
+
+/** `POST /v1/rollouts`: what `rollwise rollout` takes as files and flags, as one body. */
+export const StartRequest = Schema.Struct({
+  /** The Decision (`strategy.json`): strategy, steps, pauses, approval. */
+  decision: Decision.Decision,
+  /** The SLO spec (slo.yaml as JSON) every step is judged against. */
+  slo: SloSpec.SloSpec,
+  /** The gate policy (policy.yaml as JSON): gates before the first step, approval above its threshold. */
+  policy: Schema.optionalKey(SloGates.GatePolicy),
+  target: StartTarget,
+  /** Default: `<service>-<version or candidate>-<time>`. */
+  rolloutId: Schema.optionalKey(RolloutId),
+  /** Default: the SLO spec's service. */
+  service: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200))),
+  module: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(200))),
+  version: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200))),
+  buildNumber: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(200)))
+}).annotate({ identifier: "RolloutStartRequest" })
+
+/** @see {@link StartRequest} */
+export type StartRequest = typeof StartRequest.Type
+
+/** 202: the rollout is recorded and running; follow it at `url`. */
+export const StartResponse = Schema.Struct({
+  rolloutId: Schema.String,
+  /** Where it stands: `GET` it. */
+  url: Schema.String,
+  evidenceUrl: Schema.String,
+  strategy: Schema.String,
+  /** The steps' traffic shares (or cohorts), in order. */
+  steps: Schema.Array(Schema.Finite),
+  /** A person must approve the full step (`POST …/promote`). */
+  approvalRequired: Schema.Boolean
+})
+  .pipe(HttpApiSchema.status(202))
+  .annotate({ identifier: "RolloutStarted" })
+
+/** @see {@link StartResponse} */
+export type StartResponse = typeof StartResponse.Type
+
+/**
+ * What drives the rollouts `POST /v1/rollouts` starts: records the rollout,
+ * then runs it in the background for as long as the server runs. A server
+ * started without targets to drive answers 503 ({@link RolloutDriver.none}).
+ */
+export class RolloutDriver extends Context.Service<
+  RolloutDriver,
+  {
+    readonly start: (request: StartRequest, publicUrl: string) => Effect.Effect<StartResponse, InputError | AlreadyExists | Unavailable>
+  }
+>()("rollwise/api-contract/Rollouts/RolloutDriver") {
+  /** No targets to drive: 503 saying how to start a server that drives some. */
+  static readonly none: Layer.Layer<RolloutDriver> = Layer.succeed(
+    RolloutDriver,
+    RolloutDriver.of({
+      start: () => Effect.fail(new Unavailable({ message: "this server drives no rollouts (rollwise serve --drive simulated and/or --drive k8s, with --db)" }))
+    })
+  )
+}

@@ -10,7 +10,7 @@ import { PrometheusMetrics } from "effect/observability"
  * |---|---|---|
  * | `rollwise_http_requests_total` | counter | `route`, `method`, `status` |
  * | `rollwise_http_request_duration_seconds` | histogram | `route`, `method` |
- * | `rollwise_decisions_total` | counter | `kind` (risk, analysis, gate, argo, flagger, kayenta, operator), `action` |
+ * | `rollwise_decisions_total` | counter | `kind` (risk, analysis, gate, argo, flagger, kayenta, operator, rollout), `action` |
  *
  * `action` is the verdict's promote/slow/rollback for `analysis` and
  * `argo`, pass/block for `gate`, and the strategy (canary, bluegreen,
@@ -31,12 +31,12 @@ export const duration = Metric.histogram("rollwise_http_request_duration_seconds
 
 /** Decisions made, by kind and action. */
 export const decisions = Metric.counter("rollwise_decisions_total", {
-  description: "Decisions made, by kind (risk, analysis, gate, argo, flagger, kayenta, operator) and action (promote/slow/rollback, pass/block, the strategy, or promote|rollback:recorded|already)",
+  description: "Decisions made, by kind (risk, analysis, gate, argo, flagger, kayenta, operator, rollout) and action (promote/slow/rollback, pass/block, the strategy, or promote|rollback:recorded|already)",
   incremental: true
 })
 
 /** The kinds of decision the API makes. */
-export type DecisionKind = "risk" | "analysis" | "gate" | "argo" | "flagger" | "kayenta" | "operator"
+export type DecisionKind = "risk" | "analysis" | "gate" | "argo" | "flagger" | "kayenta" | "operator" | "rollout"
 
 /** Count one decision. */
 export const recordDecision = (kind: DecisionKind, action: string): Effect.Effect<void> =>

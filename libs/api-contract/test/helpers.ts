@@ -46,11 +46,12 @@ export const makeHandler = async (
   options: ApiServer.Options = {},
   source: Layer.Layer<MetricSource.MetricSource> = scenarioSource(byName),
   opa: Layer.Layer<Gates.OpaGateway> = Gates.OpaGateway.layerDisabled,
-  store: Layer.Layer<EvidenceStore.EvidenceStore> = Rollouts.noStore
+  store: Layer.Layer<EvidenceStore.EvidenceStore> = Rollouts.noStore,
+  driver: Layer.Layer<Rollouts.RolloutDriver> = Rollouts.RolloutDriver.none
 ) => {
   const scope = Effect.runSync(Scope.make())
   const app = await Effect.runPromise(
-    ApiServer.make(options).pipe(Effect.provide(Layer.mergeAll(source, ArgoMetric.Slos.layer({ checkout: spec }), opa, store)), Scope.provide(scope))
+    ApiServer.make(options).pipe(Effect.provide(Layer.mergeAll(source, ArgoMetric.Slos.layer({ checkout: spec }), opa, store, driver)), Scope.provide(scope))
   )
   // quiet: the request log lines are the server's business, tested in the app
   const handler = HttpEffect.toWebHandlerWith<never, HttpServerRequest.HttpServerRequest | Scope.Scope>(Context.make(Logger.CurrentLoggers, new Set()))(app)

@@ -31,6 +31,12 @@ export const serveFlags = {
     Flag.withDescription("The evidence store (SQLite) the /v1/rollouts and /v1/evidence routes read and append to — the file rollwise rollout writes (default: ROLLWISE_EVIDENCE_DB; none: those routes answer 503)"),
     Flag.optional
   ),
+  drive: Flag.Literals("drive", ["simulated", "k8s"]).pipe(
+    Flag.withDescription("Targets POST /v1/rollouts may start rollouts on, driven by this server (repeatable): simulated (rehearsals), k8s (this cluster: the pod's service account, else --kubeconfig; measured through --prometheus). Needs --db"),
+    Flag.atLeast(0)
+  ),
+  kubeconfig: Flag.String("kubeconfig").pipe(Flag.withDescription("With --drive k8s: the kubeconfig (default: the pod's service account, $KUBECONFIG or ~/.kube/config)"), Flag.optional),
+  context: Flag.String("context").pipe(Flag.withDescription("With --drive k8s: the kubeconfig context (default: its current one)"), Flag.optional),
   opaUrl: Flag.String("opa-url").pipe(
     Flag.withDescription("An OPA server the gates route may ask (repeatable; its token from ROLLWISE_OPA_TOKEN). Policies naming any other URL are refused"),
     Flag.atLeast(0)
@@ -46,6 +52,7 @@ export const serveHelp = {
     "Serve the HTTP API: POST /v1/risk, /v1/analyses, /v1/gates; the Argo Rollouts web metric POST /v1/argo/metric " +
     "(200 with decision promote|slow|rollback); Flagger webhooks POST /v1/flagger/<hook>; Kayenta's remote judge POST /judge; " +
     "GET /v1/rollouts[/<id>], POST /v1/rollouts/<id>/promote|rollback and GET /v1/evidence/<id> over the evidence store (--db); " +
+    "POST /v1/rollouts starts a rollout this server drives (--drive simulated|k8s); " +
     "/healthz, /readyz, /metrics and /openapi.json. Bearer token from ROLLWISE_API_TOKEN or --token-file (a non-loopback address " +
     "without one is refused unless --insecure); JSON logs on stderr; OpenTelemetry traces by OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT " +
     "is set (off otherwise); SIGTERM finishes in-flight requests.",

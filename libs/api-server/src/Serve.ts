@@ -83,25 +83,39 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
   const opaToken = nonEmpty(env["ROLLWISE_OPA_TOKEN"])
   const telemetry = yield* Telemetry.parseConfig(env)
   const db = Option.isSome(flags.db) ? flags.db.value : nonEmpty(env["ROLLWISE_EVIDENCE_DB"])
+  if (flags.drive.length === 0 && (Option.isSome(flags.kubeconfig) || Option.isSome(flags.context))) {
+    return yield* new ServerConfigError({ reason: "BadOption", message: "--kubeconfig and --context only make sense with --drive k8s" })
+  }
+  const metricSource =
+    url === undefined
+      ? noMetricSource
+      : PrometheusSource.layer({
+          url,
+          timeout: Duration.seconds(flags.prometheusTimeout),
+          retries: 1,
+          ...(promToken !== undefined ? { bearerToken: Redacted.make(promToken) } : {}),
+          ...(promUser !== undefined && promPassword !== undefined ? { basicAuth: { username: promUser, password: Redacted.make(promPassword) } } : {})
+        })
   const options: ServerOptions = {
     host: flags.host,
     port: flags.port,
     insecure: flags.insecure,
     token: tokenText === undefined ? undefined : Redacted.make(tokenText),
     slos,
-    metricSource:
-      url === undefined
-        ? noMetricSource
-        : PrometheusSource.layer({
-            url,
-            timeout: Duration.seconds(flags.prometheusTimeout),
-            retries: 1,
-            ...(promToken !== undefined ? { bearerToken: Redacted.make(promToken) } : {}),
-            ...(promUser !== undefined && promPassword !== undefined ? { basicAuth: { username: promUser, password: Redacted.make(promPassword) } } : {})
-          }),
+    metricSource,
     readiness: url === undefined ? undefined : prometheusReadiness(url),
     evidenceStore: db === undefined ? undefined : SqliteEvidenceStore.layer({ path: db }),
     evidencePath: db,
+    drive:
+      flags.drive.length === 0
+        ? undefined
+        : {
+            simulated: flags.drive.includes("simulated"),
+            k8s: flags.drive.includes("k8s") ? { kubeconfig: Option.getOrUndefined(flags.kubeconfig), context: Option.getOrUndefined(flags.context) } : undefined,
+            prometheus: url === undefined ? undefined : { url, timeoutSeconds: flags.prometheusTimeout, source: metricSource },
+            opaUrls: flags.opaUrl,
+            env
+          },
     tracing: Telemetry.layer(telemetry, { serviceName: "rollwise-api", serviceVersion: packageJson.version }),
     tracingDescription: Telemetry.describe(telemetry, { serviceName: "rollwise-api" }),
     bodyLimitBytes: flags.bodyLimit,

@@ -6,6 +6,7 @@ import type { SloSpec } from "@rollwise/slo-policy"
 import { Data, Duration, Effect, Layer, Logger, Redacted } from "effect"
 import { FetchHttpClient, HttpServer, type HttpServerError, HttpServerResponse } from "effect/http"
 import { createServer } from "node:http"
+import * as Drive from "./Drive.ts"
 import { isLoopback, tokenChecker } from "./internal/auth.ts"
 import { jsonLines, stderr } from "./internal/logger.ts"
 
@@ -54,6 +55,8 @@ export interface ServerOptions {
   readonly opa?: OpaOptions | undefined
   /** The evidence store the rollouts and evidence routes read and append to (default: none; those routes answer 503). */
   readonly evidenceStore?: Layer.Layer<EvidenceStore.EvidenceStore, EvidenceStore.EvidenceError> | undefined
+  /** Rollouts `POST /v1/rollouts` may start and this server drives (default: none; that route answers 503). Needs `evidenceStore`. */
+  readonly drive?: Drive.DriveOptions | undefined
   /** The tracer the server's spans go to (default: none installed; Effect's native spans, nothing exported). */
   readonly tracing?: Layer.Layer<never> | undefined
   /** What `tracing` is, for the startup log line (default "traces: off"). */
@@ -96,6 +99,8 @@ export const validate = (options: ServerOptions): Effect.Effect<void, ServerConf
   if (options.bodyLimitBytes !== undefined && !(Number.isInteger(options.bodyLimitBytes) && options.bodyLimitBytes > 0)) {
     return bad(`body limit ${options.bodyLimitBytes} must be a positive number of bytes`)
   }
+  if (options.drive !== undefined && options.evidenceStore === undefined) return bad("driving rollouts needs an evidence store to record them in (--db PATH or ROLLWISE_EVIDENCE_DB)")
+  if (options.drive?.k8s !== undefined && options.drive.prometheus === undefined) return bad("driving Kubernetes rollouts needs a Prometheus to measure them (--prometheus URL or ROLLWISE_PROMETHEUS_URL)")
   if (options.token === undefined && options.insecure !== true && !isLoopback(options.host)) {
     return Effect.fail(
       new ServerConfigError({
@@ -151,6 +156,7 @@ export const makeServer = (
           auth,
           slos: Object.keys(options.slos).sort().join(","),
           evidence: options.evidencePath ?? "none",
+          drives: options.drive === undefined ? "nothing" : [options.drive.simulated ? "simulated" : "", options.drive.k8s !== undefined ? "k8s" : ""].filter((k) => k !== "").join(","),
           traces: options.tracingDescription ?? "traces: off"
         })
       )
@@ -160,7 +166,14 @@ export const makeServer = (
     Effect.as(
       validate(options),
       app.pipe(
-        Layer.provide(Layer.mergeAll(options.metricSource, ArgoMetric.Slos.layer(options.slos), opaGateway(options.opa), options.evidenceStore ?? Rollouts.noStore)),
+        Layer.provide(
+          Layer.mergeAll(
+            options.metricSource,
+            ArgoMetric.Slos.layer(options.slos),
+            opaGateway(options.opa),
+            options.drive === undefined ? Rollouts.RolloutDriver.none : Drive.layer(options.drive)
+          ).pipe(Layer.provideMerge(options.evidenceStore ?? Rollouts.noStore))
+        ),
         Layer.provideMerge(
           NodeHttpServer.layer(createServer, {
             host: options.host,

@@ -44,7 +44,10 @@ const flags = (db: string): ServeFlags => ({
   bodyLimit: 1024 * 1024,
   requestTimeout: 30,
   opaUrl: [],
-  db: Option.some(db)
+  db: Option.some(db),
+  drive: [],
+  kubeconfig: Option.none(),
+  context: Option.none()
 })
 
 describe("rollwise serve --db (a real SQLite evidence store)", () => {

@@ -68,7 +68,10 @@ describe.runIf(prometheusAvailable())("POST /v1/argo/metric against a real Prome
           bodyLimit: 1024 * 1024,
           requestTimeout: 30,
           opaUrl: [],
-          db: Option.none()
+          db: Option.none(),
+          drive: [],
+          kubeconfig: Option.none(),
+          context: Option.none()
         },
         { ROLLWISE_API_TOKEN: token }
       ).pipe(Effect.provide(NodeServices.layer))

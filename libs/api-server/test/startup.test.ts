@@ -89,6 +89,9 @@ describe("rollwise serve options", () => {
     requestTimeout: 30,
     opaUrl: [],
     db: Option.none(),
+    drive: [],
+    kubeconfig: Option.none(),
+    context: Option.none(),
     ...change
   })
   const resolve = (f: ServeFlags, env: Record<string, string> = {}) => Effect.runPromise(resolveOptions(f, env).pipe(Effect.provide(NodeServices.layer)))
