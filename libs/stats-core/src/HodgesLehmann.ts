@@ -17,7 +17,7 @@
 import type { Alternative } from "./Alternative.ts"
 import { normalQuantile } from "./Distributions.ts"
 import { exactPmf } from "./internal/mwuExact.ts"
-import { kthDifference, medianDifference } from "./internal/pairwise.ts"
+import { kthDifference, kthDifferences, medianDifference } from "./internal/pairwise.ts"
 import { medianOfSorted } from "./internal/sample.ts"
 import { zeroin } from "./internal/zeroin.ts"
 
@@ -143,13 +143,14 @@ export const confidenceIntervalSorted = (x: Float64Array, y: Float64Array, optio
       degenerate: "empty"
     }
   }
-  const estimate = medianDifference(x, y)
   const tied = hasTies(x, y)
   const method = options.method === undefined || options.method === "auto"
     ? n < 50 && m < 50 && !tied ? "exact" : "asymptotic"
     : options.method
-  if (method === "exact") return exactInterval(x, y, level, alternative, estimate)
-  return asymptoticInterval(x, y, level, alternative, estimate, options.correct ?? true, options.tolerance ?? 1e-4, options.bounds ?? "uniroot")
+  if (method === "exact") return exactInterval(x, y, level, alternative, medianDifference(x, y))
+  const bounds = options.bounds ?? "uniroot"
+  // on the step, the estimate's differences are selected together with the bounds'
+  return asymptoticInterval(x, y, level, alternative, bounds === "step" ? "select" : medianDifference(x, y), options.correct ?? true, options.tolerance ?? 1e-4, bounds)
 }
 
 /** Whether any value repeats within or across the two sorted samples. */
@@ -269,9 +270,10 @@ const tieSum = (sorted: Float64Array): number => {
  * pairwise differences D(k) < d < D(k+1) (1-based, ascending) no x - d ties a
  * y, so U = nm - k and σ has only the within-sample ties: the statistic is
  * g(U), non-decreasing in U. With U* the largest count where g(U*) ≤ 0, the
- * sign changes at D(nm - U*), the (nm - U* - 1)-th difference 0-based.
+ * sign changes at D(nm - U*), the (nm - U* - 1)-th difference 0-based:
+ * this returns that 0-based rank.
  */
-const stepRoot = (x: Float64Array, y: Float64Array, zq: number, correction: "two-sided" | "greater" | "less" | "none"): number => {
+const stepRank = (x: Float64Array, y: Float64Array, zq: number, correction: "two-sided" | "greater" | "less" | "none"): number => {
   const n = x.length
   const m = y.length
   const nm = n * m
@@ -287,7 +289,7 @@ const stepRoot = (x: Float64Array, y: Float64Array, zq: number, correction: "two
   while (u > 0 && g(u) > 0) u--
   while (u < nm && g(u + 1) <= 0) u++
   const k = nm - u // 1-based rank of the jump; the guards in the caller keep it in [1, nm]
-  return kthDifference(x, y, Math.min(nm, Math.max(1, k)) - 1)
+  return Math.min(nm, Math.max(1, k)) - 1
 }
 
 const asymptoticInterval = (
@@ -295,7 +297,7 @@ const asymptoticInterval = (
   y: Float64Array,
   level: number,
   alternative: Alternative,
-  estimate: number,
+  estimate: number | "select",
   correct: boolean,
   tolerance: number,
   bounds: "uniroot" | "step"
@@ -305,27 +307,33 @@ const asymptoticInterval = (
   const muMax = x[x.length - 1]! - y[0]!
   const wdiff = makeWdiff(x, y, correct ? alternative : "none")
   if (muMin === muMax) {
-    return { estimate, lower: muMin, upper: muMin, level, achievedLevel: level, method: "asymptotic", degenerate: "constant" }
+    return { estimate: muMin, lower: muMin, upper: muMin, level, achievedLevel: level, method: "asymptotic", degenerate: "constant" }
   }
-  const root = (zq: number): number => {
+  /** A bound settled at an end of the range, or (on the step) the rank of the difference it sits on. */
+  const root = (zq: number): { readonly value: number } | { readonly rank: number } => {
     const f = (d: number) => wdiff(d, zq).value
     const fLower = f(muMin)
     const fUpper = f(muMax)
-    if (fLower <= 0) return muMin
-    if (fUpper >= 0) return muMax
-    return bounds === "step" ? stepRoot(x, y, zq, correct ? alternative : "none") : zeroin(muMin, muMax, fLower, fUpper, f, tolerance, 1000)
+    if (fLower <= 0) return { value: muMin }
+    if (fUpper >= 0) return { value: muMax }
+    return bounds === "step" ? { rank: stepRank(x, y, zq, correct ? alternative : "none") } : { value: zeroin(muMin, muMax, fLower, fUpper, f, tolerance, 1000) }
   }
-  let lower = -Infinity
-  let upper = Infinity
-  if (alternative === "two-sided") {
-    lower = root(-normalQuantile(alpha / 2))
-    upper = root(normalQuantile(alpha / 2))
-  } else if (alternative === "greater") {
-    lower = root(-normalQuantile(alpha))
-  } else {
-    upper = root(normalQuantile(alpha))
-  }
-  return { estimate, lower, upper, level, achievedLevel: level, method: "asymptotic", degenerate: undefined }
+  const lowerRoot = alternative === "less" ? { value: -Infinity } : root(-normalQuantile(alternative === "two-sided" ? alpha / 2 : alpha))
+  const upperRoot = alternative === "greater" ? { value: Infinity } : root(normalQuantile(alternative === "two-sided" ? alpha / 2 : alpha))
+  // every difference still to find in one selection: the estimate's one or two, the bounds'
+  const nm = x.length * y.length
+  const mid = Math.floor((nm - 1) / 2)
+  const ranks: Array<number> = []
+  if (estimate === "select") ranks.push(mid, ...(nm % 2 === 0 ? [mid + 1] : []))
+  if ("rank" in lowerRoot) ranks.push(lowerRoot.rank)
+  if ("rank" in upperRoot) ranks.push(upperRoot.rank)
+  const selected = ranks.length === 0 ? new Float64Array(0) : kthDifferences(x, y, ranks)
+  let next = 0
+  const take = () => selected[next++]!
+  const shift = estimate !== "select" ? estimate : nm % 2 === 1 ? take() : (take() + take()) / 2
+  const lower = "rank" in lowerRoot ? take() : lowerRoot.value
+  const upper = "rank" in upperRoot ? take() : upperRoot.value
+  return { estimate: shift, lower, upper, level, achievedLevel: level, method: "asymptotic", degenerate: undefined }
 }
 
 /**
