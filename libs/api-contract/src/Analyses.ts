@@ -91,7 +91,7 @@ const tooLarge = (observations: Request["observations"]): InputError | undefined
 export const noWindows: Verdict.Verdict = { action: "slow", window: -1, metrics: [], reasons: ["no windows observed yet: holding"], score: 0 }
 
 /**
- * Judge the request's release. The observations go through the same parser
+ * Judge the request's release. The observations go through the same checks
  * as the CLI's NDJSON file (each array element one line), so every check —
  * unknown metric, values for a ratio, more errors than requests, duplicates,
  * gaps between windows — answers the same, naming `observations[i]`.
@@ -101,8 +101,8 @@ export const analyze = (request: Request): Effect.Effect<Response, InputError> =
     const spec = yield* decodeSpec(request.slo)
     const extreme = tooLarge(request.observations)
     if (extreme !== undefined) return yield* Effect.fail(extreme)
-    const text = request.observations.map((o) => JSON.stringify(o)).join("\n")
-    const parsed = Observation.parseResult(text, spec, "")
+    // already decoded by the route's schema: only the checks across observations are left
+    const parsed = Observation.groupResult(request.observations.map((observation, i) => ({ line: i + 1, observation })), spec, "")
     if (Result.isFailure(parsed)) return yield* Effect.fail(fromLibInputError("observations")(parsed.failure))
     const releases = parsed.success
     const wanted = request.release

@@ -64,6 +64,17 @@ const finite = (values: ReadonlyArray<number>): Float64Array => {
   return out.subarray(0, n)
 }
 
+/** The finite values times `sign` (the badness scale), sorted ascending, in one pass and one sort. */
+const orientedSorted = (values: ReadonlyArray<number>, sign: number): Float64Array => {
+  const out = new Float64Array(values.length)
+  let n = 0
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!
+    if (Number.isFinite(v)) out[n++] = sign * v
+  }
+  return out.subarray(0, n).sort()
+}
+
 const median = (sorted: Float64Array): number => Stats.quantileSorted(sorted, 0.5)
 const worst = (a: Status, b: Status): Status => (rank[a] >= rank[b] ? a : b)
 const rank: Record<Status, number> = { pass: 0, nodata: 1, marginal: 1, fail: 2 }
@@ -116,8 +127,8 @@ export const continuous = (metric: MetricSpec, data: MetricWindow): Assessment =
   if (rawB === undefined || rawB.length === 0) return nodata(metric, "no baseline samples in this window")
   const sign = metric.direction === "lower" ? 1 : -1
   // on the badness scale, each sorted once for every statistic below
-  const b = finite(rawB).map((v) => sign * v).sort()
-  const c = finite(rawC).map((v) => sign * v).sort()
+  const b = orientedSorted(rawB, sign)
+  const c = orientedSorted(rawC, sign)
   const medB = b.length > 0 ? sign * median(b) : null
   const medC = c.length > 0 ? sign * median(c) : null
   if (c.length < min) return nodata(metric, `candidate has ${c.length} usable samples of the ${min} needed (${rawC.length - c.length} NaN or missing)`, medB, medC)
@@ -175,7 +186,9 @@ export const continuous = (metric: MetricSpec, data: MetricWindow): Assessment =
     }
   }
 
-  const sd = Math.sqrt(b.reduce((acc, v) => acc + (v - sign * medB!) ** 2, 0) / Math.max(1, b.length - 1))
+  let squares = 0
+  for (let i = 0; i < b.length; i++) squares += (b[i]! - sign * medB!) ** 2
+  const sd = Math.sqrt(squares / Math.max(1, b.length - 1))
   const z = sd > 0 ? (sign * medC! - sign * medB!) / sd : 0
   return {
     verdict: { name: metric.name, status, baseline: medB, candidate: medC, effect, ci: [ci[0], ci[1]], p_value: p, reason: reasons.join("; ") },

@@ -73,11 +73,8 @@ export const parse = (text: string, spec: Spec, source = "observations"): Effect
 
 /** `parse` as a Result (no Effect), for benchmarks and pure callers. */
 export const parseResult = (text: string, spec: Spec, source = "observations"): Result.Result<ReadonlyArray<Release>, InputError> => {
-  const kinds = new Map(spec.metrics.map((m) => [m.name, m.kind]))
-  const releases = new Map<string, Map<number, Map<string, { baseline?: Sample; candidate?: Sample }>>>()
   const lines = text.split("\n")
-  const fail = (line: number, path: string, detail: string) =>
-    Result.fail(new InputError({ source, line, path, detail }))
+  const decoded: Array<Numbered> = []
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!.trim()
     if (raw === "") continue
@@ -86,11 +83,32 @@ export const parseResult = (text: string, spec: Spec, source = "observations"): 
     try {
       json = JSON.parse(raw)
     } catch (error) {
-      return fail(line, "", `not valid JSON (${error instanceof Error ? error.message : String(error)})`)
+      return Result.fail(new InputError({ source, line, path: "", detail: `not valid JSON (${error instanceof Error ? error.message : String(error)})` }))
     }
-    const decoded = decodeLine(source, line)(json)
-    if (Result.isFailure(decoded)) return Result.fail(decoded.failure)
-    const obs = decoded.success
+    const result = decodeLine(source, line)(json)
+    if (Result.isFailure(result)) return Result.fail(result.failure)
+    decoded.push({ line, observation: result.success })
+  }
+  return groupResult(decoded, spec, source)
+}
+
+/** An observation already decoded, and the line (or 1-based position) it came from. */
+export interface Numbered {
+  readonly line: number
+  readonly observation: Observation
+}
+
+/**
+ * Observations already decoded (by the HTTP API's schema, say) grouped into
+ * releases with every check of {@link parse} but the schema's: a metric the
+ * spec does not have, counts where values are expected (or the reverse),
+ * more errors than requests, duplicates, gaps between windows.
+ */
+export const groupResult = (observations: ReadonlyArray<Numbered>, spec: Spec, source = "observations"): Result.Result<ReadonlyArray<Release>, InputError> => {
+  const kinds = new Map(spec.metrics.map((m) => [m.name, m.kind]))
+  const releases = new Map<string, Map<number, Map<string, { baseline?: Sample; candidate?: Sample }>>>()
+  const fail = (line: number, path: string, detail: string) => Result.fail(new InputError({ source, line, path, detail }))
+  for (const { line, observation: obs } of observations) {
     const kind = kinds.get(obs.metric)
     if (kind === undefined) {
       return fail(line, "metric", `unknown metric "${obs.metric}"; ${source === "" ? "the spec" : "slo.yaml"} defines ${[...kinds.keys()].join(", ")}`)
