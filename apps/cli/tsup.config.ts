@@ -8,4 +8,4 @@ import { appConfig } from "../../tools/build/tsup.app.ts"
  * Jenkins stage compiles only what it uses (measured: 2.2× `node -e 0` for
  * `--version` against 2.8× as one 820 KB file).
  */
-export default appConfig({ cli: "src/main.ts" }, { splitting: true, shebang: true, external: ["better-sqlite3"] })
+export default appConfig({ cli: "src/main.ts", "analysis-worker": "../../libs/api-server/src/analysisWorker.ts" }, { splitting: true, shebang: true, external: ["better-sqlite3"] })

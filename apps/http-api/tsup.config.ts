@@ -6,4 +6,4 @@ import { appConfig } from "../../tools/build/tsup.app.ts"
  * own (`node dist/main.js --help`); `dist/index.js` is what `rollwise serve`
  * would load without the source condition.
  */
-export default appConfig({ main: "src/main.ts" }, { splitting: true })
+export default appConfig({ main: "src/main.ts", "analysis-worker": "../../libs/api-server/src/analysisWorker.ts" }, { splitting: true })

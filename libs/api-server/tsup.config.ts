@@ -1,3 +1,3 @@
 import { libConfig } from "../../tools/build/tsup.lib.ts"
 
-export default libConfig({ index: "src/index.ts", Flags: "src/Flags.ts" })
+export default libConfig({ index: "src/index.ts", Flags: "src/Flags.ts", "analysis-worker": "src/analysisWorker.ts" })

@@ -3,7 +3,8 @@
  * its own process on 127.0.0.1), driven by autocannon from this process:
  * `POST /v1/risk` and `POST /v1/analyses` with 3 metrics × 2 tracks × 1,000
  * samples, at concurrency 1, 16 and 64, each run bounded in time (5 s) and
- * in count (100,000 requests). Reports requests/s, p50/p99 latency, the
+ * in count (100,000 requests); the analyses again on a server with two
+ * analysis worker threads (`--analysis-workers 2`). Reports requests/s, p50/p99 latency, the
  * server's RSS after the run, and whether any request failed (non-2xx, error
  * or timeout).
  *
@@ -18,9 +19,9 @@ const main = fileURLToPath(new URL("../dist/main.js", import.meta.url))
 const token = "bench-token-0123456789"
 const seconds = Number(process.env["ROLLWISE_BENCH_SECONDS"] ?? 5)
 
-const start = (): Promise<{ child: ChildProcess; port: number }> =>
+const start = (analysisWorkers: number): Promise<{ child: ChildProcess; port: number }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [main, "--host", "127.0.0.1", "--port", "0", "--body-limit", String(8 * 1024 * 1024)], {
+    const child = spawn(process.execPath, [main, "--host", "127.0.0.1", "--port", "0", "--body-limit", String(8 * 1024 * 1024), "--analysis-workers", String(analysisWorkers)], {
       env: { ...process.env, ROLLWISE_API_TOKEN: token },
       stdio: ["ignore", "ignore", "pipe"]
     })
@@ -73,33 +74,40 @@ const analysesBody = JSON.stringify({
 // the documented example change (examples/changes.json), as `rollwise decide` reads it
 const riskBody = JSON.stringify({ changes: JSON.parse(readFileSync(fileURLToPath(new URL("../../../examples/changes.json", import.meta.url)), "utf8")) as unknown, target: "k8s" })
 
-const { child, port } = await start()
-const rows: Array<Array<string>> = [["route", "concurrency", "requests/s", "p50 ms", "p99 ms", "requests", "failed", "server RSS MB"]]
+const rows: Array<Array<string>> = [["route", "workers", "concurrency", "requests/s", "p50 ms", "p99 ms", "requests", "failed", "server RSS MB"]]
 let failures = 0
-try {
-  for (const [route, body] of [["/v1/risk", riskBody], ["/v1/analyses", analysesBody]] as const) {
-    process.stderr.write(`${route}: warming up\n`)
-    // warm up the route (JIT, first-call setup)
-    await autocannon({ url: `http://127.0.0.1:${port}${route}`, method: "POST", body, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, connections: 4, amount: 200, timeout: 10 })
-    for (const connections of [1, 16, 64]) {
-      process.stderr.write(`${route}: concurrency ${connections}, ${seconds} s\n`)
-      const r = await autocannon({
-        url: `http://127.0.0.1:${port}${route}`,
-        method: "POST",
-        body,
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        connections,
-        duration: seconds,
-        maxOverallRequests: 100_000,
-        timeout: 10
-      })
-      const failed = r.non2xx + r.errors + r.timeouts
-      failures += failed
-      rows.push([route, String(connections), r.requests.average.toFixed(0), String(r.latency.p50), String(r.latency.p99), String(r.requests.total), String(failed), String(rssMb(child.pid!))])
+// the risk route on the main thread; the analyses route on it, then on a pool of two worker threads (--analysis-workers 2)
+for (const [workers, routes] of [
+  [0, [["/v1/risk", riskBody], ["/v1/analyses", analysesBody]]],
+  [2, [["/v1/analyses", analysesBody]]]
+] as const) {
+  const { child, port } = await start(workers)
+  try {
+    for (const [route, body] of routes) {
+      process.stderr.write(`${route} (${workers} workers): warming up\n`)
+      // warm up the route (JIT, first-call setup)
+      await autocannon({ url: `http://127.0.0.1:${port}${route}`, method: "POST", body, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, connections: 4, amount: 200, timeout: 10 })
+      for (const connections of [1, 16, 64]) {
+        process.stderr.write(`${route} (${workers} workers): concurrency ${connections}, ${seconds} s\n`)
+        const r = await autocannon({
+          url: `http://127.0.0.1:${port}${route}`,
+          method: "POST",
+          body,
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          connections,
+          duration: seconds,
+          maxOverallRequests: 100_000,
+          timeout: 10
+        })
+        const failed = r.non2xx + r.errors + r.timeouts
+        failures += failed
+        rows.push([route, String(workers), String(connections), r.requests.average.toFixed(0), String(r.latency.p50), String(r.latency.p99), String(r.requests.total), String(failed), String(rssMb(child.pid!))])
+      }
     }
+  } finally {
+    child.kill("SIGTERM")
+    await new Promise((resolve) => child.once("exit", resolve))
   }
-} finally {
-  child.kill("SIGTERM")
 }
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
 console.log(`HTTP API load (bundled server on 127.0.0.1, autocannon, ${seconds} s per run; analyses body ${(analysesBody.length / 1024).toFixed(0)} KB)`)

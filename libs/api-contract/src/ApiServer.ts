@@ -4,7 +4,7 @@ import { HttpIncomingMessage, HttpRouter, HttpServer, HttpServerRequest, HttpSer
 import { HttpApiBuilder } from "effect/http-api"
 import * as Analyses from "./Analyses.ts"
 import { BearerAuth, openapiPath, publicPaths, RollwiseApi, routes } from "./Api.ts"
-import { Unauthorized, Unavailable } from "./ApiError.ts"
+import { type InputError, Unauthorized, Unavailable } from "./ApiError.ts"
 import * as ArgoMetric from "./ArgoMetric.ts"
 import * as Flagger from "./Flagger.ts"
 import * as Gates from "./Gates.ts"
@@ -41,6 +41,12 @@ export interface Options {
   readonly requestTimeout?: Duration.Input | undefined
   /** Prefix of `evidenceUrl` in Argo answers, e.g. `https://rollwise.example.com` (default: none, a path). */
   readonly publicUrl?: string | undefined
+  /**
+   * How `POST /v1/analyses` bodies are judged (default: `Analyses.analyze` on
+   * this thread). A Node server passes a pool of worker threads running the
+   * same function.
+   */
+  readonly analyze?: ((request: Analyses.Request) => Effect.Effect<Analyses.Response, InputError>) | undefined
   /** Readiness: the problems of the configured dependencies, empty when ready (default: always ready). */
   readonly readiness?: Effect.Effect<ReadonlyArray<string>> | undefined
 }
@@ -110,13 +116,13 @@ const decided =
       Effect.withSpan(`rollwise.${kind}`, { attributes: { "rollwise.decision": kind } })
     )
 
-const DecisionsLive = HttpApiBuilder.group(RollwiseApi, "decisions", (handlers) =>
+const DecisionsLive = (analyze: NonNullable<Options["analyze"]>) => HttpApiBuilder.group(RollwiseApi, "decisions", (handlers) =>
   handlers
     .handle("risk", ({ payload }) =>
       Risk.decide(payload).pipe(decided("risk", (d) => ({ action: d.strategy, attributes: { "rollwise.risk_score": d.risk_score, "rollwise.pace": d.pace, "rollwise.model": `${d.model.kind}@${d.model.version}` } })))
     )
     .handle("analyses", ({ payload }) =>
-      Analyses.analyze(payload).pipe(
+      analyze(payload).pipe(
         decided("analysis", (r) => ({ action: r.verdict.action, attributes: { "rollwise.score": r.verdict.score, "rollwise.windows": r.verdicts.length, "rollwise.release": r.release } }))
       )
     )
@@ -246,7 +252,7 @@ export const make = (
     )
     const publicUrl = (options.publicUrl ?? "").replace(/\/+$/, "")
     const handlers = Layer.mergeAll(
-      DecisionsLive,
+      DecisionsLive(options.analyze ?? Analyses.analyze),
       ArgoLive(publicUrl),
       FlaggerLive(publicUrl),
       RolloutsLive(publicUrl),

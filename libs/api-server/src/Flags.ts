@@ -31,6 +31,10 @@ export const serveFlags = {
     Flag.withDescription("The evidence store (SQLite) the /v1/rollouts and /v1/evidence routes read and append to — the file rollwise rollout writes (default: ROLLWISE_EVIDENCE_DB; none: those routes answer 503)"),
     Flag.optional
   ),
+  analysisWorkers: Flag.Int("analysis-workers").pipe(
+    Flag.withDescription("Worker threads judging POST /v1/analyses bodies (default 0: on the main thread); about one per core the server may use"),
+    Flag.withDefault(0)
+  ),
   drive: Flag.Literals("drive", ["simulated", "k8s"]).pipe(
     Flag.withDescription("Targets POST /v1/rollouts may start rollouts on, driven by this server (repeatable): simulated (rehearsals), k8s (this cluster: the pod's service account, else --kubeconfig; measured through --prometheus). Needs --db"),
     Flag.atLeast(0)

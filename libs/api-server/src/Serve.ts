@@ -119,6 +119,7 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
     tracing: Telemetry.layer(telemetry, { serviceName: "rollwise-api", serviceVersion: packageJson.version }),
     tracingDescription: Telemetry.describe(telemetry, { serviceName: "rollwise-api" }),
     bodyLimitBytes: flags.bodyLimit,
+    analysisWorkers: flags.analysisWorkers,
     requestTimeout: Duration.seconds(flags.requestTimeout),
     publicUrl: Option.getOrUndefined(flags.publicUrl),
     opa: flags.opaUrl.length === 0 ? undefined : { urls: flags.opaUrl, token: opaToken === undefined ? undefined : Redacted.make(opaToken) }

@@ -6,6 +6,7 @@ import type { SloSpec } from "@rollwise/slo-policy"
 import { Data, Duration, Effect, Layer, Logger, Redacted } from "effect"
 import { FetchHttpClient, HttpServer, type HttpServerError, HttpServerResponse } from "effect/http"
 import { createServer } from "node:http"
+import * as AnalysisPool from "./AnalysisPool.ts"
 import * as Drive from "./Drive.ts"
 import { isLoopback, tokenChecker } from "./internal/auth.ts"
 import { jsonLines, stderr } from "./internal/logger.ts"
@@ -55,6 +56,10 @@ export interface ServerOptions {
   readonly opa?: OpaOptions | undefined
   /** The evidence store the rollouts and evidence routes read and append to (default: none; those routes answer 503). */
   readonly evidenceStore?: Layer.Layer<EvidenceStore.EvidenceStore, EvidenceStore.EvidenceError> | undefined
+  /** Worker threads judging `POST /v1/analyses` bodies (default 0: on the main thread). About one per core the server may use. */
+  readonly analysisWorkers?: number | undefined
+  /** The worker threads' script (default: the `analysis-worker.js` the apps bundle beside their code). */
+  readonly analysisWorkerScript?: URL | undefined
   /** Rollouts `POST /v1/rollouts` may start and this server drives (default: none; that route answers 503). Needs `evidenceStore`. */
   readonly drive?: Drive.DriveOptions | undefined
   /** The tracer the server's spans go to (default: none installed; Effect's native spans, nothing exported). */
@@ -99,6 +104,9 @@ export const validate = (options: ServerOptions): Effect.Effect<void, ServerConf
   if (options.bodyLimitBytes !== undefined && !(Number.isInteger(options.bodyLimitBytes) && options.bodyLimitBytes > 0)) {
     return bad(`body limit ${options.bodyLimitBytes} must be a positive number of bytes`)
   }
+  if (options.analysisWorkers !== undefined && !(Number.isInteger(options.analysisWorkers) && options.analysisWorkers >= 0 && options.analysisWorkers <= 64)) {
+    return bad(`analysis workers ${options.analysisWorkers} must be a whole number from 0 to 64`)
+  }
   if (options.drive !== undefined && options.evidenceStore === undefined) return bad("driving rollouts needs an evidence store to record them in (--db PATH or ROLLWISE_EVIDENCE_DB)")
   if (options.drive?.k8s !== undefined && options.drive.prometheus === undefined) return bad("driving Kubernetes rollouts needs a Prometheus to measure them (--prometheus URL or ROLLWISE_PROMETHEUS_URL)")
   if (options.token === undefined && options.insecure !== true && !isLoopback(options.host)) {
@@ -133,7 +141,10 @@ export const makeServer = (
       // so keep-alive clients let the server finish instead of holding it open
       let draining = false
       const readiness = options.readiness ?? Effect.succeed([])
+      const workers = options.analysisWorkers ?? 0
+      const pool = workers > 0 ? yield* AnalysisPool.make(workers, options.analysisWorkerScript) : undefined
       const handler = yield* ApiServer.make({
+        analyze: pool?.analyze,
         authorize: options.token === undefined ? undefined : tokenChecker(options.token),
         bodyLimitBytes: options.bodyLimitBytes,
         requestTimeout: options.requestTimeout,
@@ -156,6 +167,7 @@ export const makeServer = (
           auth,
           slos: Object.keys(options.slos).sort().join(","),
           evidence: options.evidencePath ?? "none",
+          analysisWorkers: options.analysisWorkers ?? 0,
           drives: options.drive === undefined ? "nothing" : [options.drive.simulated ? "simulated" : "", options.drive.k8s !== undefined ? "k8s" : ""].filter((k) => k !== "").join(","),
           traces: options.tracingDescription ?? "traces: off"
         })

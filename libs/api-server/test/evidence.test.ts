@@ -46,6 +46,7 @@ const flags = (db: string): ServeFlags => ({
   opaUrl: [],
   db: Option.some(db),
   drive: [],
+  analysisWorkers: 0,
   kubeconfig: Option.none(),
   context: Option.none()
 })

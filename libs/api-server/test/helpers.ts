@@ -73,3 +73,29 @@ export const startServer = async (options: Partial<ServerOptions> = {}) => {
 }
 
 export type Running = Awaited<ReturnType<typeof startServer>>
+
+/**
+ * The analysis worker bundled as the apps bundle it (one ESM file, workspace
+ * sources and npm packages inside), for tests that run the TypeScript
+ * sources: a worker thread cannot load .ts itself.
+ */
+export const bundledAnalysisWorker = async (): Promise<URL> => {
+  const { build } = await import("esbuild")
+  const { mkdtempSync } = await import("node:fs")
+  const { tmpdir } = await import("node:os")
+  const { join } = await import("node:path")
+  const { pathToFileURL, fileURLToPath } = await import("node:url")
+  const outfile = join(mkdtempSync(join(tmpdir(), "rollwise-worker-")), "analysis-worker.mjs")
+  await build({
+    entryPoints: [fileURLToPath(new URL("../src/analysisWorker.ts", import.meta.url))],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    conditions: ["@rollwise/source"],
+    outfile,
+    logLevel: "silent",
+    banner: { js: 'import { createRequire as __rollwiseCreateRequire } from "node:module";\nconst require = __rollwiseCreateRequire(import.meta.url);' }
+  })
+  return pathToFileURL(outfile)
+}

@@ -70,6 +70,7 @@ describe.runIf(prometheusAvailable())("POST /v1/argo/metric against a real Prome
           opaUrl: [],
           db: Option.none(),
           drive: [],
+          analysisWorkers: 0,
           kubeconfig: Option.none(),
           context: Option.none()
         },

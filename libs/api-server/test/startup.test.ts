@@ -90,6 +90,7 @@ describe("rollwise serve options", () => {
     opaUrl: [],
     db: Option.none(),
     drive: [],
+    analysisWorkers: 0,
     kubeconfig: Option.none(),
     context: Option.none(),
     ...change

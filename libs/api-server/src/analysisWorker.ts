@@ -1,0 +1,39 @@
+/**
+ * A worker thread of the analysis pool: judges `POST /v1/analyses` bodies
+ * (already decoded by the route's schema) with the same `Analyses.analyze`
+ * the server runs in process, and answers each with its verdicts or the
+ * InputError's field and message. The apps build this file as their
+ * `analysis-worker.js`.
+ */
+import { Analyses } from "@rollwise/api-contract"
+import { Cause, Effect, Exit } from "effect"
+import { parentPort } from "node:worker_threads"
+
+/** What the pool sends: a request and its id. */
+export interface Job {
+  readonly id: number
+  readonly request: Analyses.Request
+}
+
+/** What a worker answers: the response, an input error, or a defect's message. */
+export type Reply =
+  | { readonly id: number; readonly ok: Analyses.Response }
+  | { readonly id: number; readonly inputError: { readonly field?: string | undefined; readonly message: string } }
+  | { readonly id: number; readonly defect: string }
+
+const port = parentPort
+if (port !== null) {
+  port.on("message", (job: Job) => {
+    const exit = Effect.runSyncExit(Analyses.analyze(job.request))
+    let reply: Reply
+    if (Exit.isSuccess(exit)) reply = { id: job.id, ok: exit.value }
+    else {
+      const failure = Cause.findErrorOption(exit.cause)
+      reply =
+        failure._tag === "Some"
+          ? { id: job.id, inputError: { field: failure.value.field, message: failure.value.message } }
+          : { id: job.id, defect: Cause.pretty(exit.cause).split("\n")[0] ?? "defect" }
+    }
+    port.postMessage(reply)
+  })
+}
