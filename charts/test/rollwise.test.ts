@@ -142,6 +142,22 @@ describe("rollwise chart: the Deployment", () => {
     expect(containerOf(tagged).image).toBe("ghcr.io/rollwise/rollwise:0.2.0-rc.1")
   })
 
+  it("passes --analysis-workers and --drive from config, and refuses drive values that cannot work", () => {
+    const set = { "config.prometheusUrl": "http://prometheus:9090" }
+    const setJson: Record<string, unknown> = { "config.analysisWorkers": 2, "config.drive": ["k8s", "simulated"], "evidence.persistence.enabled": true, "autoscaling.enabled": false, replicaCount: 1 }
+    const c = containerOf(template(rollwiseChart, { ...release, set, setJson }).objects)
+    expect(c.args).toEqual(["serve", "--host", "0.0.0.0", "--port", "8080", "--analysis-workers", "2", "--drive", "k8s", "--drive", "simulated"])
+    const refused = (change: Record<string, unknown>, message: string, stringChange: Record<string, string> = {}) => {
+      const result = templateRaw(rollwiseChart, { ...release, set: { ...set, ...stringChange }, setJson: { ...setJson, ...change } })
+      expect(result.status).not.toBe(0)
+      expect(result.stderr).toContain(message)
+    }
+    refused({ "config.drive": ["windows"] }, 'config.drive: "windows" is not a target the server drives (simulated, k8s)')
+    refused({ "evidence.persistence.enabled": false }, "set evidence.persistence.enabled=true (with one pod)")
+    refused({}, "k8s rollouts are measured through Prometheus: set config.prometheusUrl", { "config.prometheusUrl": "" })
+    refused({ "config.analysisWorkers": 65 }, "config.analysisWorkers (65) must be from 0 to 64")
+  })
+
   it("probes GET /healthz (liveness) and GET /readyz (readiness) on the http port", () => {
     const c = containerOf(render("default"))
     expect(c.livenessProbe?.httpGet).toEqual({ path: "/healthz", port: "http" })

@@ -78,6 +78,20 @@ Values that cannot work together fail the render with a message saying what to c
 {{- if not .Values.apiToken.secretKey -}}
 {{- fail "apiToken.secretKey must name the key of the token in its Secret (default: token)" -}}
 {{- end -}}
+{{- range .Values.config.drive -}}
+{{- if not (has . (list "simulated" "k8s")) -}}
+{{- fail (printf "config.drive: %q is not a target the server drives (simulated, k8s)" .) -}}
+{{- end -}}
+{{- end -}}
+{{- if and .Values.config.drive (not .Values.evidence.persistence.enabled) -}}
+{{- fail "config.drive: a driven rollout is recorded in the evidence store and resumed from it, which must outlive the pod: set evidence.persistence.enabled=true (with one pod)" -}}
+{{- end -}}
+{{- if and (has "k8s" .Values.config.drive) (not .Values.config.prometheusUrl) -}}
+{{- fail "config.drive: k8s rollouts are measured through Prometheus: set config.prometheusUrl" -}}
+{{- end -}}
+{{- if or (lt (int .Values.config.analysisWorkers) 0) (gt (int .Values.config.analysisWorkers) 64) -}}
+{{- fail (printf "config.analysisWorkers (%v) must be from 0 to 64" .Values.config.analysisWorkers) -}}
+{{- end -}}
 {{- range $name, $_ := .Values.config.slos -}}
 {{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" $name) -}}
 {{- fail (printf "config.slos: %q is not a valid SLO name (lowercase letters, digits and '-', as in a Kubernetes name)" $name) -}}

@@ -180,7 +180,7 @@ export const step = (spec: Spec, state: State, window: Window): WindowResult => 
         : prev.shift
     if (shift !== undefined && shift.decision === "reject" && shift.difference > margin) {
       immediate.push(
-        `${metric.name}: sequential test over ${shift.windows} windows, the candidate is ${(100 * Math.expm1(shift.difference)).toFixed(1)} % worse (geometric mean), beyond the ${(100 * metric.tolerance).toFixed(0)} % tolerance (always-valid p=${shift.pValue.toPrecision(2)} ≤ ${settings.sequentialAlpha})`
+        `${metric.name}: sequential test over ${shift.windows} window${shift.windows === 1 ? "" : "s"}, the candidate is ${(100 * Math.expm1(shift.difference)).toFixed(1)} % worse (geometric mean), beyond the ${(100 * metric.tolerance).toFixed(0)} % tolerance (always-valid p=${shift.pValue.toPrecision(2)} ≤ ${settings.sequentialAlpha})`
       )
     }
     next[metric.name] = {
@@ -197,7 +197,7 @@ export const step = (spec: Spec, state: State, window: Window): WindowResult => 
       if (meaningful) {
         const what = metric.kind === "ratio" ? "bad events" : "samples beyond the tail bound"
         immediate.push(
-          `${metric.name}: sequential test over ${sequential.windows} windows, ${what} ${(100 * rateC).toPrecision(3)} % in the candidate vs ${(100 * rateB).toPrecision(3)} % in the baseline (always-valid p=${sequential.pValue.toPrecision(2)} ≤ ${settings.sequentialAlpha})`
+          `${metric.name}: sequential test over ${sequential.windows} window${sequential.windows === 1 ? "" : "s"}, ${what} ${(100 * rateC).toPrecision(3)} % in the candidate vs ${(100 * rateB).toPrecision(3)} % in the baseline (always-valid p=${sequential.pValue.toPrecision(2)} ≤ ${settings.sequentialAlpha})`
         )
       }
     }
