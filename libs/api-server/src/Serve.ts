@@ -2,12 +2,13 @@ import { SqliteEvidenceStore } from "@rollwise/evidence-store"
 import { SloSpec } from "@rollwise/slo-policy"
 import { Telemetry } from "@rollwise/telemetry"
 import packageJson from "../package.json" with { type: "json" }
-import { MetricSource } from "@rollwise/rollout-engine"
+import type { InputError } from "@rollwise/input-schema"
+import { type EvidenceStore, MetricSource } from "@rollwise/rollout-engine"
 import { PrometheusSource } from "@rollwise/source-prometheus"
-import { Duration, Effect, FileSystem, Layer, Option, Path, Redacted } from "effect"
+import { Duration, Effect, FileSystem, Layer, Option, Path, type PlatformError, Redacted } from "effect"
 import { Command } from "effect/cli"
 import { serveFlags, serveHelp, type ServeFlags } from "./Flags.ts"
-import { FetchHttpClient, HttpClient } from "effect/http"
+import { FetchHttpClient, HttpClient, type HttpServerError } from "effect/http"
 import { parse as parseYaml } from "yaml"
 import { makeServer, ServerConfigError, type ServerOptions } from "./Server.ts"
 
@@ -131,14 +132,29 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
  * Run the server until the process is interrupted (SIGTERM, SIGINT under
  * `NodeRuntime.runMain`), then finish in-flight requests and stop. Fails at
  * start with a {@link ServerConfigError} (insecure bind, bad option), an
- * `InputError` (an SLO spec that does not decode) or `ServeError` (the
- * address is taken).
+ * `InputError` (an SLO spec that does not decode), `TelemetryConfigError`
+ * (an `OTEL_*` value it cannot use), `EvidenceError` (the store cannot be
+ * opened) or `ServeError` (the address is taken).
  */
-export const serve = (flags: ServeFlags, env: Env = process.env) =>
+export const serve = (
+  flags: ServeFlags,
+  env: Env = process.env
+): Effect.Effect<
+  never,
+  ServerConfigError | InputError | Telemetry.TelemetryConfigError | EvidenceStore.EvidenceError | HttpServerError.ServeError | PlatformError.PlatformError,
+  FileSystem.FileSystem | Path.Path
+> =>
   Effect.flatMap(resolveOptions(flags, env), (options) => Layer.launch(makeServer(options)))
 
 /** `rollwise serve`, ready for the CLI's command tree. */
-export const serveCommand = Command.make("serve", serveFlags, (flags) => serve(flags)).pipe(
+export const serveCommand: Command.Command<
+  "serve",
+  ServeFlags,
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- effect/cli's own default for a command without context input
+  {},
+  ServerConfigError | InputError | Telemetry.TelemetryConfigError | EvidenceStore.EvidenceError | HttpServerError.ServeError | PlatformError.PlatformError,
+  FileSystem.FileSystem | Path.Path
+> = Command.make("serve", serveFlags, (flags) => serve(flags)).pipe(
   Command.withDescription(serveHelp.description),
   Command.withShortDescription(serveHelp.short),
   Command.withExamples(serveHelp.examples)

@@ -1,6 +1,7 @@
+import type { MetricSource } from "@rollwise/rollout-engine"
 import type { SloSpec } from "@rollwise/slo-policy"
 import { PrometheusSource } from "@rollwise/source-prometheus"
-import { Duration, Effect, Redacted } from "effect"
+import { Duration, Effect, type Layer, Redacted } from "effect"
 import { SetupError } from "./internal/errors.ts"
 
 /**
@@ -9,7 +10,7 @@ import { SetupError } from "./internal/errors.ts"
  * and `ROLLWISE_PROMETHEUS_PASSWORD`), never from flags, request bodies or
  * files that end up in shell history or evidence.
  */
-export const prometheus = (url: string, timeoutSeconds: number, env: Readonly<Record<string, string | undefined>>) => {
+export const prometheus = (url: string, timeoutSeconds: number, env: Readonly<Record<string, string | undefined>>): Layer.Layer<MetricSource.MetricSource> => {
   const token = env["ROLLWISE_PROMETHEUS_TOKEN"]
   const user = env["ROLLWISE_PROMETHEUS_USER"]
   const password = env["ROLLWISE_PROMETHEUS_PASSWORD"]

@@ -89,7 +89,7 @@ const promotionEvidence = (metric: Spec["metrics"][number], st: MetricState): st
     const scale = Assess.relativeScale(b)
     const upper = Stats.hlUpper(c, b, promotionConfidence, scale)
     if (upper > metric.tolerance * scale) {
-      return `${metric.name}: pooled over ${st.pooled.windows} windows the candidate could still be up to ${((100 * upper) / scale).toFixed(1)} % worse (90 % bound), more than the ${(100 * metric.tolerance).toFixed(0)} % tolerance`
+      return `${metric.name}: pooled over ${st.pooled.windows} window${st.pooled.windows === 1 ? "" : "s"} the candidate could still be up to ${((100 * upper) / scale).toFixed(1)} % worse (90 % bound), more than the ${(100 * metric.tolerance).toFixed(0)} % tolerance`
     }
     if (seq !== undefined && seq.candidateTrials > 0 && seq.baselineTrials > 0) {
       const rc = seq.candidateSuccesses / seq.candidateTrials

@@ -1,10 +1,43 @@
 import { Decode, InputError } from "@rollwise/input-schema"
-import { Effect, Result, Schema } from "effect"
+import { Effect, Result, Schema, SchemaParser, SchemaTransformation } from "effect"
 import type { Spec } from "./SloSpec.ts"
 
 const WindowIndex = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 const Track = Schema.Literals(["baseline", "candidate"])
+
+/** The samples of one window: finite numbers, `null` for a missing one. */
+const PreciseValues = Schema.Array(Schema.NullOr(Schema.Finite))
+const decodePrecise = SchemaParser.decodeUnknownEffect(PreciseValues)
+
+/** Whether every element is a finite number or null: one pass, no allocation. */
+const isValues = (u: unknown): u is ReadonlyArray<number | null> => {
+  if (!Array.isArray(u)) return false
+  for (let i = 0; i < u.length; i++) {
+    const v: unknown = u[i]
+    if (v !== null && !(typeof v === "number" && Number.isFinite(v))) return false
+  }
+  return true
+}
+
+/**
+ * {@link PreciseValues} with a fast path: a window's thousand samples are
+ * checked in one loop (the element-by-element schema costs ~1.5 ms for 6,000
+ * values, most of an HTTP analysis request's main-thread time); anything the
+ * loop rejects goes through the element-by-element schema, so the error names
+ * the bad element (`values[3]`) exactly as before.
+ */
+const Values = Schema.declareConstructor<ReadonlyArray<number | null>>()(
+  [],
+  () => (u, _self, options) => (isValues(u) ? Effect.succeed(u) : decodePrecise(u, options)),
+  {
+    identifier: "SampleValues",
+    description: "finite numbers, null for a missing sample",
+    expected: "an array of finite numbers or null",
+    // in JSON (and so in the OpenAPI document) it is exactly the element-by-element array
+    toCodecJson: () => Schema.link<ReadonlyArray<number | null>>()(PreciseValues, SchemaTransformation.passthrough())
+  }
+)
 
 /** Samples of a continuous or counter metric; `null` is a missing sample (counted as NaN, never as 0). */
 export const ValuesObservation = Schema.Struct({
@@ -12,7 +45,7 @@ export const ValuesObservation = Schema.Struct({
   window: WindowIndex,
   metric: Schema.NonEmptyString,
   track: Track,
-  values: Schema.Array(Schema.NullOr(Schema.Finite))
+  values: Values
 })
 
 /** Error and total counts of a ratio metric over one window. */
