@@ -34,20 +34,25 @@ export const RolloutId = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9][A-Za
 
 const Phase = Schema.Literals(["pending", "gating", "stepping", "analyzing", "awaiting_approval", "promoting", "rolling_back", "promoted", "rolled_back", "aborted"])
 
-/** One rollout in a list. */
-export const Summary = Schema.Struct({
+/** What identifies a recorded rollout, in a list and in its evidence alike. */
+const identity = {
   rolloutId: Schema.String,
   service: Schema.String,
   module: Schema.optionalKey(Schema.String),
   version: Schema.optionalKey(Schema.String),
   buildNumber: Schema.optionalKey(Schema.String),
   target: Schema.String,
+  /** How it ended; absent while it runs (or was left unfinished). */
+  result: Schema.optionalKey(Schema.Literals(["promoted", "rolled_back", "aborted"]))
+}
+
+/** One rollout in a list. */
+export const Summary = Schema.Struct({
+  ...identity,
   /** ISO 8601. */
   startedAt: Schema.String,
   /** ISO 8601, once it ended. */
-  finishedAt: Schema.optionalKey(Schema.String),
-  /** How it ended; absent while it runs (or was left unfinished). */
-  result: Schema.optionalKey(Schema.Literals(["promoted", "rolled_back", "aborted"]))
+  finishedAt: Schema.optionalKey(Schema.String)
 }).annotate({ identifier: "RolloutSummary" })
 
 /** @see {@link Summary} */
@@ -145,15 +150,11 @@ export class Refused extends Schema.TaggedError<Refused>()(
 /** `GET /v1/evidence/{id}`: the whole record, as `rollwise evidence show --json`. */
 export const EvidenceDocument = Schema.Struct({
   rollout: Schema.Struct({
-    rolloutId: Schema.String,
-    service: Schema.String,
-    module: Schema.optionalKey(Schema.String),
-    version: Schema.optionalKey(Schema.String),
-    buildNumber: Schema.optionalKey(Schema.String),
-    target: Schema.String,
+    ...identity,
+    /** Epoch milliseconds, as stored. */
     startedAt: Schema.Number,
     finishedAt: Schema.optionalKey(Schema.Number),
-    result: Schema.optionalKey(Schema.Literals(["promoted", "rolled_back", "aborted"])),
+    /** The setup the rollout was started with (documents as read, never credentials) and what else its driver recorded. */
     data: Schema.optionalKey(Schema.Unknown)
   }),
   events: Schema.Array(

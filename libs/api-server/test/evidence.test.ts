@@ -7,7 +7,7 @@ import { Rollout } from "@rollwise/rollout-engine"
 import { Effect, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import { resolveOptions, type ServeFlags } from "../src/index.ts"
-import { auth, startServer } from "./helpers.ts"
+import { auth, serveFlagsWith, startServer } from "./helpers.ts"
 
 const plan = Rollout.planOf({
   strategy: "canary",
@@ -32,24 +32,7 @@ const seed = (path: string) =>
     )
   )
 
-const flags = (db: string): ServeFlags => ({
-  host: "127.0.0.1",
-  port: 0,
-  insecure: false,
-  tokenFile: Option.none(),
-  sloDir: Option.none(),
-  prometheus: Option.none(),
-  prometheusTimeout: 5,
-  publicUrl: Option.none(),
-  bodyLimit: 1024 * 1024,
-  requestTimeout: 30,
-  opaUrl: [],
-  db: Option.some(db),
-  drive: [],
-  analysisWorkers: 0,
-  kubeconfig: Option.none(),
-  context: Option.none()
-})
+const flags = (db: string): ServeFlags => serveFlagsWith({ db: Option.some(db) })
 
 describe("rollwise serve --db (a real SQLite evidence store)", () => {
   it("serves the rollouts rollwise rollout recorded and appends the operator's approval to the same file", async () => {

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs"
 import { scenarioSource, type Scenario } from "@rollwise/api-contract/testing"
 import { SloSpec } from "@rollwise/slo-policy"
-import { Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { Context, Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
 import { HttpServer } from "effect/http"
-import { makeServer, type ServerOptions } from "../src/index.ts"
+import { makeServer, type ServeFlags, type ServerOptions } from "../src/index.ts"
 
 /** A fixture file's text. */
 export const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8")
@@ -99,3 +99,24 @@ export const bundledAnalysisWorker = async (): Promise<URL> => {
   })
   return pathToFileURL(outfile)
 }
+
+/** `rollwise serve`'s flags at their defaults (port 0), with `change` over them. */
+export const serveFlagsWith = (change: Partial<ServeFlags> = {}): ServeFlags => ({
+  host: "127.0.0.1",
+  port: 0,
+  insecure: false,
+  tokenFile: Option.none(),
+  sloDir: Option.none(),
+  prometheus: Option.none(),
+  prometheusTimeout: 5,
+  publicUrl: Option.none(),
+  bodyLimit: 1024 * 1024,
+  requestTimeout: 30,
+  opaUrl: [],
+  db: Option.none(),
+  drive: [],
+  analysisWorkers: 0,
+  kubeconfig: Option.none(),
+  context: Option.none(),
+  ...change
+})

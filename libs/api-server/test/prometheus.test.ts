@@ -7,7 +7,7 @@ import { Effect, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { ArgoMetric } from "@rollwise/api-contract"
 import { resolveOptions } from "../src/index.ts"
-import { auth, type Running, startServer, token } from "./helpers.ts"
+import { auth, type Running, serveFlagsWith, startServer, token } from "./helpers.ts"
 
 /**
  * The Argo web metric end to end as `rollwise serve --prometheus` runs it:
@@ -56,24 +56,7 @@ describe.runIf(prometheusAvailable())("POST /v1/argo/metric against a real Prome
     writeFileSync(join(dir, "web.yaml"), slo)
     const options = await Effect.runPromise(
       resolveOptions(
-        {
-          host: "127.0.0.1",
-          port: 0,
-          insecure: false,
-          tokenFile: Option.none(),
-          sloDir: Option.some(dir),
-          prometheus: Option.some(prometheus.url),
-          prometheusTimeout: 5,
-          publicUrl: Option.none(),
-          bodyLimit: 1024 * 1024,
-          requestTimeout: 30,
-          opaUrl: [],
-          db: Option.none(),
-          drive: [],
-          analysisWorkers: 0,
-          kubeconfig: Option.none(),
-          context: Option.none()
-        },
+        serveFlagsWith({ sloDir: Option.some(dir), prometheus: Option.some(prometheus.url) }),
         { ROLLWISE_API_TOKEN: token }
       ).pipe(Effect.provide(NodeServices.layer))
     )

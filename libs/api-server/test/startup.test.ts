@@ -7,7 +7,7 @@ import { Cause, Effect, Exit, Layer, Option, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeServer, resolveOptions, type ServeFlags, ServerConfigError, validate } from "../src/index.ts"
 import { isLoopback, tokenChecker } from "../src/internal/auth.ts"
-import { json, sloDocument, spec, startServer } from "./helpers.ts"
+import { json, serveFlagsWith, sloDocument, spec, startServer } from "./helpers.ts"
 import { scenarioSource } from "@rollwise/api-contract/testing"
 
 const base = { host: "127.0.0.1", port: 0, slos: { checkout: spec }, metricSource: scenarioSource(() => "healthy"), log: (_line: string) => undefined }
@@ -76,25 +76,7 @@ describe("starting the server", () => {
 })
 
 describe("rollwise serve options", () => {
-  const flags = (change: Partial<ServeFlags> = {}): ServeFlags => ({
-    host: "127.0.0.1",
-    port: 0,
-    insecure: false,
-    tokenFile: Option.none(),
-    sloDir: Option.none(),
-    prometheus: Option.none(),
-    prometheusTimeout: 5,
-    publicUrl: Option.none(),
-    bodyLimit: 1024,
-    requestTimeout: 30,
-    opaUrl: [],
-    db: Option.none(),
-    drive: [],
-    analysisWorkers: 0,
-    kubeconfig: Option.none(),
-    context: Option.none(),
-    ...change
-  })
+  const flags = (change: Partial<ServeFlags> = {}): ServeFlags => serveFlagsWith({ bodyLimit: 1024, ...change })
   const resolve = (f: ServeFlags, env: Record<string, string> = {}) => Effect.runPromise(resolveOptions(f, env).pipe(Effect.provide(NodeServices.layer)))
   const resolveExit = (f: ServeFlags, env: Record<string, string> = {}) => Effect.runPromiseExit(resolveOptions(f, env).pipe(Effect.provide(NodeServices.layer)))
 
