@@ -297,8 +297,8 @@ export const StartTarget = Schema.Union([
     /** Simulated traffic on a simulated target: a rehearsal, or a demo. */
     kind: Schema.Literal("simulated"),
     scenario: Schema.Literals(["healthy", "latency-regression", "error-spike", "crash-loop"]),
-    /** How much faster than real time the simulated windows pass (default 1, at most 10,000). */
-    speed: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(10_000))),
+    /** How much faster than real time the simulated windows pass (default 1, at most 1,000: each of its waits is a real timer). */
+    speed: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1_000))),
     /** The traffic's seed (default 1). */
     seed: Schema.optionalKey(Schema.Int)
   }),

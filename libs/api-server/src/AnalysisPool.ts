@@ -15,41 +15,63 @@ import type { Job, Reply } from "./analysisWorker.ts"
 /** The bundled worker beside this module: the apps build `analysis-worker.js` into their dist/ next to their chunks. */
 export const defaultScript = (): URL => new URL("./analysis-worker.js", import.meta.url)
 
-/** A pool of `size` analysis threads for the scope's lifetime; its `analyze` is `Analyses.analyze` off the main thread. */
+/** One thread of the pool and the jobs it holds. */
+interface Slot {
+  worker: Worker
+  readonly jobs: Map<number, (reply: Reply) => void>
+}
+
+/**
+ * A pool of `size` analysis threads for the scope's lifetime; its `analyze`
+ * is `Analyses.analyze` off the main thread. A thread that dies (an error,
+ * an exit) fails only the jobs it held — answered as a defect, a 500 the
+ * server logs — and is replaced at once, so later jobs never wait on it.
+ */
 export const make = (size: number, script: URL = defaultScript()) =>
   Effect.gen(function* () {
-    const pending = new Map<number, (reply: Reply) => void>()
-    const inFlight: Array<number> = []
     let nextId = 0
-    const workers = yield* Effect.acquireRelease(
+    let closing = false
+    const spawn = (slot: Slot): Worker => {
+      const worker = new Worker(script)
+      worker.on("message", (reply: Reply) => {
+        const resume = slot.jobs.get(reply.id)
+        slot.jobs.delete(reply.id)
+        resume?.(reply)
+      })
+      const fail = (why: string) => {
+        if (slot.worker !== worker) return // already replaced
+        const held = [...slot.jobs]
+        slot.jobs.clear()
+        for (const [id, resume] of held) resume({ id, defect: `analysis worker failed: ${why}` })
+        if (!closing) slot.worker = spawn(slot)
+      }
+      worker.on("error", (error) => fail(error.message))
+      worker.on("exit", (code) => fail(`exited with code ${code}`))
+      return worker
+    }
+    const slots = yield* Effect.acquireRelease(
       Effect.sync(() =>
-        Array.from({ length: size }, (_, index) => {
-          const worker = new Worker(script)
-          inFlight.push(0)
-          worker.on("message", (reply: Reply) => {
-            inFlight[index]! -= 1
-            const resume = pending.get(reply.id)
-            pending.delete(reply.id)
-            resume?.(reply)
-          })
-          worker.on("error", (error) => {
-            // a crashed thread fails what it held; the others go on
-            for (const [id, resume] of pending) resume({ id, defect: `analysis worker failed: ${error.message}` })
-          })
-          return worker
+        Array.from({ length: size }, () => {
+          const slot: Slot = { worker: undefined as unknown as Worker, jobs: new Map() }
+          slot.worker = spawn(slot)
+          return slot
         })
       ),
-      (ws) => Effect.promise(() => Promise.all(ws.map((w) => w.terminate())))
+      (all) =>
+        Effect.promise(() => {
+          closing = true
+          return Promise.all(all.map((slot) => slot.worker.terminate()))
+        })
     )
     const analyze = (request: Analyses.Request): Effect.Effect<Analyses.Response, ApiError.InputError> =>
       Effect.callback<Reply>((resume) => {
         const id = nextId++
-        let index = 0
-        for (let i = 1; i < workers.length; i++) if (inFlight[i]! < inFlight[index]!) index = i
-        inFlight[index]! += 1
-        pending.set(id, (reply) => resume(Effect.succeed(reply)))
-        workers[index]!.postMessage({ id, request } satisfies Job)
-        return Effect.sync(() => void pending.delete(id))
+        let slot = slots[0]!
+        for (const other of slots) if (other.jobs.size < slot.jobs.size) slot = other
+        slot.jobs.set(id, (reply) => resume(Effect.succeed(reply)))
+        slot.worker.postMessage({ id, request } satisfies Job)
+        // an interrupted request (timeout, client gone) stops waiting; the thread's answer is dropped
+        return Effect.sync(() => void slot.jobs.delete(id))
       }).pipe(
         Effect.flatMap((reply) =>
           "ok" in reply
@@ -59,5 +81,5 @@ export const make = (size: number, script: URL = defaultScript()) =>
               : Effect.die(new Error(reply.defect))
         )
       )
-    return { analyze, size }
+    return { analyze, size, threads: () => slots.map((slot) => slot.worker.threadId) }
   })

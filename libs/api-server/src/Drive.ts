@@ -2,15 +2,17 @@ import { ApiError, Rollouts } from "@rollwise/api-contract"
 import type { InputError as LibInputError } from "@rollwise/input-schema"
 import { DeployTarget, EvidenceStore, type MetricSource } from "@rollwise/rollout-engine"
 import { Runner } from "@rollwise/rollout-runner"
-import { Cause, Deferred, Effect, Layer } from "effect"
+import { Cause, Deferred, Effect, Layer, Option, Predicate, Schema } from "effect"
 
 /**
  * The rollouts `POST /v1/rollouts` starts, driven by this server: each is
  * recorded in the evidence store like one `rollwise rollout` drives, then
  * runs in the background for as long as the server runs. The answer (202)
  * comes once the rollout's `Started` event is recorded, so its URL resolves
- * at once. A server that stops mid-rollout leaves it recorded where it was:
- * `rollwise rollout --resume ID --db …` goes on from there.
+ * at once. A server that stops mid-rollout leaves it recorded where it was
+ * and, when it starts again on the same store, goes on with every rollout it
+ * had started and not finished (`rollwise rollout --resume ID --db …` can
+ * too). At most `maxRollouts` run at once.
  */
 
 /** What this server may drive. */
@@ -25,6 +27,8 @@ export interface DriveOptions {
   readonly opaUrls: ReadonlyArray<string>
   /** Credentials (ROLLWISE_PROMETHEUS_*, ROLLWISE_OPA_TOKEN), read from here only. */
   readonly env: Readonly<Record<string, string | undefined>>
+  /** At most this many rollouts driven at once (default 16); more are refused with 503 until one ends. */
+  readonly maxRollouts?: number | undefined
   /** How often a driven rollout looks for an operator's promote or rollback (default 5 s). */
   readonly pollEvery?: Runner.RunOptions["pollEvery"]
 }
@@ -40,6 +44,17 @@ const fromLib = (error: LibInputError): ApiError.InputError => {
 
 const trimSlash = (url: string) => url.replace(/\/+$/, "")
 
+/** Why a driven rollout did not get to its first event, as the client is answered. */
+const startFailure = (rolloutId: string, cause: Cause.Cause<unknown>): ApiError.Unavailable | Rollouts.AlreadyExists => {
+  if (Cause.hasInterruptsOnly(cause)) return new ApiError.Unavailable({ message: "the server is shutting down" })
+  const error = Cause.squash(cause)
+  // another request recorded the same id between our check and the record's creation
+  if (Predicate.isTagged(error, "EvidenceError") && (error as unknown as { reason: string }).reason === "Conflict") {
+    return new Rollouts.AlreadyExists({ rolloutId, message: `a rollout ${JSON.stringify(rolloutId)} is already recorded; pick another rolloutId` })
+  }
+  return new ApiError.Unavailable({ message: `the rollout could not start: ${error instanceof Error ? error.message : "see the server log"}` })
+}
+
 /** The driver as a layer over the server's evidence store; its runs live in the layer's scope. */
 export const layer = (options: DriveOptions): Layer.Layer<Rollouts.RolloutDriver, never, EvidenceStore.EvidenceStore> =>
   Layer.effect(
@@ -50,9 +65,61 @@ export const layer = (options: DriveOptions): Layer.Layer<Rollouts.RolloutDriver
       const kinds = [...(options.simulated ? ["simulated"] : []), ...(options.k8s !== undefined ? ["k8s"] : [])]
       const allowedOpa = new Set(options.opaUrls.map(trimSlash))
 
+      const maxRollouts = options.maxRollouts ?? 16
+      // default ids made in the same millisecond stay apart
+      let sequence = 0
+      const running = new Set<string>()
+
+      /**
+       * Drive a rollout in the background (the layer's scope owns it); the
+       * answer is a Deferred that completes when its first event is recorded
+       * (or fails with why it could not start).
+       */
+      const drive = (rollout: EvidenceStore.NewRollout, setup: Runner.Setup, mode: "start" | "resume", recorded: ReadonlyArray<EvidenceStore.Event>) =>
+        Effect.gen(function* () {
+          const id = rollout.rolloutId
+          const started = yield* Deferred.make<void, ApiError.Unavailable | Rollouts.AlreadyExists>()
+          running.add(id)
+          yield* Runner.run({
+            rollout,
+            setup,
+            mode,
+            recorded,
+            sources: mode === "start" ? { decision: "decision", slo: "slo", policy: "policy" } : { decision: `rollout ${id}`, slo: `rollout ${id}`, policy: `rollout ${id}` },
+            env: options.env,
+            ...(options.prometheus !== undefined ? { metricSource: options.prometheus.source } : {}),
+            ...(options.pollEvery !== undefined ? { pollEvery: options.pollEvery } : {}),
+            onEvent: (event, state) =>
+              Effect.andThen(
+                Deferred.succeed(started, undefined),
+                Effect.logInfo("rollout event").pipe(Effect.annotateLogs({ rollout: id, event: event._tag, phase: state.phase }))
+              )
+          }).pipe(
+            Effect.provideService(EvidenceStore.EvidenceStore, store),
+            Effect.onExit((exit) =>
+              Effect.andThen(
+                Effect.sync(() => void running.delete(id)),
+                exit._tag === "Success"
+                  ? Effect.andThen(Deferred.succeed(started, undefined), Effect.logInfo("rollout ended").pipe(Effect.annotateLogs({ rollout: id, phase: exit.value.phase })))
+                  : Effect.andThen(
+                      Deferred.fail(started, startFailure(id, exit.cause)),
+                      Cause.hasInterruptsOnly(exit.cause)
+                        ? Effect.logWarning("rollout interrupted by shutdown; this server resumes it when it starts again").pipe(Effect.annotateLogs({ rollout: id }))
+                        : Effect.logError("rollout failed", exit.cause).pipe(Effect.annotateLogs({ rollout: id }))
+                    )
+              )
+            ),
+            Effect.forkIn(scope)
+          )
+          return started
+        })
+
       const start = (request: Rollouts.StartRequest, publicUrl: string) =>
         Effect.gen(function* () {
           const target = request.target
+          if (running.size >= maxRollouts) {
+            return yield* new ApiError.Unavailable({ message: `this server drives ${running.size} rollouts already, its limit (--max-driven-rollouts); try again when one ends` })
+          }
           if (!kinds.includes(target.kind)) {
             return yield* new ApiError.InputError({ field: "target.kind", message: `target.kind: this server does not drive ${target.kind} rollouts (it drives: ${kinds.join(", ")})` })
           }
@@ -87,61 +154,29 @@ export const layer = (options: DriveOptions): Layer.Layer<Rollouts.RolloutDriver
             approvalTimeoutSeconds: 3600,
             onApprovalTimeout: "rollback"
           }
-          const sources = { decision: "decision", slo: "slo", policy: "policy" }
-          const { plan, spec } = yield* Runner.prepare(setup, sources).pipe(
+          const { plan, spec } = yield* Runner.prepare(setup, { decision: "decision", slo: "slo", policy: "policy" }).pipe(
             Effect.mapError((e) => (e._tag === "SetupError" ? new ApiError.InputError({ field: e.field, message: e.message }) : fromLib(e)))
           )
           const service = request.service ?? spec.service
           const now = Date.now()
-          const rolloutId = request.rolloutId ?? `${service}-${request.version ?? "candidate"}-${now.toString(36)}`
+          const rolloutId = request.rolloutId ?? `${service}-${request.version ?? "candidate"}-${now.toString(36)}${(sequence++).toString(36)}`
           const exists = yield* store.get(rolloutId).pipe(
             Effect.as(true),
             Effect.catch((e) => (e.reason === "NotFound" ? Effect.succeed(false) : Effect.fail(new ApiError.Unavailable({ message: `evidence store: ${e.detail}` }))))
           )
           if (exists) return yield* new Rollouts.AlreadyExists({ rolloutId, message: `a rollout ${JSON.stringify(rolloutId)} is already recorded; pick another rolloutId` })
 
-          const started = yield* Deferred.make<void, ApiError.Unavailable | Rollouts.AlreadyExists>()
-          yield* Runner.run({
-            rollout: {
-              rolloutId,
-              service,
-              target: target.kind === "k8s" ? `k8s:${target.rollout ?? target.bluegreen ?? target.canary ?? target.deployment ?? service}` : `simulated:${service}`,
-              startedAt: now,
-              ...(request.module !== undefined && request.module !== "" ? { module: request.module } : {}),
-              ...(request.version !== undefined ? { version: request.version } : {}),
-              ...(request.buildNumber !== undefined && request.buildNumber !== "" ? { buildNumber: request.buildNumber } : {}),
-              data: { setup, decision: { risk_score: request.decision.risk_score, strategy: request.decision.strategy, pace: request.decision.pace, model: request.decision.model, reasons: request.decision.reasons }, startedBy: "api" }
-            },
-            setup,
-            mode: "start",
-            sources,
-            env: options.env,
-            ...(prometheus !== undefined ? { metricSource: prometheus.source } : {}),
-            ...(options.pollEvery !== undefined ? { pollEvery: options.pollEvery } : {}),
-            onEvent: (event, state) =>
-              Effect.andThen(
-                Deferred.succeed(started, undefined),
-                Effect.logInfo("rollout event").pipe(Effect.annotateLogs({ rollout: rolloutId, event: event._tag, phase: state.phase }))
-              )
-          }).pipe(
-            Effect.provideService(EvidenceStore.EvidenceStore, store),
-            Effect.onExit((exit) =>
-              exit._tag === "Success"
-                ? Effect.logInfo("rollout ended").pipe(Effect.annotateLogs({ rollout: rolloutId, phase: exit.value.phase }))
-                : Effect.andThen(
-                    Deferred.fail(
-                      started,
-                      Cause.hasInterruptsOnly(exit.cause)
-                        ? new ApiError.Unavailable({ message: "the server is shutting down" })
-                        : new ApiError.Unavailable({ message: `the rollout could not start: ${Cause.squash(exit.cause) instanceof Error ? (Cause.squash(exit.cause) as Error).message : "see the server log"}` })
-                    ),
-                    Cause.hasInterruptsOnly(exit.cause)
-                      ? Effect.logWarning("rollout interrupted by shutdown; resume it with rollwise rollout --resume").pipe(Effect.annotateLogs({ rollout: rolloutId }))
-                      : Effect.logError("rollout failed", exit.cause).pipe(Effect.annotateLogs({ rollout: rolloutId }))
-                  )
-            ),
-            Effect.forkIn(scope)
-          )
+          const record: EvidenceStore.NewRollout = {
+            rolloutId,
+            service,
+            target: target.kind === "k8s" ? `k8s:${target.rollout ?? target.bluegreen ?? target.canary ?? target.deployment ?? service}` : `simulated:${service}`,
+            startedAt: now,
+            ...(request.module !== undefined && request.module !== "" ? { module: request.module } : {}),
+            ...(request.version !== undefined ? { version: request.version } : {}),
+            ...(request.buildNumber !== undefined && request.buildNumber !== "" ? { buildNumber: request.buildNumber } : {}),
+            data: { setup, decision: { risk_score: request.decision.risk_score, strategy: request.decision.strategy, pace: request.decision.pace, model: request.decision.model, reasons: request.decision.reasons }, startedBy: "api" }
+          }
+          const started = yield* drive(record, setup, "start", [])
           yield* Deferred.await(started)
           const base = trimSlash(publicUrl)
           return {
@@ -153,6 +188,27 @@ export const layer = (options: DriveOptions): Layer.Layer<Rollouts.RolloutDriver
             approvalRequired: plan.approvalRequired
           }
         })
+
+      // what this server drove and did not finish (it stopped, or crashed): go on from the record
+      const unfinished = yield* store.list({ limit: 1000 }).pipe(
+        Effect.map((all) => all.filter((r) => r.result === undefined && (r.data as { readonly startedBy?: unknown } | undefined)?.startedBy === "api")),
+        Effect.catch((e) => Effect.as(Effect.logWarning("cannot list unfinished rollouts to resume").pipe(Effect.annotateLogs({ detail: e.detail })), []))
+      )
+      for (const rollout of unfinished) {
+        const kept = Schema.decodeUnknownOption(Runner.RecordData)({ setup: (rollout.data as { readonly setup?: unknown }).setup })
+        if (Option.isNone(kept)) {
+          yield* Effect.logWarning("not resuming a rollout whose record this version cannot read").pipe(Effect.annotateLogs({ rollout: rollout.rolloutId }))
+          continue
+        }
+        const setup = kept.value.setup
+        if (!kinds.includes(setup.target)) {
+          yield* Effect.logWarning(`not resuming a ${setup.target} rollout: this server does not drive ${setup.target} (--drive ${setup.target})`).pipe(Effect.annotateLogs({ rollout: rollout.rolloutId }))
+          continue
+        }
+        const events = yield* store.get(rollout.rolloutId).pipe(Effect.map((r) => r.events), Effect.orElseSucceed(() => []))
+        yield* Effect.logInfo("resuming a rollout this server was driving").pipe(Effect.annotateLogs({ rollout: rollout.rolloutId, events: events.length }))
+        yield* drive(rollout, setup, "resume", events)
+      }
 
       return Rollouts.RolloutDriver.of({ start })
     })

@@ -39,10 +39,14 @@ export const serveFlags = {
     Flag.withDescription("Targets POST /v1/rollouts may start rollouts on, driven by this server (repeatable): simulated (rehearsals), k8s (this cluster: the pod's service account, else --kubeconfig; measured through --prometheus). Needs --db"),
     Flag.atLeast(0)
   ),
+  maxDrivenRollouts: Flag.Int("max-driven-rollouts").pipe(
+    Flag.withDescription("With --drive: at most this many rollouts driven at once; more answer 503 until one ends (default 16)"),
+    Flag.withDefault(16)
+  ),
   kubeconfig: Flag.String("kubeconfig").pipe(Flag.withDescription("With --drive k8s: the kubeconfig (default: the pod's service account, $KUBECONFIG or ~/.kube/config)"), Flag.optional),
   context: Flag.String("context").pipe(Flag.withDescription("With --drive k8s: the kubeconfig context (default: its current one)"), Flag.optional),
   opaUrl: Flag.String("opa-url").pipe(
-    Flag.withDescription("An OPA server the gates route may ask (repeatable; its token from ROLLWISE_OPA_TOKEN). Policies naming any other URL are refused"),
+    Flag.withDescription("An OPA server the gates route and driven rollouts' gates may ask (repeatable; its token from ROLLWISE_OPA_TOKEN). Policies naming any other URL are refused"),
     Flag.atLeast(0)
   )
 }

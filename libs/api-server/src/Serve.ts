@@ -1,5 +1,6 @@
 import { SqliteEvidenceStore } from "@rollwise/evidence-store"
 import { SloSpec } from "@rollwise/slo-policy"
+import { Sources } from "@rollwise/rollout-runner"
 import { Telemetry } from "@rollwise/telemetry"
 import packageJson from "../package.json" with { type: "json" }
 import type { InputError } from "@rollwise/input-schema"
@@ -84,6 +85,11 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
   const opaToken = nonEmpty(env["ROLLWISE_OPA_TOKEN"])
   const telemetry = yield* Telemetry.parseConfig(env)
   const db = Option.isSome(flags.db) ? flags.db.value : nonEmpty(env["ROLLWISE_EVIDENCE_DB"])
+  if (url !== undefined) {
+    yield* Sources.requireCredentialFreeUrl(url, Option.isSome(flags.prometheus) ? "--prometheus" : "ROLLWISE_PROMETHEUS_URL").pipe(
+      Effect.mapError((e) => new ServerConfigError({ reason: "BadOption", message: e.message }))
+    )
+  }
   if (flags.drive.length === 0 && (Option.isSome(flags.kubeconfig) || Option.isSome(flags.context))) {
     return yield* new ServerConfigError({ reason: "BadOption", message: "--kubeconfig and --context only make sense with --drive k8s" })
   }
@@ -115,6 +121,7 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
             k8s: flags.drive.includes("k8s") ? { kubeconfig: Option.getOrUndefined(flags.kubeconfig), context: Option.getOrUndefined(flags.context) } : undefined,
             prometheus: url === undefined ? undefined : { url, timeoutSeconds: flags.prometheusTimeout, source: metricSource },
             opaUrls: flags.opaUrl,
+            maxRollouts: flags.maxDrivenRollouts,
             env
           },
     tracing: Telemetry.layer(telemetry, { serviceName: "rollwise-api", serviceVersion: packageJson.version }),

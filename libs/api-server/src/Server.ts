@@ -107,6 +107,9 @@ export const validate = (options: ServerOptions): Effect.Effect<void, ServerConf
   if (options.analysisWorkers !== undefined && !(Number.isInteger(options.analysisWorkers) && options.analysisWorkers >= 0 && options.analysisWorkers <= 64)) {
     return bad(`analysis workers ${options.analysisWorkers} must be a whole number from 0 to 64`)
   }
+  if (options.drive?.maxRollouts !== undefined && !(Number.isInteger(options.drive.maxRollouts) && options.drive.maxRollouts >= 1)) {
+    return bad(`max driven rollouts ${options.drive.maxRollouts} must be a whole number from 1`)
+  }
   if (options.drive !== undefined && options.evidenceStore === undefined) return bad("driving rollouts needs an evidence store to record them in (--db PATH or ROLLWISE_EVIDENCE_DB)")
   if (options.drive?.k8s !== undefined && options.drive.prometheus === undefined) return bad("driving Kubernetes rollouts needs a Prometheus to measure them (--prometheus URL or ROLLWISE_PROMETHEUS_URL)")
   if (options.token === undefined && options.insecure !== true && !isLoopback(options.host)) {

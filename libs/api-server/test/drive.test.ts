@@ -17,7 +17,7 @@ import { auth, type Running, spec, startServer } from "./helpers.ts"
 const example = (name: string) => readFileSync(new URL(`../../../examples/${name}`, import.meta.url), "utf8")
 const decision = JSON.parse(example("strategy.json")) as Record<string, unknown>
 const slo = parse(example("slo.yaml")) as Record<string, unknown>
-const simulated = (scenario: string) => ({ kind: "simulated", scenario, speed: 2000, seed: 7 })
+const simulated = (scenario: string) => ({ kind: "simulated", scenario, speed: 1000, seed: 7 })
 
 const until = async <A>(read: () => Promise<A>, done: (a: A) => boolean, timeoutMs = 20_000): Promise<A> => {
   const deadline = Date.now() + timeoutMs
@@ -116,4 +116,49 @@ describe("servers that do not drive", () => {
     const noPrometheus = await fails({ ...base, evidenceStore: SqliteEvidenceStore.layer({ path: ":memory:" }), drive: { simulated: false, k8s: {}, opaUrls: [], env: {} } })
     expect(noPrometheus.message).toContain("--prometheus URL")
   })
+})
+
+describe("driving across restarts and under load", () => {
+  const approvalDecision = { ...decision, approval_required: true }
+  const phaseOf = async (server: Running, id: string) =>
+    ((await (await server.fetch(`/v1/rollouts/${id}`, { headers: auth })).json()) as { standing?: { phase: string } }).standing?.phase
+
+  it("a restarted server goes on with the rollouts it was driving (same SQLite file)", async () => {
+    const db = join(mkdtempSync(join(tmpdir(), "rollwise-drive-restart-")), "evidence.db")
+    const options = { evidenceStore: SqliteEvidenceStore.layer({ path: db }), evidencePath: db, drive: { simulated: true, opaUrls: [], env: {} } }
+    const first = await startServer(options)
+    expect((await first.post("/v1/rollouts", { decision: approvalDecision, slo, target: simulated("healthy"), rolloutId: "restart-1" })).status).toBe(202)
+    expect(await until(() => phaseOf(first, "restart-1"), (p) => p === "awaiting_approval")).toBe("awaiting_approval")
+    await first.close()
+    expect(first.lines.some((l) => l.includes("rollout interrupted by shutdown"))).toBe(true)
+
+    const second = await startServer(options)
+    try {
+      expect(second.lines.some((l) => l.includes("resuming a rollout this server was driving") && l.includes("restart-1"))).toBe(true)
+      expect((await second.post("/v1/rollouts/restart-1/promote", { by: "after-restart" })).status).toBe(200)
+      expect(await until(() => phaseOf(second, "restart-1"), (p) => p === "promoted")).toBe("promoted")
+    } finally {
+      await second.close()
+    }
+  }, 30_000)
+
+  it("refuses a rollout over --max-driven-rollouts with 503, and two starts of one id give one 202 and one 409", async () => {
+    const db = join(mkdtempSync(join(tmpdir(), "rollwise-drive-limit-")), "evidence.db")
+    const server = await startServer({ evidenceStore: SqliteEvidenceStore.layer({ path: db }), evidencePath: db, drive: { simulated: true, opaUrls: [], env: {}, maxRollouts: 2 } })
+    try {
+      const twice = await Promise.all([1, 2].map(() => server.post("/v1/rollouts", { decision: approvalDecision, slo, target: simulated("healthy"), rolloutId: "same-id" })))
+      expect(twice.map((r) => r.status).sort()).toEqual([202, 409])
+      expect((await server.post("/v1/rollouts", { decision: approvalDecision, slo, target: simulated("healthy"), rolloutId: "second" })).status).toBe(202)
+      const over = await server.post("/v1/rollouts", { decision: approvalDecision, slo, target: simulated("healthy"), rolloutId: "third" })
+      expect(over.status).toBe(503)
+      expect(((await over.json()) as { message: string }).message).toBe("this server drives 2 rollouts already, its limit (--max-driven-rollouts); try again when one ends")
+      // one ends (an operator's rollback), and there is room again
+      expect((await server.post("/v1/rollouts/second/rollback", { reason: "make room" })).status).toBe(200)
+      expect(await until(() => phaseOf(server, "second"), (p) => p === "rolled_back")).toBe("rolled_back")
+      await until(async () => (await server.post("/v1/rollouts", { decision: approvalDecision, slo, target: simulated("healthy"), rolloutId: "third" })).status, (s) => s === 202, 5_000)
+      expect(await phaseOf(server, "third")).toBeDefined()
+    } finally {
+      await server.close()
+    }
+  }, 30_000)
 })

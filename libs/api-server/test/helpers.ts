@@ -115,6 +115,7 @@ export const serveFlagsWith = (change: Partial<ServeFlags> = {}): ServeFlags => 
   opaUrl: [],
   db: Option.none(),
   drive: [],
+  maxDrivenRollouts: 16,
   analysisWorkers: 0,
   kubeconfig: Option.none(),
   context: Option.none(),

@@ -51,3 +51,44 @@ describe("POST /v1/analyses on a pool of worker threads", () => {
     expect(new Set(actions.filter((_, i) => i % 2 === 1)).size).toBe(1)
   })
 })
+
+describe("a pool thread that dies", () => {
+  it("fails only the job it held, and is replaced so later jobs are answered", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs")
+    const { tmpdir } = await import("node:os")
+    const { join } = await import("node:path")
+    const { pathToFileURL } = await import("node:url")
+    const { Cause, Effect, Exit } = await import("effect")
+    const AnalysisPool = await import("../src/AnalysisPool.ts")
+    // a stand-in worker: echoes after 50 ms, or dies at once on {crash: true}
+    const script = join(mkdtempSync(join(tmpdir(), "rollwise-pool-")), "worker.mjs")
+    writeFileSync(
+      script,
+      `import { parentPort } from "node:worker_threads"
+parentPort.on("message", ({ id, request }) => {
+  if (request.crash) process.exit(3)
+  setTimeout(() => parentPort.postMessage({ id, ok: { echo: request.n } }), 50)
+})`
+    )
+    const outcome = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const pool = yield* AnalysisPool.make(2, pathToFileURL(script))
+          const ask = (request: unknown) => Effect.exit(pool.analyze(request as never))
+          const before = pool.threads()
+          // one job on each thread; one of them dies
+          const [crashed, survived] = yield* Effect.all([ask({ crash: true }), ask({ n: 1 })], { concurrency: "unbounded" })
+          yield* Effect.sleep("100 millis")
+          const later = yield* Effect.all([ask({ n: 2 }), ask({ n: 3 }), ask({ n: 4 }), ask({ n: 5 })], { concurrency: "unbounded" }).pipe(Effect.timeout("5 seconds"))
+          return { crashed, survived, later, before, after: pool.threads() }
+        })
+      )
+    )
+    expect(Exit.isFailure(outcome.crashed) && Cause.pretty(outcome.crashed.cause)).toContain("analysis worker failed: exited with code 3")
+    expect(outcome.survived).toEqual(Exit.succeed({ echo: 1 }))
+    expect(outcome.later).toEqual([2, 3, 4, 5].map((n) => Exit.succeed({ echo: n })))
+    // the dead thread was replaced, the other kept
+    expect(outcome.after.filter((id) => outcome.before.includes(id))).toHaveLength(1)
+    expect(outcome.after).toHaveLength(2)
+  })
+})

@@ -194,7 +194,10 @@ export interface Prepared {
 export const prepare = (setup: Setup, sources: Sources) =>
   Effect.gen(function* () {
     const { decision, spec, policy } = yield* load(setup, sources)
-    if ("prometheus" in setup.metrics) yield* MetricSources.requireQueries(spec, sources.slo)
+    if ("prometheus" in setup.metrics) {
+      yield* MetricSources.requireCredentialFreeUrl(setup.metrics.prometheus)
+      yield* MetricSources.requireQueries(spec, sources.slo)
+    }
     return { plan: planFor(setup, decision, policy), decision, spec, policy } satisfies Prepared
   })
 

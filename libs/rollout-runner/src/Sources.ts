@@ -32,3 +32,22 @@ export const requireQueries = (spec: SloSpec.Spec, field = "slo") =>
     },
     { discard: true }
   )
+
+/**
+ * A Prometheus URL fit to keep in a rollout's record: an http(s) URL without
+ * credentials in it (`user:pass@` would end up in the evidence; credentials
+ * come from ROLLWISE_PROMETHEUS_TOKEN or _USER/_PASSWORD).
+ */
+export const requireCredentialFreeUrl = (url: string, field = "--prometheus"): Effect.Effect<void, SetupError> => {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return Effect.fail(new SetupError({ field, detail: "not a URL (http://host:9090)" }))
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return Effect.fail(new SetupError({ field, detail: `expected an http or https URL, got ${parsed.protocol}` }))
+  if (parsed.username !== "" || parsed.password !== "") {
+    return Effect.fail(new SetupError({ field, detail: "holds credentials; give them as ROLLWISE_PROMETHEUS_TOKEN or ROLLWISE_PROMETHEUS_USER and _PASSWORD, never in the URL (it is kept in the evidence)" }))
+  }
+  return Effect.void
+}

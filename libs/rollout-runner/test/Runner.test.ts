@@ -3,7 +3,7 @@ import { EvidenceStore } from "@rollwise/rollout-engine"
 import { Effect } from "effect"
 import { parse } from "yaml"
 import { describe, expect, it } from "vitest"
-import { Runner } from "../src/index.ts"
+import { Runner, Sources } from "../src/index.ts"
 
 const example = (name: string) => readFileSync(new URL(`../../../examples/${name}`, import.meta.url), "utf8")
 const decision = JSON.parse(example("strategy.json")) as unknown
@@ -99,5 +99,18 @@ describe("setup checks", () => {
     expect(plan.approvalRequired).toBe(true)
     const { plan: without } = await Effect.runPromise(Runner.prepare(setup("healthy"), sources))
     expect(without.approvalRequired).toBe(false)
+  })
+})
+
+describe("Prometheus URLs kept in a record", () => {
+  it("must be http(s) without credentials (they come from the environment)", () => {
+    const fail = (url: string) => Effect.runSync(Effect.flip(Sources.requireCredentialFreeUrl(url))).message
+    expect(Effect.runSync(Sources.requireCredentialFreeUrl("http://prometheus:9090"))).toBeUndefined()
+    expect(fail("http://admin:s3cret@prometheus:9090")).toBe(
+      "--prometheus: holds credentials; give them as ROLLWISE_PROMETHEUS_TOKEN or ROLLWISE_PROMETHEUS_USER and _PASSWORD, never in the URL (it is kept in the evidence)"
+    )
+    expect(fail("http://admin:s3cret@prometheus:9090")).not.toContain("s3cret")
+    expect(fail("ftp://prometheus")).toBe("--prometheus: expected an http or https URL, got ftp:")
+    expect(fail("prometheus:9090 x")).toContain("--prometheus: ")
   })
 })
