@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it, vi } from "vitest"
 import type { HttpApiEvent, RestEvent, Result } from "../src/Event.ts"
 import { buildCount, handlerFromEnv, makeHandler } from "../src/Lambda.ts"
 
-const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8")
+// the API's request fixtures are api-contract's, read in place
+const fixture = (name: string): string => readFileSync(new URL(`../../../libs/api-contract/test/fixtures/${name}`, import.meta.url), "utf8")
 const changes = JSON.parse(fixture("changes.json")) as Record<string, unknown>
 const policy = JSON.parse(fixture("policy.json")) as Record<string, unknown>
 const decision = JSON.parse(fixture("strategy.json")) as Decision.Decision

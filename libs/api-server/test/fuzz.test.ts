@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs"
 import { fc, test } from "@fast-check/vitest"
 import { EvidenceStore, Rollout } from "@rollwise/rollout-engine"
 import { Effect, Layer } from "effect"
@@ -23,8 +22,8 @@ const valid: Record<string, unknown> = {
   "/v1/argo/metric": { service: "healthy-checkout", namespace: "shop", canaryHash: "7d9f8c6b5", stableHash: "5c4b3a291", slo: "checkout" },
   "/v1/flagger/rollout": { name: "healthy-checkout", namespace: "shop", phase: "Progressing", checksum: "6d7f8c", metadata: { slo: "checkout" } },
   "/v1/flagger/confirm-promotion": { name: "healthy-checkout", namespace: "shop", phase: "WaitingPromotion", metadata: { slo: "checkout", canaryHash: "7d9f8c6b5" } },
-  // what Kayenta's RemoteJudge posts (api-contract's fixture, read in place)
-  "/judge": JSON.parse(readFileSync(new URL("../../api-contract/test/fixtures/kayenta-judge-request.json", import.meta.url), "utf8")) as unknown,
+  // what Kayenta's RemoteJudge posts
+  "/judge": json("kayenta-judge-request.json"),
   "/v1/rollouts/checkout-1/promote": { by: "release-manager" },
   "/v1/rollouts/checkout-1/rollback": { by: "oncall", reason: "pager" }
 }
