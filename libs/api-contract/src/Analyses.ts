@@ -3,6 +3,7 @@ import type { InputError as LibInputError } from "@rollwise/input-schema"
 import { Effect, Result, Schema } from "effect"
 import { InputError } from "./ApiError.ts"
 import { allFinite } from "./internal/finite.ts"
+import { payloadIssue } from "./internal/responses.ts"
 
 /**
  * `POST /v1/analyses`: an offline analysis, the same as `rollwise analyze
@@ -124,3 +125,32 @@ export const analyze = (request: Request): Effect.Effect<Response, InputError> =
     }
     return { release: release.id, verdict: verdicts.at(-1) ?? noWindows, verdicts }
   })
+
+const decodeJson = Schema.decodeUnknownEffect(Schema.toCodecJson(Request))
+
+/**
+ * A `POST /v1/analyses` body from its text, decoded as the route decodes it
+ * (JSON, then the request's JSON codec, strict about unknown fields, the
+ * first problem only) and failing with the same 400 — so a worker thread can
+ * take the whole body, parsing included, off the server's main thread and
+ * answer exactly what the route would.
+ */
+export const decodeBody = (text: string): Effect.Effect<Request, InputError> => {
+  let json: unknown
+  if (text !== "") {
+    try {
+      json = JSON.parse(text)
+    } catch {
+      return Effect.fail(new InputError({ message: "the body is not valid JSON" }))
+    }
+  }
+  return decodeJson(json, { onExcessProperty: "error", errors: "first" }).pipe(
+    Effect.mapError((e) => {
+      const issue = payloadIssue(e.message)
+      return new InputError(issue.field === undefined ? { message: issue.message } : { field: issue.field, message: issue.message })
+    })
+  )
+}
+
+/** {@link decodeBody}, then {@link analyze}: the whole route on a body's text. */
+export const analyzeBody = (text: string): Effect.Effect<Response, InputError> => Effect.flatMap(decodeBody(text), analyze)

@@ -42,11 +42,13 @@ export interface Options {
   /** Prefix of `evidenceUrl` in Argo answers, e.g. `https://rollwise.example.com` (default: none, a path). */
   readonly publicUrl?: string | undefined
   /**
-   * How `POST /v1/analyses` bodies are judged (default: `Analyses.analyze` on
-   * this thread). A Node server passes a pool of worker threads running the
-   * same function.
+   * Where `POST /v1/analyses` bodies are parsed, decoded and judged (default:
+   * by the route, on this thread). A Node server passes a pool of worker
+   * threads running `Analyses.analyzeBody` — the route's own decoding and
+   * analysis, so the answers are the same — and the body's text is all this
+   * thread handles.
    */
-  readonly analyze?: ((request: Analyses.Request) => Effect.Effect<Analyses.Response, InputError>) | undefined
+  readonly analyzeBody?: ((text: string) => Effect.Effect<Analyses.Response, InputError>) | undefined
   /** Readiness: the problems of the configured dependencies, empty when ready (default: always ready). */
   readonly readiness?: Effect.Effect<ReadonlyArray<string>> | undefined
 }
@@ -80,6 +82,9 @@ const exceeds = (text: string, limit: number): boolean =>
   text.length > limit ? true : text.length * 3 <= limit ? false : utf8Length(text) > limit
 
 const bearer = /^bearer[ \t]+(\S+)[ \t]*$/i
+
+/** A body the JSON routes take: `application/json`, with parameters. */
+const jsonContent = /^application\/json\s*(;|$)/i
 
 /** The token of an `Authorization: Bearer <token>` header, if that is what it is. */
 export const bearerToken = (header: string | undefined): Redacted.Redacted<string> | undefined => {
@@ -116,16 +121,18 @@ const decided =
       Effect.withSpan(`rollwise.${kind}`, { attributes: { "rollwise.decision": kind } })
     )
 
-const DecisionsLive = (analyze: NonNullable<Options["analyze"]>) => HttpApiBuilder.group(RollwiseApi, "decisions", (handlers) =>
+/** The analyses decision, traced and counted the same on the route and off the main thread. */
+const analysisDecided = decided<Analyses.Response>("analysis", (r) => ({
+  action: r.verdict.action,
+  attributes: { "rollwise.score": r.verdict.score, "rollwise.windows": r.verdicts.length, "rollwise.release": r.release }
+}))
+
+const DecisionsLive = HttpApiBuilder.group(RollwiseApi, "decisions", (handlers) =>
   handlers
     .handle("risk", ({ payload }) =>
       Risk.decide(payload).pipe(decided("risk", (d) => ({ action: d.strategy, attributes: { "rollwise.risk_score": d.risk_score, "rollwise.pace": d.pace, "rollwise.model": `${d.model.kind}@${d.model.version}` } })))
     )
-    .handle("analyses", ({ payload }) =>
-      analyze(payload).pipe(
-        decided("analysis", (r) => ({ action: r.verdict.action, attributes: { "rollwise.score": r.verdict.score, "rollwise.windows": r.verdicts.length, "rollwise.release": r.release } }))
-      )
-    )
+    .handle("analyses", ({ payload }) => Analyses.analyze(payload).pipe(analysisDecided))
     .handle("gates", ({ payload }) => Gates.evaluate(payload).pipe(decided("gate", (r) => ({ action: r.status, attributes: { "rollwise.gates": r.gates.length } }))))
 )
 
@@ -252,7 +259,7 @@ export const make = (
     )
     const publicUrl = (options.publicUrl ?? "").replace(/\/+$/, "")
     const handlers = Layer.mergeAll(
-      DecisionsLive(options.analyze ?? Analyses.analyze),
+      DecisionsLive,
       ArgoLive(publicUrl),
       FlaggerLive(publicUrl),
       RolloutsLive(publicUrl),
@@ -289,6 +296,20 @@ export const make = (
         return undefined
       })
 
+    /** `POST /v1/analyses` with the body's text handed to `analyzeBody`: the route's answers, this thread only reads and writes. */
+    const analysesOffThread = (request: HttpServerRequest.HttpServerRequest, analyzeBody: NonNullable<Options["analyzeBody"]>) =>
+      Effect.gen(function* () {
+        if (!jsonContent.test(request.headers["content-type"] ?? "")) return Responses.error(415, "UnsupportedMediaType", "send the body as JSON with Content-Type: application/json")
+        const text = yield* request.text
+        return yield* analyzeBody(text).pipe(
+          analysisDecided,
+          Effect.match({
+            onSuccess: (response) => HttpServerResponse.jsonUnsafe(response),
+            onFailure: (e) => Responses.inputError(e.field, e.message)
+          })
+        )
+      })
+
     return Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       const started = yield* Clock.currentTimeNanos
@@ -296,7 +317,10 @@ export const make = (
       const route = routeOf(request.method, path)
       // the server span (HttpEffect's tracer makes one per request) gets the route template
       yield* Effect.annotateCurrentSpan("http.route", route)
-      const handled = Effect.flatMap(admit(request, path), (early) => (early !== undefined ? Effect.succeed(early) : router)).pipe(
+      const offThread = options.analyzeBody !== undefined && request.method === "POST" && route === "/v1/analyses" ? options.analyzeBody : undefined
+      const handled = Effect.flatMap(admit(request, path), (early) =>
+        early !== undefined ? Effect.succeed(early) : offThread !== undefined ? analysesOffThread(request, offThread) : router
+      ).pipe(
         Effect.provideService(HttpIncomingMessage.MaxBodySize, maxBodySize),
         Effect.timeoutOrElse({
           duration: timeout,

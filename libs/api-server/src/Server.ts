@@ -147,7 +147,7 @@ export const makeServer = (
       const workers = options.analysisWorkers ?? 0
       const pool = workers > 0 ? yield* AnalysisPool.make(workers, options.analysisWorkerScript) : undefined
       const handler = yield* ApiServer.make({
-        analyze: pool?.analyze,
+        analyzeBody: pool?.analyze,
         authorize: options.token === undefined ? undefined : tokenChecker(options.token),
         bodyLimitBytes: options.bodyLimitBytes,
         requestTimeout: options.requestTimeout,

@@ -1,18 +1,18 @@
 /**
- * A worker thread of the analysis pool: judges `POST /v1/analyses` bodies
- * (already decoded by the route's schema) with the same `Analyses.analyze`
- * the server runs in process, and answers each with its verdicts or the
- * InputError's field and message. The apps build this file as their
+ * A worker thread of the analysis pool: takes a `POST /v1/analyses` body's
+ * text and runs the route on it — `Analyses.analyzeBody`: the route's JSON
+ * parsing and decoding, then the same `Analyses.analyze` — answering its
+ * verdicts or the InputError's field and message. The apps build this file as their
  * `analysis-worker.js`.
  */
 import { Analyses } from "@rollwise/api-contract"
 import { Cause, Effect, Exit } from "effect"
 import { parentPort } from "node:worker_threads"
 
-/** What the pool sends: a request and its id. */
+/** What the pool sends: a body's text and its id. */
 export interface Job {
   readonly id: number
-  readonly request: Analyses.Request
+  readonly text: string
 }
 
 /** What a worker answers: the response, an input error, or a defect's message. */
@@ -24,7 +24,7 @@ export type Reply =
 const port = parentPort
 if (port !== null) {
   port.on("message", (job: Job) => {
-    const exit = Effect.runSyncExit(Analyses.analyze(job.request))
+    const exit = Effect.runSyncExit(Analyses.analyzeBody(job.text))
     let reply: Reply
     if (Exit.isSuccess(exit)) reply = { id: job.id, ok: exit.value }
     else {

@@ -41,6 +41,12 @@ describe("POST /v1/analyses on a pool of worker threads", () => {
     const expected = await (await inline.post("/v1/analyses", body)).json()
     expect(await a.json()).toEqual(expected)
     expect(expected).toMatchObject({ _tag: "InputError", field: `observations[${observations.length}].metric` })
+    // and what the route's decoding refuses, now decoded on the thread too
+    for (const raw of ["{", JSON.stringify({ slo: json("slo.json"), observations: [{ ...observations[0], values: [1, "x"] }] }), JSON.stringify({ slo: json("slo.json") })]) {
+      const [p, i] = [await pooled.post("/v1/analyses", raw), await inline.post("/v1/analyses", raw)]
+      expect(p.status).toBe(400)
+      expect(await p.json()).toEqual(await i.json())
+    }
   })
 
   it("judges many bodies at once, all answered", async () => {
@@ -65,7 +71,8 @@ describe("a pool thread that dies", () => {
     writeFileSync(
       script,
       `import { parentPort } from "node:worker_threads"
-parentPort.on("message", ({ id, request }) => {
+parentPort.on("message", ({ id, text }) => {
+  const request = JSON.parse(text)
   if (request.crash) process.exit(3)
   setTimeout(() => parentPort.postMessage({ id, ok: { echo: request.n } }), 50)
 })`
@@ -74,7 +81,7 @@ parentPort.on("message", ({ id, request }) => {
       Effect.scoped(
         Effect.gen(function* () {
           const pool = yield* AnalysisPool.make(2, pathToFileURL(script))
-          const ask = (request: unknown) => Effect.exit(pool.analyze(request as never))
+          const ask = (request: unknown) => Effect.exit(pool.analyze(JSON.stringify(request)))
           const before = pool.threads()
           // one job on each thread; one of them dies
           const [crashed, survived] = yield* Effect.all([ask({ crash: true }), ask({ n: 1 })], { concurrency: "unbounded" })

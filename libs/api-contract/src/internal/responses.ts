@@ -30,19 +30,31 @@ export interface Mapped {
   readonly bug: boolean
 }
 
+/**
+ * A request body the route's schema rejected, as the 400 names it: the field
+ * as a path from the body's root (`observations[3].values[0]`), or none when
+ * the body as a whole is unusable (not JSON, not an object).
+ */
+export const payloadIssue = (message: string): { readonly field?: string; readonly message: string } => {
+  const { path, detail } = Decode.describe(message)
+  if (/valid JSON body/i.test(detail)) return { message: "the body is not valid JSON" }
+  // the body as a whole has the wrong shape (an array, a number, null)
+  if (path === "") return { message: `the body: ${detail.replace(/^expected (\w+)$/, "expected a JSON object ($1)")}` }
+  return { field: path, message: `${path}: ${detail}` }
+}
+
 const schemaError = (kind: HttpApiError.HttpApiSchemaError["kind"], message: string): Mapped => {
   if (kind === "Body" || kind === "ResponseHeaders") {
     // the server produced a response its own schema rejects: a bug, never the client's fault
     return { response: error(500, "InternalError", "internal error (logged)"), bug: true }
   }
-  const { path, detail } = Decode.describe(message)
-  const where = kind === "Payload" ? path : kind === "Params" ? `path${path === "" ? "" : `.${path}`}` : `${kind.toLowerCase()}${path === "" ? "" : `.${path}`}`
-  if (kind === "Payload" && /valid JSON body/i.test(detail)) return { response: inputError(undefined, "the body is not valid JSON"), bug: false }
-  const field = where === "" ? undefined : where
-  if (field === undefined) {
-    // the body as a whole has the wrong shape (an array, a number, null)
-    return { response: inputError(undefined, `the body: ${detail.replace(/^expected (\w+)$/, "expected a JSON object ($1)")}`), bug: false }
+  if (kind === "Payload") {
+    const issue = payloadIssue(message)
+    return { response: inputError(issue.field, issue.message), bug: false }
   }
+  const { path, detail } = Decode.describe(message)
+  const prefix = kind === "Params" ? "path" : kind.toLowerCase()
+  const field = path === "" ? prefix : `${prefix}.${path}`
   return { response: inputError(field, `${field}: ${detail}`), bug: false }
 }
 
