@@ -1,5 +1,5 @@
 import { ArgoMetric } from "@rollwise/api-contract"
-import { scenarioSource } from "@rollwise/api-contract/testing"
+import { byName, ndjsonLines, scenarioSource, sloDocument } from "@rollwise/api-contract/testing"
 import { ChangeSet, Heuristic, RiskPolicy, type Decision } from "@rollwise/risk-core"
 import { Analysis } from "@rollwise/rollout-engine"
 import { Analyzer, Gates as SloGates, Observation, SloSpec } from "@rollwise/slo-policy"
@@ -16,27 +16,10 @@ const policy = JSON.parse(fixture("policy.json")) as Record<string, unknown>
 const decision = JSON.parse(fixture("strategy.json")) as Decision.Decision
 const slo = JSON.parse(fixture("slo.json")) as Record<string, unknown>
 const observationsText = fixture("observations-healthy.ndjson")
-const observations = observationsText
-  .split("\n")
-  .filter((l) => l.trim() !== "")
-  .map((l) => JSON.parse(l) as unknown)
+const observations = ndjsonLines(observationsText)
 
-/** The live SLO the Argo metric names `checkout` (1-minute windows; the queries are the scenario source's business). */
-const argoSloDocument = {
-  apiVersion: "rollwise/v1",
-  kind: "SloSpec",
-  service: "checkout",
-  window: "1m",
-  maxWindows: 10,
-  promoteAfter: 3,
-  metrics: [
-    { name: "latency", kind: "continuous", direction: "lower", threshold: 0.5, tolerance: 0.1, query: 'q{job="{{service}}",track="{{track}}"}' },
-    { name: "errors", kind: "ratio", direction: "lower", threshold: 0.01, tolerance: 0.5, errorsQuery: "e", totalQuery: "t" },
-    { name: "restarts", kind: "counter", direction: "lower", threshold: 0, critical: true, query: "r" }
-  ]
-}
-const argoSpec = Effect.runSync(SloSpec.decode(argoSloDocument, "test"))
-const byName = (service: string) => (service.startsWith("healthy") ? "healthy" : service.startsWith("regressing") ? "regressing" : "nodata") as "healthy" | "regressing" | "nodata"
+/** The live SLO the Argo metric names `checkout`, decoded. */
+const argoSpec = Effect.runSync(SloSpec.decode(sloDocument, "test"))
 const argoBody = (service: string) => ({ service, namespace: "shop", canaryHash: "7d9f8c6b5", stableHash: "5c4b3a291", slo: "checkout" })
 
 const token = "lambda-test-token-5f2c"
@@ -200,7 +183,7 @@ describe("handler (configured from the environment)", () => {
 
   it("is built once when the module loads, and warm invocations reuse it", async () => {
     vi.stubEnv("ROLLWISE_API_TOKEN", token)
-    vi.stubEnv("ROLLWISE_SLOS_JSON", JSON.stringify({ checkout: argoSloDocument }))
+    vi.stubEnv("ROLLWISE_SLOS_JSON", JSON.stringify({ checkout: sloDocument }))
     vi.stubEnv("ROLLWISE_PROMETHEUS_URL", "")
     vi.stubEnv("ROLLWISE_INSECURE", "")
     const log = vi.spyOn(console, "log").mockImplementation(() => undefined)
@@ -241,7 +224,7 @@ describe("handler (configured from the environment)", () => {
 
   it("refuses an SLO in ROLLWISE_SLOS_JSON that does not decode, naming it in the log", async () => {
     const lines: Array<string> = []
-    const h = handlerFromEnv({ ROLLWISE_API_TOKEN: token, ROLLWISE_SLOS_JSON: JSON.stringify({ checkout: { ...argoSloDocument, window: "soon" } }) }, (line) => lines.push(line))
+    const h = handlerFromEnv({ ROLLWISE_API_TOKEN: token, ROLLWISE_SLOS_JSON: JSON.stringify({ checkout: { ...sloDocument, window: "soon" } }) }, (line) => lines.push(line))
     expect((await h.handle(v1("GET", "/healthz", undefined, {}))).statusCode).toBe(503)
     expect(lines.join("\n")).toContain("ROLLWISE_SLOS_JSON.checkout")
     expect(lines.join("\n")).not.toContain(token)

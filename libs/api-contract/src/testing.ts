@@ -84,3 +84,32 @@ export const scenarioSource = (scenarioOf: (service: string) => Scenario, option
       }
     })
   )
+
+/** The scenario a service's name picks: `healthy*`, `regressing*`, anything else no data. */
+export const byName = (service: string): Scenario => (service.startsWith("healthy") ? "healthy" : service.startsWith("regressing") ? "regressing" : "nodata")
+
+/**
+ * The live SLO the API tests know as `checkout`: latency, errors and
+ * restarts on 1-minute windows (the queries are the scenario source's
+ * business, so they are placeholders).
+ */
+export const sloDocument = {
+  apiVersion: "rollwise/v1",
+  kind: "SloSpec",
+  service: "checkout",
+  window: "1m",
+  maxWindows: 10,
+  promoteAfter: 3,
+  metrics: [
+    { name: "latency", kind: "continuous", direction: "lower", threshold: 0.5, tolerance: 0.1, query: 'q{job="{{service}}",track="{{track}}"}' },
+    { name: "errors", kind: "ratio", direction: "lower", threshold: 0.01, tolerance: 0.5, errorsQuery: "e", totalQuery: "t" },
+    { name: "restarts", kind: "counter", direction: "lower", threshold: 0, critical: true, query: "r" }
+  ]
+} as const
+
+/** NDJSON text as its objects, blank lines skipped. */
+export const ndjsonLines = (text: string): Array<unknown> =>
+  text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as unknown)

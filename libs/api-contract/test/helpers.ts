@@ -4,7 +4,7 @@ import { SloSpec } from "@rollwise/slo-policy"
 import { Context, Effect, Exit, Layer, Logger, Scope } from "effect"
 import { HttpEffect, type HttpServerRequest } from "effect/http"
 import { ApiServer, ArgoMetric, Gates, Rollouts } from "../src/index.ts"
-import { scenarioSource, type Scenario } from "../src/testing.ts"
+import { byName, ndjsonLines, scenarioSource, sloDocument } from "../src/testing.ts"
 
 /** A fixture file's text. */
 export const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8")
@@ -13,33 +13,12 @@ export const fixture = (name: string): string => readFileSync(new URL(`./fixture
 export const json = <A = unknown>(name: string): A => JSON.parse(fixture(name)) as A
 
 /** NDJSON fixture lines as objects. */
-export const ndjson = (name: string): Array<unknown> =>
-  fixture(name)
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as unknown)
+export const ndjson = (name: string): Array<unknown> => ndjsonLines(fixture(name))
 
-/** The live SLO the Argo tests call `checkout`: latency, errors and restarts, 1-minute windows. */
-export const sloDocument = {
-  apiVersion: "rollwise/v1",
-  kind: "SloSpec",
-  service: "checkout",
-  window: "1m",
-  maxWindows: 10,
-  promoteAfter: 3,
-  metrics: [
-    { name: "latency", kind: "continuous", direction: "lower", threshold: 0.5, tolerance: 0.1, query: 'q{job="{{service}}",track="{{track}}"}' },
-    { name: "errors", kind: "ratio", direction: "lower", threshold: 0.01, tolerance: 0.5, errorsQuery: "e", totalQuery: "t" },
-    { name: "restarts", kind: "counter", direction: "lower", threshold: 0, critical: true, query: "r" }
-  ]
-}
+export { byName, sloDocument }
 
 /** {@link sloDocument} decoded. */
 export const spec = Effect.runSync(SloSpec.decode(sloDocument, "test"))
-
-/** Scenario by service name: `healthy-*`, `regressing-*`, anything else no data. */
-export const byName = (service: string): Scenario =>
-  service.startsWith("healthy") ? "healthy" : service.startsWith("regressing") ? "regressing" : "nodata"
 
 /** A web-Request handler over the platform-free server, and a way to close it. */
 export const makeHandler = async (

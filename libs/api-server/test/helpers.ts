@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs"
-import { scenarioSource, type Scenario } from "@rollwise/api-contract/testing"
+import { byName, ndjsonLines, scenarioSource, sloDocument } from "@rollwise/api-contract/testing"
 import { SloSpec } from "@rollwise/slo-policy"
 import { Context, Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
 import { HttpServer } from "effect/http"
@@ -12,30 +12,12 @@ export const fixture = (name: string): string => readFileSync(new URL(`../../api
 export const json = <A = unknown>(name: string): A => JSON.parse(fixture(name)) as A
 
 /** NDJSON fixture lines as objects. */
-export const ndjson = (name: string): Array<unknown> =>
-  fixture(name)
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as unknown)
+export const ndjson = (name: string): Array<unknown> => ndjsonLines(fixture(name))
 
-/** The live SLO the server knows as `checkout`. */
-export const sloDocument = {
-  apiVersion: "rollwise/v1",
-  kind: "SloSpec",
-  service: "checkout",
-  window: "1m",
-  promoteAfter: 3,
-  metrics: [
-    { name: "latency", kind: "continuous", threshold: 0.5, tolerance: 0.1, query: 'q{job="{{service}}",track="{{track}}"}' },
-    { name: "errors", kind: "ratio", threshold: 0.01, tolerance: 0.5, errorsQuery: "e", totalQuery: "t" },
-    { name: "restarts", kind: "counter", threshold: 0, critical: true, query: "r" }
-  ]
-}
+export { byName, sloDocument }
 
 export const spec = Effect.runSync(SloSpec.decode(sloDocument, "test"))
 
-/** Scenario by service name: `healthy*`, `regressing*`, anything else no data. */
-export const byName = (service: string): Scenario => (service.startsWith("healthy") ? "healthy" : service.startsWith("regressing") ? "regressing" : "nodata")
 
 export const token = "t0k3n-for-the-http-api-tests"
 export const auth = { authorization: `Bearer ${token}` }
