@@ -1,4 +1,4 @@
-import { canaryHistory, type RunningPrometheus, type Series, startPrometheus } from "@rollwise/prometheus-harness"
+import { liveSloYaml, type RunningPrometheus, type Series, stableCanary, startPrometheus } from "@rollwise/prometheus-harness"
 import { spawn } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
@@ -25,40 +25,8 @@ const rollwise = (...args: ReadonlyArray<string>) =>
 const end = Date.UTC(2026, 10, 1, 13, 0, 0) / 1000
 const tmp = mkdtempSync(join(tmpdir(), "rollwise-live-"))
 const slo = join(tmp, "slo.yaml")
-writeFileSync(
-  slo,
-  `apiVersion: rollwise/v1
-kind: SloSpec
-service: checkout
-window: 2m
-maxWindows: 10
-promoteAfter: 3
-metrics:
-  - name: latency
-    kind: continuous
-    threshold: 0.5
-    minSamples: 6
-    query: 'histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket{job="{{service}}",track="{{track}}"}[1m])) by (le))'
-  - name: error-rate
-    kind: ratio
-    threshold: 0.01
-    tolerance: 0.5
-    errorsQuery: 'sum(increase(http_requests_total{job="{{service}}",track="{{track}}",status=~"5.."}[{{window}}]))'
-    totalQuery: 'sum(increase(http_requests_total{job="{{service}}",track="{{track}}"}[{{window}}]))'
-`
-)
-const history = (job: string, canaryLatency: number): Array<Series> =>
-  canaryHistory({
-    job,
-    start: end - 3600,
-    end,
-    stepSeconds: 10,
-    seed: 3,
-    tracks: {
-      stable: { rps: 80, errorRate: 0.002, latency: { medianSeconds: 0.1, sigma: 0.2 } },
-      canary: { rps: 80, errorRate: 0.002, latency: { medianSeconds: canaryLatency, sigma: 0.2 } }
-    }
-  })
+writeFileSync(slo, liveSloYaml("checkout"))
+const history = (job: string, canaryLatency: number): Array<Series> => stableCanary({ job, canaryLatencySeconds: canaryLatency, end, seconds: 3600, rps: 80, seed: 3 })
 
 let prometheus: RunningPrometheus
 let closedPort = 0

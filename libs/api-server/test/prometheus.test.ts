@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeServices } from "@effect/platform-node"
-import { canaryHistory, prometheusAvailable, type RunningPrometheus, type Series, startPrometheus } from "@rollwise/prometheus-harness"
+import { liveSloYaml, prometheusAvailable, type RunningPrometheus, type Series, stableCanary, startPrometheus } from "@rollwise/prometheus-harness"
 import { Effect, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { ArgoMetric } from "@rollwise/api-contract"
@@ -14,38 +14,10 @@ import { auth, type Running, serveFlagsWith, startServer, token } from "./helper
  * SLO specs from a directory, the Prometheus MetricSource, and a real
  * Prometheus holding the last half hour of stable/canary history.
  */
-const slo = `apiVersion: rollwise/v1
-kind: SloSpec
-service: placeholder
-window: 2m
-promoteAfter: 3
-metrics:
-  - name: latency
-    kind: continuous
-    threshold: 0.5
-    minSamples: 6
-    query: 'histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket{job="{{service}}",track="{{track}}"}[1m])) by (le))'
-  - name: error-rate
-    kind: ratio
-    threshold: 0.01
-    tolerance: 0.5
-    errorsQuery: 'sum(increase(http_requests_total{job="{{service}}",track="{{track}}",status=~"5.."}[{{window}}]))'
-    totalQuery: 'sum(increase(http_requests_total{job="{{service}}",track="{{track}}"}[{{window}}]))'
-`
+const slo = liveSloYaml("placeholder")
 
 const end = Math.floor(Date.now() / 1000)
-const history = (job: string, canaryLatency: number): Array<Series> =>
-  canaryHistory({
-    job,
-    start: end - 1800,
-    end,
-    stepSeconds: 10,
-    seed: 7,
-    tracks: {
-      stable: { rps: 200, errorRate: 0.002, latency: { medianSeconds: 0.1, sigma: 0.2 } },
-      canary: { rps: 200, errorRate: 0.002, latency: { medianSeconds: canaryLatency, sigma: 0.2 } }
-    }
-  })
+const history = (job: string, canaryLatency: number): Array<Series> => stableCanary({ job, canaryLatencySeconds: canaryLatency, end, seconds: 1800, rps: 200, seed: 7 })
 
 describe.runIf(prometheusAvailable())("POST /v1/argo/metric against a real Prometheus", () => {
   let prometheus: RunningPrometheus

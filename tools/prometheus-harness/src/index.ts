@@ -24,6 +24,7 @@ export {
   type LatencyProfile,
   type TrackProfile
 } from "./CanaryHistory.ts"
+export { liveSloYaml, stableCanary, type StableCanaryOptions } from "./LiveSlo.ts"
 export {
   prometheusAvailable,
   promtool,
