@@ -3,7 +3,7 @@ import { podTemplateHash } from "./hash.ts"
 import { arr, clone, isObj, num, obj, omitEmpty, str, timestamp, type Obj } from "./json.ts"
 import type { Reconcile } from "./scheduler.ts"
 import { formatSelector } from "./selectors.ts"
-import { annotationsOf, countPods, labelsOf, ownedReplicaSets, ownerReference, scaleReplicaSet, setCondition } from "./workloads.ts"
+import { annotationsOf, countPods, createReplicaSet, labelsOf, ownedReplicaSets, ownerReference, scaleReplicaSet, setCondition } from "./workloads.ts"
 
 const HASH_LABEL = "rollouts-pod-template-hash"
 const REVISION = "rollout.argoproj.io/revision"
@@ -43,7 +43,6 @@ export const makeRolloutController = (): Reconcile => {
     const namespace = namespaceOf(rollout)
     const name = nameOf(rollout)
     const rolloutType = cluster.resource("argoproj.io", "Rollout")
-    const rsType = cluster.resource("apps", "ReplicaSet")
     const spec = obj(rollout["spec"])
     const strategy = obj(spec["strategy"])
     const blueGreen = isObj(strategy["blueGreen"]) ? strategy["blueGreen"] : undefined
@@ -66,23 +65,11 @@ export const makeRolloutController = (): Reconcile => {
     const maxRevision = Math.max(0, ...owned.map(revisionOf))
     let current = owned.find((rs) => labelsOf(rs)[HASH_LABEL] === hash)
     if (current === undefined) {
-      const templateMeta = obj(template["metadata"])
-      const labels = { ...obj(templateMeta["labels"]), [HASH_LABEL]: hash }
-      current = cluster.create(rsType, {
-        apiVersion: "apps/v1",
-        kind: "ReplicaSet",
-        metadata: {
-          name: `${name}-${hash}`,
-          namespace,
-          labels,
-          annotations: { [REVISION]: String(maxRevision + 1), "rollout.argoproj.io/desired-replicas": String(replicas) },
-          ownerReferences: [ownerReference(rollout)]
-        },
-        spec: {
-          replicas: 0,
-          selector: { ...obj(spec["selector"]), matchLabels: { ...obj(obj(spec["selector"])["matchLabels"]), [HASH_LABEL]: hash } },
-          template: { ...template, metadata: { ...templateMeta, labels } }
-        }
+      current = createReplicaSet(cluster, rollout, {
+        hashLabel: HASH_LABEL,
+        hash,
+        replicas: 0,
+        annotations: { [REVISION]: String(maxRevision + 1), "rollout.argoproj.io/desired-replicas": String(replicas) }
       })
     } else if (s["currentPodHash"] !== hash && revisionOf(current) < maxRevision) {
       current = scaleReplicaSet(cluster, current, num(obj(current["spec"])["replicas"]) ?? 0, { [REVISION]: String(maxRevision + 1) })

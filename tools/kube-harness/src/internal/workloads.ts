@@ -56,6 +56,38 @@ export const scaleReplicaSet = (cluster: Cluster, rs: Obj, replicas: number, ann
   return cluster.replace(cluster.resource("apps", "ReplicaSet"), namespaceOf(rs), nameOf(rs), next, "raw")
 }
 
+/**
+ * A workload's ReplicaSet for its current pod template: `<name>-<hash>`,
+ * the template's labels plus `hashLabel: hash` (also added to the selector),
+ * owned by the workload, with the given annotations and replicas.
+ */
+export const createReplicaSet = (
+  cluster: Cluster,
+  owner: Obj,
+  options: { readonly hashLabel: string; readonly hash: string; readonly replicas: number; readonly annotations: Obj }
+): Obj => {
+  const spec = obj(owner["spec"])
+  const template = obj(spec["template"])
+  const templateMeta = obj(template["metadata"])
+  const labels = { ...obj(templateMeta["labels"]), [options.hashLabel]: options.hash }
+  return cluster.create(cluster.resource("apps", "ReplicaSet"), {
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    metadata: {
+      name: `${nameOf(owner)}-${options.hash}`,
+      namespace: namespaceOf(owner),
+      labels,
+      annotations: options.annotations,
+      ownerReferences: [ownerReference(owner)]
+    },
+    spec: {
+      replicas: options.replicas,
+      selector: { ...obj(spec["selector"]), matchLabels: { ...obj(obj(spec["selector"])["matchLabels"]), [options.hashLabel]: options.hash } },
+      template: { ...template, metadata: { ...templateMeta, labels } }
+    }
+  })
+}
+
 export interface Counts {
   readonly replicas: number
   readonly updated: number
@@ -130,7 +162,6 @@ export const reconcileDeployment = (context: ControllerContext, deployment: Obj)
   const target = num(spec["replicas"]) ?? 1
   const template = obj(spec["template"])
   const hash = podTemplateHash(template)
-  const rsType = cluster.resource("apps", "ReplicaSet")
   const owned = ownedReplicaSets(cluster, deployment, DEPLOYMENT_REVISION)
   const revisionOf = (rs: Obj) => Number(annotationsOf(rs)[DEPLOYMENT_REVISION] ?? 0)
   const maxRevision = Math.max(0, ...owned.map(revisionOf))
@@ -140,24 +171,7 @@ export const reconcileDeployment = (context: ControllerContext, deployment: Obj)
   const paused = spec["paused"] === true
   if (!paused) {
     if (current === undefined) {
-      const templateMeta = obj(template["metadata"])
-      const labels = { ...obj(templateMeta["labels"]), "pod-template-hash": hash }
-      current = cluster.create(rsType, {
-        apiVersion: "apps/v1",
-        kind: "ReplicaSet",
-        metadata: {
-          name: `${name}-${hash}`,
-          namespace,
-          labels,
-          annotations: { ...sizing, [DEPLOYMENT_REVISION]: String(maxRevision + 1) },
-          ownerReferences: [ownerReference(deployment)]
-        },
-        spec: {
-          replicas: target,
-          selector: { ...obj(spec["selector"]), matchLabels: { ...obj(obj(spec["selector"])["matchLabels"]), "pod-template-hash": hash } },
-          template: { ...template, metadata: { ...templateMeta, labels } }
-        }
-      })
+      current = createReplicaSet(cluster, deployment, { hashLabel: "pod-template-hash", hash, replicas: target, annotations: { ...sizing, [DEPLOYMENT_REVISION]: String(maxRevision + 1) } })
     } else {
       const revision = revisionOf(current) < maxRevision ? { [DEPLOYMENT_REVISION]: String(maxRevision + 1) } : {}
       current = scaleReplicaSet(cluster, current, target, { ...sizing, ...revision })
