@@ -8,14 +8,20 @@
  *     `failureLimit` 1 (the run fails on the second failed measurement), a
  *     window without data is a measurement error and the fifth consecutive
  *     error fails the run (Argo's default consecutiveErrorLimit 4); passing
- *     all windows promotes.
+ *     all windows promotes. The latency value is the candidate's p95 in the
+ *     window: of its raw samples, or, on live-shaped windows, what the
+ *     template's instant query `histogram_quantile(0.95, rate(…[2m]))` returns
+ *     at the window's end (`windowP95`), never a quantile of step quantiles.
  * (b) A fixed-horizon judge as Kayenta's NetflixACAJudge: after the whole
  *     analysis (all windows pooled), per metric: drop NaNs and outliers
  *     (IQR, factor 3), Mann–Whitney with a 98 % Hodges–Lehmann interval;
  *     "High" when the interval's lower bound exceeds 0.25 × |estimate| and the
  *     mean ratio clears the effect-size gate (default 1.0); metrics without data
  *     are left out of the score; score = pass / (pass + high + low) × 100, and
- *     a critical metric that is not Pass scores 0; pass at ≥ 95.
+ *     a critical metric that is not Pass scores 0; pass at ≥ 95. On
+ *     live-shaped windows it gets what a Kayenta Prometheus range query gives:
+ *     the per-step p95 points of every window, pooled; error rate one ratio
+ *     per window.
  */
 import { HodgesLehmann } from "@rollwise/stats-core"
 import type { Line } from "./scenarios.ts"
@@ -37,7 +43,7 @@ const p95 = (values: ReadonlyArray<number>): number => {
 }
 
 /** (a) Argo Rollouts-style static thresholds on the candidate. */
-export const argoStatic = (lines: ReadonlyArray<Line>, windows = 10): Decision => {
+export const argoStatic = (lines: ReadonlyArray<Line>, windows = 10, windowP95?: ReadonlyArray<number>): Decision => {
   let failures = 0
   let consecutiveErrors = 0
   const series = byWindow(lines)
@@ -46,13 +52,14 @@ export const argoStatic = (lines: ReadonlyArray<Line>, windows = 10): Decision =
     const latency = ls.find((l) => l.metric === "latency")?.values?.filter((v): v is number => v !== null) ?? []
     const errors = ls.find((l) => l.metric === "error-rate")
     const restarts = ls.find((l) => l.metric === "restarts")?.values?.[0]
-    if (latency.length === 0 || errors === undefined || errors.total === 0) {
+    const p95Latency = windowP95 !== undefined ? (windowP95[w] ?? Number.NaN) : p95(latency)
+    if (latency.length === 0 || !Number.isFinite(p95Latency) || errors === undefined || errors.total === 0) {
       consecutiveErrors++
       if (consecutiveErrors > 4) return { action: "rollback", window: w }
       continue
     }
     consecutiveErrors = 0
-    const failed = p95(latency) > 0.3 || errors.errors! / errors.total! > 0.01 || (restarts ?? 0) > 0
+    const failed = p95Latency > 0.3 || errors.errors! / errors.total! > 0.01 || (restarts ?? 0) > 0
     if (failed) {
       failures++
       if (failures > 1) return { action: "rollback", window: w }
