@@ -12,6 +12,10 @@
  *
  *   npx tsx --conditions=@rollwise/source libs/slo-policy/bench/detection.ts [releasesPerCell] [--kind live|raw|both] [--json]
  *
+ * "Healthy" is every scenario whose truth is "promote": on raw windows healthy,
+ * healthy-gc, healthy-warmup and latency-small (+3 %); on live windows healthy,
+ * healthy-spikes and within-tolerance (+5 %); all under a 10 % tolerance.
+ *
  * Prints Markdown tables (summary, headline figures, per scenario), or with
  * `--json` one JSON document with the same figures (fractions in [0, 1],
  * windows 1-based, `null` where there is nothing to take a median of).
@@ -119,7 +123,7 @@ const summary = (windows: WindowKind, judge: Judge) => {
   const healthy = mine.filter((o) => o.truth === false)
   const bad = mine.filter((o) => o.truth === true)
   const noData = mine.filter((o) => o.truth === null)
-  const healthyBusy = healthy.filter((o) => o.traffic !== "low")
+  const healthyMediumHigh = healthy.filter((o) => o.traffic !== "low")
   return {
     releases: mine.length,
     falseRollbacks: share(healthy.filter(is("rollback")).length, healthy.length),
@@ -129,7 +133,7 @@ const summary = (windows: WindowKind, judge: Judge) => {
     medianPromotionWindow: median(healthy.filter(is("promote")).map(windowOf)),
     healthyPromoted: share(healthy.filter(is("promote")).length, healthy.length),
     /** medium and high traffic: on live windows the candidate's ≥ 600 requests per window */
-    healthyPromotedBusy: share(healthyBusy.filter(is("promote")).length, healthyBusy.length),
+    healthyPromotedMediumHigh: share(healthyMediumHigh.filter(is("promote")).length, healthyMediumHigh.length),
     promotedSparse: share(
       bad.filter((o) => o.scenario === "latency-sparse" && is("promote")(o)).length,
       bad.filter((o) => o.scenario === "latency-sparse").length
@@ -203,13 +207,13 @@ if (json) {
     console.log("|---|---|---|---|---|---|---|---|")
     for (const judge of judges) {
       const s = report.kinds.live!.summary[judge]
-      console.log(`| ${judge} | ${pct(s.healthyPromotedBusy)} | ${pct(s.healthyPromoted)} | ${pct(s.falseRollbacks)} | ${pct(s.promotedRegressions)} | ${pct(s.promotedSparse)} | ${s.promotionsWithoutData} | ${num(s.medianDetectionWindow)} |`)
+      console.log(`| ${judge} | ${pct(s.healthyPromotedMediumHigh)} | ${pct(s.healthyPromoted)} | ${pct(s.falseRollbacks)} | ${pct(s.promotedRegressions)} | ${pct(s.promotedSparse)} | ${s.promotionsWithoutData} | ${num(s.medianDetectionWindow)} |`)
     }
   }
   for (const windows of windowKinds) {
     const k = report.kinds[windows]!
     const levels = traffics.map((t) => `${t} ${k.traffic[t].candidate}${windows === "live" ? `/${k.traffic[t].baseline}` : ""}`).join(", ")
-    console.log(`\n${windows} windows, per scenario: rollback/slow/promote counts, then the median window (1-based) of each (– none); requests per window ${windows === "live" ? "candidate/baseline" : ""}: ${levels}\n`)
+    console.log(`\n${windows} windows, per scenario: rollback/slow/promote counts, then the median window (1-based) of each (– none); requests per window${windows === "live" ? " candidate/baseline" : ""}: ${levels}\n`)
     console.log(`| scenario | truth | traffic | ${judges.join(" | ")} |`)
     console.log(`|---|---|---|${judges.map(() => "---").join("|")}|`)
     for (const row of k.scenarios) {
