@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { parse } from "yaml"
-import { argoOutcome, ruleGroups, secretLeaks, selectors, selects } from "./support/Checks.ts"
+import { argoOutcome, ruleGroups, type SchemaNode, schemaLeaves, secretLeaks, selectors, selects, valueLeaves } from "./support/Checks.ts"
 import { canaryServiceChart, cleanup, fixture, type K8sObject, lint, ofKind, one, renderNotes, repoRoot, template, templateRaw } from "./support/Helm.ts"
 import { validateObject } from "./support/Schemas.ts"
 
@@ -22,7 +22,9 @@ interface Step {
 }
 interface PodTemplate {
   metadata: { labels: Labels }
-  spec: { containers: Array<{ name: string; image: string }> }
+  spec: {
+    containers: Array<{ name: string; image: string; livenessProbe: { httpGet: { path: string; port: string } }; readinessProbe: { httpGet: { path: string; port: string } } }>
+  }
 }
 interface Rollout extends K8sObject {
   spec: {
@@ -31,8 +33,9 @@ interface Rollout extends K8sObject {
     template: PodTemplate
     strategy: {
       canary: {
-        canaryService: string
-        stableService: string
+        canaryService?: string
+        stableService?: string
+        trafficRouting?: { nginx?: { stableIngress: string } }
         canaryMetadata: { labels: Labels }
         stableMetadata: { labels: Labels }
         steps: Array<Step>
@@ -67,6 +70,12 @@ interface Service extends K8sObject {
   metadata: { name: string; labels: Labels }
   spec: { selector: Labels; ports: Array<{ name: string; port: number; targetPort: string | number }> }
 }
+interface Ingress extends K8sObject {
+  spec: {
+    ingressClassName: string
+    rules: Array<{ host: string; http: { paths: Array<{ path: string; pathType: string; backend: { service: { name: string; port: { name: string } } } }> } }>
+  }
+}
 interface Deployment extends K8sObject {
   metadata: { name: string; labels: Labels }
   spec: { replicas: number; selector: { matchLabels: Labels }; template: PodTemplate }
@@ -76,6 +85,7 @@ const name = "shop-canary-service"
 const variants: Record<string, ReadonlyArray<string>> = {
   canary: [],
   "canary-tuned": [fixture("canary-service-tuned.yaml")],
+  "canary-nginx": [fixture("canary-service-nginx.yaml")],
   bluegreen: [fixture("canary-service-bluegreen.yaml")]
 }
 const rendered = new Map<string, Array<K8sObject>>()
@@ -114,9 +124,11 @@ describe("canary-service chart: lint and schemas", () => {
 
   it("renders a Rollout, its AnalysisTemplate and two Services for a canary; plain Deployments for blue/green", () => {
     const kinds = (variant: string) => render(variant).map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.name}`).sort()
-    expect(kinds("canary")).toEqual([
+    expect(kinds("canary")).toEqual([`argoproj.io/v1alpha1 AnalysisTemplate ${name}-rollwise`, `argoproj.io/v1alpha1 Rollout ${name}`, `v1 Service ${name}`])
+    expect(kinds("canary-nginx")).toEqual([
       `argoproj.io/v1alpha1 AnalysisTemplate ${name}-rollwise`,
       `argoproj.io/v1alpha1 Rollout ${name}`,
+      `networking.k8s.io/v1 Ingress ${name}`,
       `v1 Service ${name}`,
       `v1 Service ${name}-canary`
     ])
@@ -152,20 +164,95 @@ describe("canary-service chart: the canary Rollout", () => {
     }
   })
 
-  it("names a canary and a stable Service that select the Rollout's pods, which carry the `track` label", () => {
-    const objects = render("canary")
-    const canary = rolloutOf(objects).spec.strategy.canary
-    const pods = rolloutOf(objects).spec.template.metadata.labels
-    for (const svc of [canary.stableService, canary.canaryService]) {
-      const s = one<Service>(objects, "v1", "Service", svc)
-      expect(selects(s.spec.selector, pods)).toBe(true)
-      expect(s.spec.ports).toEqual([{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }])
+  it("labels the pods track=canary|stable while an update runs (canaryMetadata/stableMetadata), in every mode", () => {
+    for (const variant of ["canary", "canary-tuned", "canary-nginx"]) {
+      const canary = rolloutOf(render(variant)).spec.strategy.canary
+      expect(canary.canaryMetadata.labels, variant).toEqual({ track: "canary" })
+      expect(canary.stableMetadata.labels, variant).toEqual({ track: "stable" })
     }
+  })
+
+  it("by default sends users to both versions: no stable/canary Service for Argo to pin, one Service over all pods", () => {
+    // argo-rollouts rollout/service.go reconcileStableAndCanaryService: a stableService always selects only the
+    // stable ReplicaSet, so without trafficRouting the canary would get none of that Service's users
+    const objects = render("canary")
+    const rollout = rolloutOf(objects)
+    const canary = rollout.spec.strategy.canary
+    expect([canary.stableService, canary.canaryService, canary.trafficRouting]).toEqual([undefined, undefined, undefined])
+    const svc = one<Service>(objects, "v1", "Service", name)
+    expect(svc.spec.ports).toEqual([{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }])
+    // the pods of both ReplicaSets as Argo labels them during an update: both are behind the Service
+    const pod = (track: string, hash: string) => ({ ...rollout.spec.template.metadata.labels, track, "rollouts-pod-template-hash": hash })
+    expect([selects(svc.spec.selector, pod("stable", "6d4f8b7c9")), selects(svc.spec.selector, pod("canary", "5c8f7d6b4"))]).toEqual([true, true])
+    expect(Object.keys(svc.spec.selector)).not.toContain("track")
+    expect(selects(rollout.spec.selector.matchLabels, rollout.spec.template.metadata.labels)).toBe(true)
+  })
+
+  it("with trafficRouting nginx splits the Ingress' traffic: stable Ingress → stableService, canaryService for the canary Ingress", () => {
+    const objects = render("canary-nginx")
+    const rollout = rolloutOf(objects)
+    const canary = rollout.spec.strategy.canary
     expect(canary.stableService).toBe(name)
     expect(canary.canaryService).toBe(`${name}-canary`)
-    expect(canary.canaryMetadata.labels).toEqual({ track: "canary" })
-    expect(canary.stableMetadata.labels).toEqual({ track: "stable" })
-    expect(selects(rolloutOf(objects).spec.selector.matchLabels, pods)).toBe(true)
+    const ingress = one<Ingress>(objects, "networking.k8s.io/v1", "Ingress", canary.trafficRouting!.nginx!.stableIngress)
+    expect(ingress.spec.ingressClassName).toBe("nginx")
+    expect(ingress.spec.rules).toEqual([
+      { host: "checkout.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: canary.stableService, port: { name: "http" } } } }] } }
+    ])
+    expect(ingress.metadata).toMatchObject({ annotations: { "nginx.ingress.kubernetes.io/proxy-body-size": "1m" } })
+    for (const svcName of [canary.stableService!, canary.canaryService!]) {
+      const svc = one<Service>(objects, "v1", "Service", svcName)
+      expect(selects(svc.spec.selector, rollout.spec.template.metadata.labels), svcName).toBe(true)
+      expect(svc.spec.ports.map((p) => p.name)).toContain(ingress.spec.rules[0]!.http.paths[0]!.backend.service.port.name)
+    }
+    const noHost = templateRaw(canaryServiceChart, { set: { "trafficRouting.provider": "nginx" } })
+    expect(noHost.status).not.toBe(0)
+    expect(noHost.stderr).toContain("trafficRouting.provider nginx: set trafficRouting.nginx.host")
+  })
+
+  it("probes liveness and readiness on their own paths", () => {
+    const probes = (variant: string) => {
+      const c = rolloutOf(render(variant)).spec.template.spec.containers[0]!
+      return [c.livenessProbe.httpGet, c.readinessProbe.httpGet]
+    }
+    expect(probes("canary")).toEqual([
+      { path: "/healthz", port: "http" },
+      { path: "/readyz", port: "http" }
+    ])
+    expect(probes("canary-tuned")).toEqual([
+      { path: "/livez", port: "http" },
+      { path: "/ready", port: "http" }
+    ])
+  })
+})
+
+describe("canary-service chart: values.schema.json", () => {
+  it("makes helm lint --strict and helm template refuse a misplaced key, naming it", () => {
+    for (const result of [lint(canaryServiceChart, { values: [fixture("canary-service-typo.yaml")] }), templateRaw(canaryServiceChart, { values: [fixture("canary-service-typo.yaml")] })]) {
+      expect(result.status).not.toBe(0)
+      expect(result.stdout + result.stderr).toContain("trafficRouting: Additional property host is not allowed")
+    }
+    // the keys of chart 0.1 that moved
+    for (const [key, refused] of [
+      ["rollwise.apiToken.secretName", "rollwise: Additional property apiToken is not allowed"],
+      ["healthPath", "(root): Additional property healthPath is not allowed"]
+    ] as const) {
+      const result = lint(canaryServiceChart, { set: { [key]: "x" } })
+      expect(result.status, key).not.toBe(0)
+      expect(result.stdout).toContain(refused)
+    }
+  })
+
+  it("refuses a traffic router it does not render", () => {
+    const result = templateRaw(canaryServiceChart, { set: { "trafficRouting.provider": "istio" } })
+    expect(result.status).not.toBe(0)
+    expect(result.stderr).toContain("trafficRouting.provider: trafficRouting.provider must be one of the following")
+  })
+
+  it("documents every key of values.yaml in the schema, and no key the chart does not have", () => {
+    const schema = JSON.parse(readFileSync(join(canaryServiceChart, "values.schema.json"), "utf8")) as SchemaNode
+    const values = parse(readFileSync(join(canaryServiceChart, "values.yaml"), "utf8")) as Record<string, unknown>
+    expect(schemaLeaves(schema).filter((k) => k !== "global").sort()).toEqual(valueLeaves(values, schema).sort())
   })
 })
 
@@ -195,7 +282,7 @@ describe("canary-service chart: the AnalysisTemplate", () => {
       slo: "checkout"
     })
     expect(web.headers).toEqual([
-      { key: "Authorization", value: "Bearer {{args.api-token}}" },
+      { key: "Authorization", value: "Bearer {{args.hook-token}}" },
       { key: "Content-Type", value: "application/json" }
     ])
     const tuned = metric(render("canary-tuned"), "rollwise").provider.web!
@@ -216,12 +303,15 @@ describe("canary-service chart: the AnalysisTemplate", () => {
     })
   })
 
-  it("reads the API token from the Secret named in values, as an argument the controller resolves", () => {
+  it("reads Rollwise's hook token from the Secret named in values, as an argument the controller resolves", () => {
+    // argo-rollouts analysis_types.go: WebMetricHeader is {key, value} only; Argument.ValueFrom.SecretKeyRef is how a Secret gets in
     for (const [variant, ref] of [
-      ["canary", { name: "rollwise-api-token", key: "token" }],
-      ["canary-tuned", { name: "rollwise-token", key: "api-token" }]
+      ["canary", { name: "rollwise-hook-token", key: "hook-token" }],
+      ["canary-tuned", { name: "rollwise-token", key: "hook" }]
     ] as const) {
-      expect(analysisOf(render(variant)).spec.args.find((a) => a.name === "api-token")).toEqual({ name: "api-token", valueFrom: { secretKeyRef: ref } })
+      const template = analysisOf(render(variant))
+      expect(template.spec.args.find((a) => a.name === "hook-token")).toEqual({ name: "hook-token", valueFrom: { secretKeyRef: ref } })
+      for (const header of template.spec.metrics.flatMap((m) => m.provider.web?.headers ?? [])) expect(Object.keys(header).sort()).toEqual(["key", "value"])
     }
   })
 
@@ -283,7 +373,7 @@ describe("canary-service chart: the AnalysisTemplate", () => {
   })
 })
 
-describe("canary-service chart: the API token", () => {
+describe("canary-service chart: the hook token", () => {
   const token = "demo-token-51c0ffee"
 
   it("is only referenced by default: the Secret must exist", () => {
@@ -291,10 +381,10 @@ describe("canary-service chart: the API token", () => {
   })
 
   it("goes only into the Secret, base64-encoded, when a demo token is given", () => {
-    const { objects, text } = template(canaryServiceChart, { set: { "rollwise.apiToken.value": token } })
+    const { objects, text } = template(canaryServiceChart, { set: { "rollwise.hookToken.value": token } })
     expect(text).not.toContain(token)
-    const secret = one<K8sObject & { data: Record<string, string> }>(objects, "v1", "Secret", "rollwise-api-token")
-    expect(secret.data).toEqual({ token: Buffer.from(token).toString("base64") })
+    const secret = one<K8sObject & { data: Record<string, string> }>(objects, "v1", "Secret", "rollwise-hook-token")
+    expect(secret.data).toEqual({ "hook-token": Buffer.from(token).toString("base64") })
     expect(secretLeaks(objects)).toEqual([])
     for (const o of objects) validateObject(o)
   })
@@ -369,6 +459,9 @@ describe("canary-service chart: NOTES.txt", () => {
     const canary = renderNotes(canaryServiceChart)
     expect(canary).toContain(`AnalysisTemplate ${name}-rollwise`)
     expect(canary).toContain("http://rollwise.rollwise.svc.cluster.local:8080/v1/argo/metric")
+    expect(canary).toContain("hook token in Secret shop/rollwise-hook-token")
+    expect(canary).toContain(`Service ${name} reaches both versions`)
+    expect(renderNotes(canaryServiceChart, { values: variants["canary-nginx"]! })).toContain(`the NGINX Ingress ${name} (checkout.example.com) is split`)
     const bluegreen = renderNotes(canaryServiceChart, { values: variants["bluegreen"]! })
     expect(bluegreen).toContain("Flip with `--set activeColor=green`")
   })

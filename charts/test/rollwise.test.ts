@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { parse } from "yaml"
-import { ruleGroups, secretLeaks, selects } from "./support/Checks.ts"
-import { cleanup, fixture, type K8sObject, lint, ofKind, one, renderNotes, repoRoot, rollwiseChart, template, templateRaw } from "./support/Helm.ts"
+import { ruleGroups, type SchemaNode, schemaLeaves, secretLeaks, selects, valueLeaves } from "./support/Checks.ts"
+import { cleanup, fixture, integrationsDir, type K8sObject, lint, ofKind, one, renderNotes, repoRoot, rollwiseChart, template, templateRaw } from "./support/Helm.ts"
 import { validateObject } from "./support/Schemas.ts"
 
 afterAll(cleanup)
@@ -62,9 +62,21 @@ interface Binding extends K8sObject {
   subjects: Array<{ kind: string; name: string; namespace: string }>
 }
 interface Monitor extends K8sObject {
-  metadata: { name: string; labels: Labels }
-  spec: { selector: { matchLabels: Labels }; endpoints: Array<{ port: string; path: string; interval?: string }> }
+  metadata: { name: string; namespace: string; labels: Labels }
+  spec: {
+    selector: { matchLabels: Labels }
+    endpoints: Array<{ port: string; path: string; interval?: string; authorization?: { type: string; credentials: { name: string; key: string } } }>
+  }
 }
+interface NetworkPolicy extends K8sObject {
+  spec: {
+    podSelector: { matchLabels: Labels }
+    policyTypes: Array<string>
+    ingress: Array<{ from: Array<Record<string, unknown>>; ports: Array<{ port: string | number; protocol: string }> }>
+  }
+}
+type SecretObject = K8sObject & { metadata: { name: string; namespace: string }; data: Record<string, string> }
+const decoded = (secret: SecretObject, key: string) => Buffer.from(secret.data[key]!, "base64").toString("utf8")
 
 const release = { release: "rollwise", namespace: "rollwise" } as const
 const appVersion = (parse(readFileSync(join(rollwiseChart, "Chart.yaml"), "utf8")) as { appVersion: string }).appVersion
@@ -75,7 +87,10 @@ const variants: Record<string, ReadonlyArray<string>> = {
   monitoring: [fixture("rollwise-monitoring.yaml")],
   persistent: [fixture("rollwise-persistent.yaml")],
   "cluster-wide": [fixture("rollwise-cluster-wide.yaml")],
-  configured: [fixture("rollwise-configured.yaml")]
+  configured: [fixture("rollwise-configured.yaml")],
+  "fixed-replicas": [fixture("rollwise-fixed-replicas.yaml")],
+  // the values docs/integrations/ tells users to install with
+  integrations: [join(integrationsDir, "rollwise-values.yaml")]
 }
 const rendered = new Map<string, Array<K8sObject>>()
 const render = (variant: string): Array<K8sObject> => {
@@ -179,18 +194,39 @@ describe("rollwise chart: the Deployment", () => {
     expect(c.resources?.limits?.["memory"]).toBeDefined()
   })
 
-  it("takes ROLLWISE_API_TOKEN from the Secret the chart creates, by reference only", () => {
+  it("takes ROLLWISE_API_TOKEN and ROLLWISE_HOOK_TOKEN from the Secret the chart creates, by reference only", () => {
     const objects = render("default")
-    const token = env(containerOf(objects), "ROLLWISE_API_TOKEN")
-    expect(token).toEqual({ name: "ROLLWISE_API_TOKEN", valueFrom: { secretKeyRef: { name: "rollwise-api-token", key: "token" } } })
-    const secret = one<K8sObject & { data: Record<string, string> }>(objects, "v1", "Secret", "rollwise-api-token")
-    expect(Buffer.from(secret.data["token"]!, "base64").toString("utf8"), "a generated token: 40 random characters").toMatch(/^[A-Za-z0-9]{40}$/)
+    const c = containerOf(objects)
+    expect(env(c, "ROLLWISE_API_TOKEN")).toEqual({ name: "ROLLWISE_API_TOKEN", valueFrom: { secretKeyRef: { name: "rollwise-tokens", key: "api-token" } } })
+    expect(env(c, "ROLLWISE_HOOK_TOKEN")).toEqual({ name: "ROLLWISE_HOOK_TOKEN", valueFrom: { secretKeyRef: { name: "rollwise-tokens", key: "hook-token" } } })
+    const secret = one<SecretObject>(objects, "v1", "Secret", "rollwise-tokens")
+    expect(Object.keys(secret.data).sort()).toEqual(["api-token", "hook-token"])
+    expect(decoded(secret, "api-token"), "a generated token: 40 random characters").toMatch(/^[A-Za-z0-9]{40}$/)
+    expect(decoded(secret, "hook-token"), "a generated token: 40 random characters").toMatch(/^[A-Za-z0-9]{40}$/)
+    expect(decoded(secret, "hook-token"), "two tokens, not one twice").not.toBe(decoded(secret, "api-token"))
   })
 
-  it("takes ROLLWISE_API_TOKEN from an existing Secret, and then creates none", () => {
+  it("takes both tokens from an existing Secret, and then creates none", () => {
     const objects = render("configured")
-    expect(env(containerOf(objects), "ROLLWISE_API_TOKEN")?.valueFrom).toEqual({ secretKeyRef: { name: "rollwise-token", key: "api-token" } })
+    const c = containerOf(objects)
+    expect(env(c, "ROLLWISE_API_TOKEN")?.valueFrom).toEqual({ secretKeyRef: { name: "rollwise-auth", key: "api-token" } })
+    expect(env(c, "ROLLWISE_HOOK_TOKEN")?.valueFrom).toEqual({ secretKeyRef: { name: "rollwise-auth", key: "hook-token" } })
     expect(ofKind(objects, "v1", "Secret")).toEqual([])
+  })
+
+  it("puts given tokens into the Secret, and refuses the same token for both", () => {
+    const objects = template(rollwiseChart, { ...release, set: { "auth.apiToken": "operator-token-1234", "auth.hookToken": "hook-token-5678" } }).objects
+    const secret = one<SecretObject>(objects, "v1", "Secret", "rollwise-tokens")
+    expect([decoded(secret, "api-token"), decoded(secret, "hook-token")]).toEqual(["operator-token-1234", "hook-token-5678"])
+    const same = templateRaw(rollwiseChart, { ...release, set: { "auth.apiToken": "same-token-1234", "auth.hookToken": "same-token-1234" } })
+    expect(same.status).not.toBe(0)
+    expect(same.stderr).toContain("auth.apiToken and auth.hookToken must differ")
+  })
+
+  it("opens POST /judge without a token only when kayenta.publicJudge is set (ROLLWISE_PUBLIC_JUDGE)", () => {
+    expect(env(containerOf(render("default")), "ROLLWISE_PUBLIC_JUDGE")).toBeUndefined()
+    expect(env(containerOf(render("integrations")), "ROLLWISE_PUBLIC_JUDGE")).toBeUndefined()
+    expect(env(containerOf(render("fixed-replicas")), "ROLLWISE_PUBLIC_JUDGE")).toEqual({ name: "ROLLWISE_PUBLIC_JUDGE", value: "true" })
   })
 
   it("keeps ROLLWISE_EVIDENCE_DB on an emptyDir by default", () => {
@@ -264,11 +300,102 @@ describe("rollwise chart: Service, autoscaling, disruption budget", () => {
     expect(deploymentOf(objects).spec.replicas).toBeUndefined()
   })
 
-  it("keeps at least one pod through voluntary disruptions", () => {
-    const objects = render("default")
-    const pdb = one<K8sObject & { spec: { minAvailable: number; selector: { matchLabels: Labels } } }>(objects, "policy/v1", "PodDisruptionBudget")
-    expect(pdb.spec.minAvailable).toBe(1)
-    expect(selects(pdb.spec.selector.matchLabels, deploymentOf(objects).spec.template.metadata.labels)).toBe(true)
+  it("lets a drain evict one pod at a time when there are two or more (autoscaled or fixed)", () => {
+    for (const [variant, maxUnavailable] of [
+      ["default", 1],
+      ["fixed-replicas", "50%"]
+    ] as const) {
+      const objects = render(variant)
+      const pdb = one<K8sObject & { spec: Record<string, unknown> & { selector: { matchLabels: Labels } } }>(objects, "policy/v1", "PodDisruptionBudget")
+      expect(pdb.spec["maxUnavailable"], variant).toBe(maxUnavailable)
+      expect(pdb.spec["minAvailable"], "minAvailable 1 with one pod would block every drain").toBeUndefined()
+      expect(selects(pdb.spec.selector.matchLabels, deploymentOf(objects).spec.template.metadata.labels)).toBe(true)
+    }
+  })
+
+  it("renders no PodDisruptionBudget for a single pod, fixed or autoscaled from one", () => {
+    expect(deploymentOf(render("persistent")).spec.replicas).toBe(1)
+    expect(ofKind(render("persistent"), "policy/v1", "PodDisruptionBudget")).toEqual([])
+    const fromOne = template(rollwiseChart, { ...release, setJson: { "autoscaling.minReplicas": 1 } }).objects
+    expect(ofKind(fromOne, "policy/v1", "PodDisruptionBudget")).toEqual([])
+    const off = template(rollwiseChart, { ...release, setJson: { "podDisruptionBudget.enabled": false } }).objects
+    expect(ofKind(off, "policy/v1", "PodDisruptionBudget")).toEqual([])
+  })
+})
+
+describe("rollwise chart: NetworkPolicy", () => {
+  it("is off by default", () => {
+    expect(ofKind(render("default"), "networking.k8s.io/v1", "NetworkPolicy")).toEqual([])
+  })
+
+  it("lets only the listed namespaces reach the http port of the API's pods", () => {
+    const objects = render("integrations")
+    const policy = one<NetworkPolicy>(objects, "networking.k8s.io/v1", "NetworkPolicy", "rollwise")
+    expect(selects(policy.spec.podSelector.matchLabels, deploymentOf(objects).spec.template.metadata.labels)).toBe(true)
+    expect(policy.spec.policyTypes).toEqual(["Ingress"])
+    expect(policy.spec.ingress).toEqual([
+      {
+        from: ["argo-rollouts", "flagger-system", "monitoring", "spinnaker", "ci"].map((ns) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } })),
+        ports: [{ port: "http", protocol: "TCP" }]
+      }
+    ])
+    expect(containerOf(objects).ports?.map((p) => p.name)).toContain("http")
+  })
+
+  it("adds the release namespace and extra peers when asked", () => {
+    const policy = one<NetworkPolicy>(render("fixed-replicas"), "networking.k8s.io/v1", "NetworkPolicy")
+    expect(policy.spec.ingress[0]!.from).toEqual([
+      { podSelector: {} },
+      { namespaceSelector: { matchLabels: { team: "payments" } }, podSelector: { matchLabels: { app: "ci-runner" } } }
+    ])
+  })
+
+  it("refuses to render a policy that would let no caller in", () => {
+    const result = templateRaw(rollwiseChart, { ...release, setJson: { "networkPolicy.enabled": true } })
+    expect(result.status).not.toBe(0)
+    expect(result.stderr).toContain("list the namespaces that call Rollwise in networkPolicy.allowedNamespaces")
+  })
+})
+
+describe("rollwise chart: values.schema.json", () => {
+  it("makes helm lint --strict and helm template refuse a misspelt key, naming it", () => {
+    for (const result of [lint(rollwiseChart, { values: [fixture("rollwise-typo.yaml")] }), templateRaw(rollwiseChart, { ...release, values: [fixture("rollwise-typo.yaml")] })]) {
+      expect(result.status).not.toBe(0)
+      expect(result.stdout + result.stderr).toContain("Additional property enable is not allowed")
+    }
+    const topLevel = lint(rollwiseChart, { set: { replicaCout: "2" } })
+    expect(topLevel.status).not.toBe(0)
+    expect(topLevel.stdout + topLevel.stderr).toContain("Additional property replicaCout is not allowed")
+  })
+
+  it("refuses values of the wrong type or outside their set", () => {
+    for (const [setJson, message] of [
+      [{ "service.port": "8080" }, "service.port: Invalid type"],
+      [{ "image.pullPolicy": "Sometimes" }, "image.pullPolicy"],
+      [{ "kayenta.publicJudge": "yes" }, "kayenta.publicJudge: Invalid type"],
+      [{ "networkPolicy.allowedNamespaces": "monitoring" }, "networkPolicy.allowedNamespaces: Invalid type"]
+    ] as const) {
+      const result = templateRaw(rollwiseChart, { ...release, setJson })
+      expect(result.status, JSON.stringify(setJson)).not.toBe(0)
+      expect(result.stderr).toContain(message)
+    }
+  })
+
+  it("refuses the keys of chart 0.1 that moved (apiToken → auth, minAvailable → maxUnavailable)", () => {
+    for (const [key, value, refused] of [
+      ["apiToken.value", "x", "(root): Additional property apiToken is not allowed"],
+      ["podDisruptionBudget.minAvailable", "1", "podDisruptionBudget: Additional property minAvailable is not allowed"]
+    ] as const) {
+      const result = templateRaw(rollwiseChart, { ...release, set: { [key]: value } })
+      expect(result.status, key).not.toBe(0)
+      expect(result.stderr).toContain(refused)
+    }
+  })
+
+  it("documents every key of values.yaml in the schema, and no key the chart does not have", () => {
+    const schema = JSON.parse(readFileSync(join(rollwiseChart, "values.schema.json"), "utf8")) as SchemaNode
+    const values = parse(readFileSync(join(rollwiseChart, "values.yaml"), "utf8")) as Record<string, unknown>
+    expect(schemaLeaves(schema).filter((k) => k !== "global").sort()).toEqual(valueLeaves(values, schema).sort())
   })
 })
 
@@ -318,14 +445,31 @@ describe("rollwise chart: RBAC", () => {
 })
 
 describe("rollwise chart: Prometheus Operator objects", () => {
-  it("renders a ServiceMonitor that scrapes /metrics on the Service's http port", () => {
+  it("renders a ServiceMonitor that scrapes /metrics on the Service's http port with the hook token", () => {
     const objects = render("monitoring")
     const sm = one<Monitor>(objects, "monitoring.coreos.com/v1", "ServiceMonitor", "rollwise")
     const svc = one<Service>(objects, "v1", "Service", "rollwise")
     expect(selects(sm.spec.selector.matchLabels, svc.metadata.labels)).toBe(true)
-    expect(sm.spec.endpoints).toEqual([{ port: "http", path: "/metrics", interval: "15s" }])
+    expect(sm.spec.endpoints).toEqual([
+      { port: "http", path: "/metrics", interval: "15s", authorization: { type: "Bearer", credentials: { name: "rollwise-tokens", key: "hook-token" } } }
+    ])
     expect(svc.spec.ports.map((p) => p.name)).toContain(sm.spec.endpoints[0]!.port)
     expect(sm.metadata.labels["release"]).toBe("kube-prometheus-stack")
+  })
+
+  it("names a Secret in the ServiceMonitor's own namespace that holds the key it reads (the Operator looks nowhere else)", () => {
+    for (const variant of ["monitoring", "integrations"]) {
+      const objects = render(variant)
+      const sm = one<Monitor>(objects, "monitoring.coreos.com/v1", "ServiceMonitor")
+      const credentials = sm.spec.endpoints[0]!.authorization!.credentials
+      const secret = one<SecretObject>(objects, "v1", "Secret", credentials.name)
+      expect(secret.metadata.namespace).toBe(sm.metadata.namespace)
+      expect(Object.keys(secret.data)).toContain(credentials.key)
+      // the same key the server reads its hook token from
+      expect(env(containerOf(objects), "ROLLWISE_HOOK_TOKEN")?.valueFrom?.secretKeyRef).toEqual({ name: credentials.name, key: credentials.key })
+    }
+    const existing = template(rollwiseChart, { ...release, set: { "auth.existingSecret": "mine" }, setJson: { "serviceMonitor.enabled": true } }).objects
+    expect(one<Monitor>(existing, "monitoring.coreos.com/v1", "ServiceMonitor").spec.endpoints[0]!.authorization!.credentials).toEqual({ name: "mine", key: "hook-token" })
   })
 
   it("renders a PrometheusRule whose groups are exactly prometheus/rules'", () => {
@@ -347,14 +491,17 @@ describe("rollwise chart: Prometheus Operator objects", () => {
 
 describe("rollwise chart: the token stays secret", () => {
   const token = "rw-test-token-7b2e91c4d0"
+  const hookToken = "rw-hook-token-31d7aa09"
 
-  it("puts a given token only into the Secret, base64-encoded", () => {
-    const { objects, text } = template(rollwiseChart, { ...release, set: { "apiToken.value": token } })
-    expect(text).not.toContain(token)
-    const b64 = Buffer.from(token).toString("base64")
-    expect(text.split(b64).length - 1, "the encoded token appears once: in the Secret").toBe(1)
-    const secret = one<K8sObject & { data: Record<string, string> }>(objects, "v1", "Secret")
-    expect(secret.data).toEqual({ token: b64 })
+  it("puts given tokens only into the Secret, base64-encoded", () => {
+    const { objects, text } = template(rollwiseChart, { ...release, set: { "auth.apiToken": token, "auth.hookToken": hookToken }, setJson: { "serviceMonitor.enabled": true } })
+    for (const t of [token, hookToken]) {
+      expect(text).not.toContain(t)
+      const b64 = Buffer.from(t).toString("base64")
+      expect(text.split(b64).length - 1, "the encoded token appears once: in the Secret").toBe(1)
+    }
+    const secret = one<SecretObject>(objects, "v1", "Secret")
+    expect(secret.data).toEqual({ "api-token": Buffer.from(token).toString("base64"), "hook-token": Buffer.from(hookToken).toString("base64") })
     expect(secretLeaks(objects)).toEqual([])
   })
 
@@ -364,13 +511,22 @@ describe("rollwise chart: the token stays secret", () => {
     for (const e of containerOf(objects).env ?? []) expect(e.value === undefined || !/token/i.test(e.name), `env ${e.name} is a literal`).toBe(true)
   })
 
-  it("NOTES.txt tells how to reach the API and the Argo web-metric URL, and never prints the token", () => {
-    const notes = renderNotes(rollwiseChart, { ...release, set: { "apiToken.value": token } })
+  it("NOTES.txt tells how to reach the API on port 8080 and where each integration calls, and never prints a token", () => {
+    const notes = renderNotes(rollwiseChart, { ...release, set: { "auth.apiToken": token, "auth.hookToken": hookToken } })
     expect(notes).toContain("http://rollwise.rollwise.svc.cluster.local:8080")
     expect(notes).toContain("POST http://rollwise.rollwise.svc.cluster.local:8080/v1/argo/metric")
+    expect(notes).toContain("url http://rollwise.rollwise.svc.cluster.local:8080/hooks/<hook-token>/v1/flagger/<hook>")
+    expect(notes).toContain("baseUrl http://rollwise.rollwise.svc.cluster.local:8080/hooks/<hook-token>")
     expect(notes).toContain("kubectl -n rollwise port-forward service/rollwise 8080:8080")
+    expect(notes).toContain("get secret rollwise-tokens -o jsonpath='{.data.hook-token}'")
     expect(notes).toContain('"decision": "promote|slow|rollback"')
-    expect(notes).not.toContain(token)
-    expect(notes).not.toContain(Buffer.from(token).toString("base64"))
+    for (const t of [token, hookToken]) {
+      expect(notes).not.toContain(t)
+      expect(notes).not.toContain(Buffer.from(t).toString("base64"))
+    }
+    // every URL NOTES prints is on the Service's port
+    const urls = (notes.match(/https?:\/\/[^\s"'()]+/g) ?? []).map((u) => u.replace(/[.,]$/, ""))
+    expect(urls.length).toBeGreaterThan(5)
+    for (const url of urls) expect(new URL(url.replace(/<[^>]+>/g, "x")).port, url).toBe("8080")
   })
 })

@@ -46,12 +46,21 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 {{- end -}}
 
-{{/* The Secret holding the API token: the existing one, or the one this chart creates. */}}
-{{- define "rollwise.tokenSecretName" -}}
-{{- if .Values.apiToken.existingSecret -}}
-{{- .Values.apiToken.existingSecret -}}
+{{/* The Secret holding both tokens (keys "api-token" and "hook-token"): the existing one, or the one this chart creates. */}}
+{{- define "rollwise.authSecretName" -}}
+{{- if .Values.auth.existingSecret -}}
+{{- .Values.auth.existingSecret -}}
 {{- else -}}
-{{- printf "%s-api-token" (include "rollwise.fullname" .) -}}
+{{- printf "%s-tokens" (include "rollwise.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Whether the Deployment can run more than one pod: only then can a disruption budget let a drain through and still keep one serving. */}}
+{{- define "rollwise.multiplePods" -}}
+{{- if .Values.autoscaling.enabled -}}
+{{- if gt (int .Values.autoscaling.minReplicas) 1 }}true{{ end -}}
+{{- else -}}
+{{- if gt (int .Values.replicaCount) 1 }}true{{ end -}}
 {{- end -}}
 {{- end -}}
 
@@ -75,8 +84,8 @@ Values that cannot work together fail the render with a message saying what to c
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) -}}
 {{- fail (printf "autoscaling.minReplicas (%v) is above autoscaling.maxReplicas (%v)" .Values.autoscaling.minReplicas .Values.autoscaling.maxReplicas) -}}
 {{- end -}}
-{{- if not .Values.apiToken.secretKey -}}
-{{- fail "apiToken.secretKey must name the key of the token in its Secret (default: token)" -}}
+{{- if and .Values.networkPolicy.enabled (not .Values.networkPolicy.allowedNamespaces) (not .Values.networkPolicy.allowSameNamespace) (not .Values.networkPolicy.extraFrom) -}}
+{{- fail "networkPolicy.enabled: list the namespaces that call Rollwise in networkPolicy.allowedNamespaces (the Argo Rollouts or Flagger controller, Prometheus, Kayenta, CI); with none the policy would refuse every caller" -}}
 {{- end -}}
 {{- range .Values.config.drive -}}
 {{- if not (has . (list "simulated" "k8s")) -}}

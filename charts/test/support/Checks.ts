@@ -61,3 +61,27 @@ export const argoOutcome = (successCondition: string, failureCondition: string, 
   if (equalsString(successCondition) === result) return "Successful"
   return "Inconclusive"
 }
+
+/** A node of a values.schema.json (the parts the key comparison reads). */
+export interface SchemaNode {
+  readonly type?: string | ReadonlyArray<string>
+  readonly properties?: Readonly<Record<string, SchemaNode>>
+  readonly additionalProperties?: boolean | SchemaNode
+}
+
+/** The dotted paths of a schema's leaves: keys whose node names no properties of its own (free-form objects, lists, scalars). */
+export const schemaLeaves = (node: SchemaNode, prefix = ""): Array<string> =>
+  Object.entries(node.properties ?? {}).flatMap(([key, child]) => {
+    const path = prefix === "" ? key : `${prefix}.${key}`
+    return child.properties !== undefined ? schemaLeaves(child, path) : [path]
+  })
+
+/** The dotted paths of a values document's leaves, descending only where the schema names properties (so free-form maps stay one key). */
+export const valueLeaves = (values: Readonly<Record<string, unknown>>, node: SchemaNode, prefix = ""): Array<string> =>
+  Object.entries(values).flatMap(([key, value]) => {
+    const path = prefix === "" ? key : `${prefix}.${key}`
+    const child = node.properties?.[key]
+    return child?.properties !== undefined && typeof value === "object" && value !== null && !Array.isArray(value)
+      ? valueLeaves(value as Record<string, unknown>, child, path)
+      : [path]
+  })

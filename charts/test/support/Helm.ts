@@ -14,6 +14,8 @@ export const repoRoot = join(chartsRoot, "..")
 export const rollwiseChart = join(chartsRoot, "rollwise")
 /** The canary-service example chart. */
 export const canaryServiceChart = join(chartsRoot, "examples", "canary-service")
+/** The integration guide: docs/integrations/ (its YAML files are applied by users as they are). */
+export const integrationsDir = join(repoRoot, "docs", "integrations")
 /** Values files the tests render with. */
 export const fixture = (name: string) => join(chartsRoot, "test", "fixtures", name)
 

@@ -2,6 +2,8 @@ import { AnalysisTemplate } from "@kubernetes-models/argo-rollouts/argoproj.io/v
 import { Rollout } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout"
 import { Deployment } from "kubernetes-models/apps/v1/Deployment"
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler"
+import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress"
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy"
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget"
 import { ClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole"
 import { ClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding"
@@ -13,6 +15,8 @@ import { Secret } from "kubernetes-models/v1/Secret"
 import { Service } from "kubernetes-models/v1/Service"
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount"
 import type { K8sObject } from "./Helm.ts"
+import { check } from "./Strict.ts"
+import { serviceMonitor } from "./VendorSchemas.ts"
 
 interface Validatable {
   validate(): void
@@ -28,6 +32,8 @@ const models: Readonly<Record<string, ModelClass>> = {
   "apps/v1/Deployment": Deployment,
   "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
   "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
+  "networking.k8s.io/v1/Ingress": Ingress,
+  "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
   "rbac.authorization.k8s.io/v1/Role": Role,
   "rbac.authorization.k8s.io/v1/RoleBinding": RoleBinding,
   "rbac.authorization.k8s.io/v1/ClusterRole": ClusterRole,
@@ -82,14 +88,11 @@ const ruleKeys = new Set(["record", "alert", "expr", "for", "keep_firing_for", "
  * the fields the Operator requires and the shapes it reads, nothing more.
  */
 const handChecks: Readonly<Record<string, (o: K8sObject) => Array<string>>> = {
+  // strict: every field checked against the Operator's Go types (support/VendorSchemas.ts), unknown ones refused
   "monitoring.coreos.com/v1/ServiceMonitor": (o) => {
-    const errors: Array<string> = []
+    const errors = check(o, serviceMonitor)
     const spec = o["spec"]
-    if (!isObj(spec)) return ["spec is required"]
-    checkSelector(spec["selector"], "spec.selector", errors)
-    const endpoints = spec["endpoints"]
-    if (!Array.isArray(endpoints) || endpoints.length === 0) errors.push("spec.endpoints must list at least one endpoint")
-    else endpoints.forEach((e, i) => checkEndpoint(e, `spec.endpoints[${i}]`, errors))
+    if (isObj(spec)) checkSelector(spec["selector"], "spec.selector", errors)
     return errors
   },
   "monitoring.coreos.com/v1/PodMonitor": (o) => {

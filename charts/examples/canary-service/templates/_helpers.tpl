@@ -73,12 +73,12 @@ spec:
           protocol: TCP
       readinessProbe:
         httpGet:
-          path: {{ $.Values.healthPath }}
+          path: {{ $.Values.probes.readinessPath }}
           port: http
         periodSeconds: 5
       livenessProbe:
         httpGet:
-          path: {{ $.Values.healthPath }}
+          path: {{ $.Values.probes.livenessPath }}
           port: http
         periodSeconds: 10
       resources:
@@ -138,6 +138,9 @@ Values that cannot work fail the render with a message saying what to change.
 {{- end -}}
 {{- if not .Values.rollwise.slo -}}
 {{- fail "rollwise.slo must name an SLO the Rollwise server knows (rollwise chart: config.slos)" -}}
+{{- end -}}
+{{- if and (eq .Values.trafficRouting.provider "nginx") (not .Values.trafficRouting.nginx.host) -}}
+{{- fail "trafficRouting.provider nginx: set trafficRouting.nginx.host, the host users reach the service by (the Ingress Argo splits)" -}}
 {{- end -}}
 {{- if not .Values.prometheus.address -}}
 {{- fail "prometheus.address must be the Prometheus server Argo Rollouts queries" -}}
