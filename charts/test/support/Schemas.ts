@@ -84,8 +84,10 @@ const checkEndpoint = (endpoint: unknown, where: string, errors: Array<string>):
 const ruleKeys = new Set(["record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"])
 
 /**
- * The Prometheus Operator's kinds, checked by hand (no schema package here):
- * the fields the Operator requires and the shapes it reads, nothing more.
+ * The Prometheus Operator's kinds (no schema package here): the
+ * ServiceMonitor against the strict shape of support/VendorSchemas.ts, the
+ * PodMonitor and PrometheusRule by hand — the fields the Operator requires
+ * and the shapes it reads, nothing more.
  */
 const handChecks: Readonly<Record<string, (o: K8sObject) => Array<string>>> = {
   // strict: every field checked against the Operator's Go types (support/VendorSchemas.ts), unknown ones refused
