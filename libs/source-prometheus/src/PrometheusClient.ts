@@ -1,6 +1,8 @@
+import { Decode } from "@rollwise/input-schema"
 import { MetricSource } from "@rollwise/rollout-engine"
 import { Duration, Effect, Redacted, Schedule, Schema } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
+import * as NativeHistogram from "./NativeHistogram.ts"
 
 /** How to reach Prometheus. Credentials are Redacted: they never reach logs, errors or evidence. */
 export interface Options {
@@ -14,16 +16,43 @@ export interface Options {
   readonly headers?: Readonly<Record<string, string>>
 }
 
-/** A sample value as Prometheus writes it: a string, `NaN` and `±Inf` included. */
-const SampleValue = Schema.Tuple([Schema.Number, Schema.String])
+/**
+ * A number as Prometheus writes it in JSON: a string, Go's float formatting,
+ * `NaN` and `±Inf` included. Anything else is not a Prometheus answer.
+ */
+const NumberText = Schema.String.check(
+  Schema.isPattern(/^(?:[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?Inf|NaN)$/, { expected: 'a number in a string ("1.5", "NaN", "+Inf")' })
+)
 
-const Vector = Schema.Struct({
-  resultType: Schema.Literal("vector"),
-  result: Schema.Array(Schema.Struct({ metric: Schema.Record(Schema.String, Schema.String), value: SampleValue }))
+/** `[unix seconds, "value"]`. */
+const SampleValue = Schema.Tuple([Schema.Number, NumberText])
+
+/**
+ * A native histogram value (Prometheus ≥ 2.40; v2.42.0 web/api/v1/api.go
+ * `marshalHistogram`): `{count, sum, buckets: [[boundaryRule, lower, upper,
+ * count], …]}`, numbers as strings, empty buckets (and an all-empty
+ * `buckets`) left out.
+ */
+const HistogramValue = Schema.Struct({
+  count: NumberText,
+  sum: NumberText,
+  buckets: Schema.optionalKey(Schema.Array(Schema.Tuple([Schema.Literals([0, 1, 2, 3]), NumberText, NumberText, NumberText])))
 })
+
+/** `[unix seconds, <histogram>]`. */
+const HistogramSample = Schema.Tuple([Schema.Number, HistogramValue])
+
+const Labels = Schema.Record(Schema.String, Schema.String)
+
+/** An instant vector element holds a float (`value`) or a native histogram (`histogram`), one of the two. */
+const VectorElement = Schema.Struct({ metric: Labels, value: Schema.optionalKey(SampleValue), histogram: Schema.optionalKey(HistogramSample) }).check(
+  Schema.makeFilter((e) => ((e.value === undefined) !== (e.histogram === undefined) ? undefined : `expected one of "value" and "histogram", got ${e.value === undefined ? "neither" : "both"}`))
+)
+const Vector = Schema.Struct({ resultType: Schema.Literal("vector"), result: Schema.Array(VectorElement) })
+/** A range series holds floats (`values`), native histograms (`histograms`), or both (2.42 writes both for a series that changed kind). */
 const Matrix = Schema.Struct({
   resultType: Schema.Literal("matrix"),
-  result: Schema.Array(Schema.Struct({ metric: Schema.Record(Schema.String, Schema.String), values: Schema.Array(SampleValue) }))
+  result: Schema.Array(Schema.Struct({ metric: Labels, values: Schema.optionalKey(Schema.Array(SampleValue)), histograms: Schema.optionalKey(Schema.Array(HistogramSample)) }))
 })
 const Scalar = Schema.Struct({ resultType: Schema.Literal("scalar"), result: SampleValue })
 
@@ -38,13 +67,66 @@ export const Response = Schema.Struct({
 })
 export type Response = typeof Response.Type
 
-/** A decoded query result: every series' numeric values (NaN and ±Inf as numbers) and the warnings. */
+/** One series of a result: its float values (NaN and ±Inf as numbers) and its native histograms, each in time order. */
+export interface Series {
+  readonly labels: Readonly<Record<string, string>>
+  readonly values: ReadonlyArray<number>
+  readonly histograms: ReadonlyArray<NativeHistogram.Histogram>
+}
+
+/** A decoded query result: every series and the warnings. */
 export interface Result {
-  readonly series: ReadonlyArray<{ readonly labels: Readonly<Record<string, string>>; readonly values: ReadonlyArray<number> }>
+  readonly series: ReadonlyArray<Series>
   readonly warnings: ReadonlyArray<string>
 }
 
-const toNumber = (text: string): number => (text === "+Inf" ? Number.POSITIVE_INFINITY : text === "-Inf" ? Number.NEGATIVE_INFINITY : Number(text))
+/**
+ * Most points a range query may ask for per series: Prometheus refuses more
+ * than 11,000 steps ("exceeded maximum resolution of 11,000 points per
+ * timeseries", web/api/v1/api.go), so longer ranges are split.
+ */
+export const maxPointsPerQuery = 11_000
+
+/**
+ * The consecutive sub-ranges (epoch ms, both ends included, as Prometheus
+ * evaluates them) that cover the points `start`, `start + step`, … up to
+ * `end` with at most `maxPoints` points each: every point in exactly one,
+ * none added. Empty when `end` is before `start`.
+ */
+export const subRanges = (start: number, end: number, stepMs: number, maxPoints: number = maxPointsPerQuery): Array<{ readonly start: number; readonly end: number }> => {
+  if (!(stepMs > 0) || !(maxPoints >= 1) || end < start) return []
+  const points = Math.floor((end - start) / stepMs) + 1
+  const out: Array<{ start: number; end: number }> = []
+  for (let first = 0; first < points; first += maxPoints) {
+    const last = Math.min(points, first + maxPoints) - 1
+    out.push({ start: start + first * stepMs, end: start + last * stepMs })
+  }
+  return out
+}
+
+const toNumber = (text: string): number => (text === "+Inf" || text === "Inf" ? Number.POSITIVE_INFINITY : text === "-Inf" ? Number.NEGATIVE_INFINITY : Number(text))
+
+const toHistogram = (h: typeof HistogramValue.Type): NativeHistogram.Histogram => ({
+  count: toNumber(h.count),
+  sum: toNumber(h.sum),
+  buckets: (h.buckets ?? []).map(([rule, lower, upper, count]) => ({ ...NativeHistogram.boundaryRule(rule), lower: toNumber(lower), upper: toNumber(upper), count: toNumber(count) }))
+})
+
+/** Series of the sub-ranges joined by their labels, each one's points in time order, in the order the series first appear. */
+const concat = (parts: ReadonlyArray<Result>): Result => {
+  if (parts.length === 1) return parts[0]!
+  const byLabels = new Map<string, { labels: Readonly<Record<string, string>>; values: Array<number>; histograms: Array<NativeHistogram.Histogram> }>()
+  for (const part of parts) {
+    for (const s of part.series) {
+      const key = JSON.stringify(Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      const into = byLabels.get(key) ?? { labels: s.labels, values: [], histograms: [] }
+      byLabels.set(key, into)
+      for (const v of s.values) into.values.push(v)
+      for (const h of s.histograms) into.histograms.push(h)
+    }
+  }
+  return { series: [...byLabels.values()], warnings: [...new Set(parts.flatMap((p) => p.warnings))] }
+}
 
 const decodeResponse = Schema.decodeUnknownEffect(Response)
 
@@ -84,7 +166,7 @@ export const make = (options: Options) =>
         } catch {
           return yield* fail(response.status >= 500 ? "Unreachable" : "BadResponse", `HTTP ${response.status} from ${base}: the body is not JSON`, query)
         }
-        const body = yield* decodeResponse(json).pipe(Effect.mapError((e) => fail("BadResponse", `HTTP ${response.status}: not a Prometheus API answer (${e.message.split("\n")[0]})`, query, e)))
+        const body = yield* decodeResponse(json).pipe(Effect.mapError((e) => fail("BadResponse", `HTTP ${response.status}: not a Prometheus API answer (${describeDecodeError(e)})`, query, e)))
         if (body.status === "error" || response.status >= 400) {
           const detail = `${body.errorType ?? `HTTP ${response.status}`}: ${body.error ?? "no message"}`
           return yield* fail(response.status === 400 || response.status === 422 || body.errorType === "bad_data" ? "BadQuery" : "Unreachable", detail, query)
@@ -94,11 +176,19 @@ export const make = (options: Options) =>
         const warnings = [...(body.warnings ?? []), ...(body.infos ?? [])]
         switch (data.resultType) {
           case "scalar":
-            return { series: [{ labels: {}, values: [toNumber(data.result[1])] }], warnings }
+            return { series: [{ labels: {}, values: [toNumber(data.result[1])], histograms: [] }], warnings }
           case "vector":
-            return { series: data.result.map((s) => ({ labels: s.metric, values: [toNumber(s.value[1])] })), warnings }
+            return {
+              series: data.result.map((s) =>
+                s.histogram === undefined ? { labels: s.metric, values: s.value === undefined ? [] : [toNumber(s.value[1])], histograms: [] } : { labels: s.metric, values: [], histograms: [toHistogram(s.histogram[1])] }
+              ),
+              warnings
+            }
           case "matrix":
-            return { series: data.result.map((s) => ({ labels: s.metric, values: s.values.map((v) => toNumber(v[1])) })), warnings }
+            return {
+              series: data.result.map((s) => ({ labels: s.metric, values: (s.values ?? []).map((v) => toNumber(v[1])), histograms: (s.histograms ?? []).map((h) => toHistogram(h[1])) })),
+              warnings
+            }
         }
       }).pipe(
         Effect.retry({
@@ -111,11 +201,24 @@ export const make = (options: Options) =>
     return {
       /** `GET|POST /api/v1/query` at `time` (epoch ms). */
       query: (expr: string, time: number) => call("/api/v1/query", { query: expr, time: (time / 1000).toString() }, expr),
-      /** `/api/v1/query_range` over [start, end] (epoch ms) every `stepSeconds`. */
+      /**
+       * `/api/v1/query_range` over [start, end] (epoch ms, both included) every
+       * `stepSeconds`; a range of more than {@link maxPointsPerQuery} steps is
+       * asked for in consecutive sub-ranges, one after another, and the series
+       * joined by their labels (every point once).
+       */
       queryRange: (expr: string, start: number, end: number, stepSeconds: number) =>
-        call("/api/v1/query_range", { query: expr, start: (start / 1000).toString(), end: (end / 1000).toString(), step: `${stepSeconds}s` }, expr)
+        Effect.forEach(subRanges(start, end, stepSeconds * 1000), (range) =>
+          call("/api/v1/query_range", { query: expr, start: (range.start / 1000).toString(), end: (range.end / 1000).toString(), step: `${stepSeconds}s` }, expr)
+        ).pipe(Effect.map((parts) => (parts.length === 0 ? { series: [], warnings: [] } : concat(parts))))
     }
   })
+
+/** A decode failure in one line: the path and what was expected there (`data.result[0].histogram[1].buckets[0][0]: expected 0 | 1 | 2 | 3, got 7`). */
+const describeDecodeError = (error: Schema.SchemaError): string => {
+  const { path, detail } = Decode.describeIssue(error.issue)
+  return path === "" ? detail : `${path}: ${detail}`
+}
 
 /** The most specific system error code in a cause chain (ECONNREFUSED, ENOTFOUND, …). */
 const describeTransport = (error: unknown): string => {

@@ -3,7 +3,7 @@
  * queries): `http_requests_total{job,track,status}` and the
  * `http_request_duration_seconds` histogram per job and track.
  */
-import { binomial, hashString, normalCdf, poisson, seeded, type Random } from "./internal/math.ts"
+import { binomial, hashString, normalCdf, poisson, seeded, standardNormal, type Random } from "./internal/math.ts"
 import { histogramSeries, type Series } from "./OpenMetrics.ts"
 
 /** Prometheus client libraries' default buckets (seconds). */
@@ -80,6 +80,17 @@ const componentPartialMean = (c: Component, x: number): number => {
   if (c.sigma === 0) return Math.log(x) >= c.mu ? Math.exp(c.mu) : 0
   const z = x === Infinity ? Infinity : (Math.log(x) - c.mu - c.sigma * c.sigma) / c.sigma
   return Math.exp(c.mu + (c.sigma * c.sigma) / 2) * normalCdf(z)
+}
+
+/**
+ * One request's latency (seconds) drawn from a profile: the slow component
+ * with probability `slowFraction`, else the usual one, each log-normal.
+ */
+export const drawLatency = (latency: LatencyProfile, random: Random): number => {
+  const parts = components(latency)
+  let u = random()
+  const part = parts.find((c) => (u -= c.weight) < 0) ?? parts[parts.length - 1]!
+  return Math.exp(part.mu + part.sigma * standardNormal(random))
 }
 
 const mixtureCdf = (parts: ReadonlyArray<Component>, x: number): number =>

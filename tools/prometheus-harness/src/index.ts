@@ -3,7 +3,9 @@
  *
  * Generate stable/canary history (`canaryHistory`), write it as OpenMetrics
  * (`openMetrics`), backfill it with promtool and start Prometheus on 127.0.0.1
- * (`startPrometheus`), then query it over HTTP and `stop()` it by PID.
+ * (`startPrometheus`), then query it over HTTP and `stop()` it by PID. Native
+ * histograms, which promtool cannot backfill, go in by remote write
+ * (`nativeLatencyHistory`, `remoteWrite`).
  */
 export {
   escapeLabelValue,
@@ -18,12 +20,24 @@ export {
 export {
   canaryHistory,
   DEFAULT_BUCKETS,
+  drawLatency,
   histogramQuantileOf,
   latencyQuantile,
   type CanaryHistoryOptions,
   type LatencyProfile,
   type TrackProfile
 } from "./CanaryHistory.ts"
+export { nativeLatencyHistory, type NativeLatencyHistoryOptions, type NativeLatencySeries } from "./NativeHistory.ts"
+export {
+  bucketBounds,
+  bucketIndex,
+  encodeWriteRequest,
+  nativeHistogramFlags,
+  remoteWrite,
+  snappyLiteral,
+  type NativeHistogramSample,
+  type RemoteSeries
+} from "./RemoteWrite.ts"
 export { liveSloYaml, stableCanary, type StableCanaryOptions } from "./LiveSlo.ts"
 export {
   prometheusAvailable,
