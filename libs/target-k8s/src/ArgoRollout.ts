@@ -5,15 +5,14 @@ import { call, type Kube, patchType, rejected, waitFor } from "./Kube.ts"
 /**
  * An Argo Rollout (argoproj.io/v1alpha1) as a DeployTarget. The Rollout's
  * own steps set the weights — Argo has no "set weight" — so Rollwise
- * operates it the way `kubectl argo rollouts` does, with the same merge
- * patches on the same status subresource: *promote* one step (clear the
- * pause conditions, or advance `currentStepIndex` when none holds it, and
- * `spec.paused=false` for a user pause), *promote fully*
- * (`status.promoteFull=true`), *abort* (`status.abort=true`) and *retry*
- * (`status.abort=false`). Judging goes through Argo's `web` metric provider
- * (the HTTP API) or through this target: `apply({weight: 25})` promotes
- * until the Rollout has paused at 25 % or more, then the engine analyses
- * there; a `slow` verdict simply leaves the Rollout paused longer.
+ * operates it the way `kubectl argo rollouts` does, with the plugin's own
+ * requests for the Rollout's state (`promotePatches`): *promote* one step
+ * (`promote`), *promote fully* (`promote --full`), *abort*
+ * (`status.abort=true`) and *retry* (`status.abort=false`). Judging goes
+ * through Argo's `web` metric provider (the HTTP API) or through this target:
+ * `apply({weight: 25})` promotes until the Rollout has paused at 25 % or
+ * more, then the engine analyses there; a `slow` verdict simply leaves the
+ * Rollout paused longer.
  */
 export interface Options {
   /** The Rollout's name. */
@@ -90,20 +89,71 @@ export const view = (rollout: unknown): View => {
   }
 }
 
+/** How far `kubectl argo rollouts promote` goes: past the current step (no flag) or to the end (`--full`). */
+export type PromoteMode = "step" | "full"
+
 /**
- * The patches `kubectl argo rollouts promote` sends for this Rollout (pure):
- * `spec.paused=false` for a user pause; a status patch clearing the pause
- * conditions, or — when no condition holds a canary — advancing
- * `currentStepIndex` (never both).
+ * The requests `kubectl argo rollouts promote` sends for one Rollout state,
+ * as merge patches, in the plugin's order: `status` on the status
+ * subresource first, then `spec` on the Rollout itself. When the status
+ * subresource answers 404 (a controller before v0.10 has none), the plugin
+ * sends `unified` — spec and status in one patch — on the Rollout instead of
+ * `spec`.
  */
-export const promotePatches = (rollout: unknown): { readonly spec?: Obj; readonly status?: Obj } => {
+export interface PromotePatches {
+  /** For the status subresource (`{status: {…}}`), sent first; none when the plugin sends none. */
+  readonly status?: Obj
+  /** For the Rollout itself (`{spec: {paused: false}}` for a user pause), sent second. */
+  readonly spec?: Obj
+  /** For the Rollout itself in place of `spec`, when the status patch answered 404. */
+  readonly unified: Obj
+}
+
+/**
+ * The patches `kubectl argo rollouts promote [--full]` sends for this Rollout
+ * (pure; `getPatches` of argo-rollouts
+ * pkg/kubectl-argo-rollouts/cmd/promote/promote.go, branch by branch):
+ *
+ * - `--full`: `{status: {promoteFull: true}}` unless the current pod hash is
+ *   already the stable one; `{spec: {paused: false}}` for a user pause.
+ * - a step, on a canary paused by an inconclusive step analysis (the current
+ *   step's AnalysisRun is Inconclusive, a pause condition and
+ *   `controllerPause` are set): `{status: {pauseConditions: null,
+ *   controllerPause: false, currentStepIndex: N+1}}` — clearing the condition
+ *   alone would make Argo start a new AnalysisRun on the same step
+ *   (`needsNewAnalysisRun`);
+ * - else, with pause conditions: `{status: {pauseConditions: null}}`;
+ * - else, on a canary with steps: `{status: {pauseConditions: null,
+ *   currentStepIndex: N+1}}` (N+1 capped at the number of steps);
+ * - and in every case `{spec: {paused: false}}` for a user pause.
+ */
+export const promotePatches = (rollout: unknown, mode: PromoteMode = "step"): PromotePatches => {
   const spec = obj(obj(rollout)["spec"])
-  const v = view(rollout)
-  const out: { spec?: Obj; status?: Obj } = {}
-  if (spec["paused"] === true) out.spec = { spec: { paused: false } }
-  if (v.pauseReasons.length > 0) out.status = { status: { pauseConditions: null } }
-  else if (v.strategy === "canary") out.status = { status: { pauseConditions: null, currentStepIndex: Math.min(v.stepIndex + 1, v.stepCount) } }
-  return out
+  const status = obj(obj(rollout)["status"])
+  const canary = obj(spec["strategy"])["canary"] !== undefined
+  const steps = arr(obj(obj(spec["strategy"])["canary"])["steps"])
+  const unpause = spec["paused"] === true ? { spec: { spec: { paused: false } } } : {}
+  if (mode === "full") {
+    return {
+      ...(status["currentPodHash"] !== status["stableRS"] ? { status: { status: { promoteFull: true } } } : {}),
+      ...unpause,
+      unified: { spec: { paused: false }, status: { promoteFull: true } }
+    }
+  }
+  // replicasetutil.GetCurrentCanaryStep (none without canary steps, else the status' index or 0), then one further unless past the end
+  const current = typeof status["currentStepIndex"] === "number" ? status["currentStepIndex"] : 0
+  const nextStep = canary && steps.length > 0 ? (current < steps.length ? current + 1 : current) : undefined
+  const held = arr(status["pauseConditions"]).length > 0
+  const inconclusive = canary && obj(obj(status["canary"])["currentStepAnalysisRunStatus"])["status"] === "Inconclusive"
+  const unified = { spec: { paused: false }, status: { pauseConditions: null } }
+  if (inconclusive && held && status["controllerPause"] === true) {
+    return { ...(nextStep === undefined ? {} : { status: { status: { pauseConditions: null, controllerPause: false, currentStepIndex: nextStep } } }), ...unpause, unified }
+  }
+  if (held) return { status: { status: { pauseConditions: null } }, ...unpause, unified }
+  if (nextStep !== undefined) {
+    return { status: { status: { pauseConditions: null, currentStepIndex: nextStep } }, ...unpause, unified: { spec: { paused: false }, status: { pauseConditions: null, currentStepIndex: nextStep } } }
+  }
+  return { ...unpause, unified }
 }
 
 /** The Rollout's state as the port's status (pure). */
@@ -128,13 +178,32 @@ export const make = (kube: Kube, options: Options): DeployTarget.DeployTarget["S
     call(kube, `${what} (status)`, () => kube.custom.patchNamespacedCustomObjectStatus({ group, version, namespace, plural, name, body }, patchType("merge")))
   const patchSpec = (body: Obj) => call(kube, what, () => kube.custom.patchNamespacedCustomObject({ group, version, namespace, plural, name, body }, patchType("merge")))
 
+  /**
+   * Send what `kubectl argo rollouts promote` sends (`PromoteRollout`): the
+   * status patch, then the spec patch — or, when the status subresource
+   * answers 404, the unified patch on the Rollout in place of the spec patch.
+   */
+  const sendPromote = (patches: PromotePatches) =>
+    Effect.gen(function* () {
+      let spec = patches.spec
+      if (patches.status !== undefined) {
+        const noStatusSubresource = yield* patchStatus(patches.status).pipe(
+          Effect.as(false),
+          Effect.catchIf(
+            (e) => e.reason === "NotFound",
+            () => Effect.succeed(true)
+          )
+        )
+        if (noStatusSubresource) spec = patches.unified
+      }
+      if (spec !== undefined) yield* patchSpec(spec)
+    })
+
   /** Promote one step, then wait until the controller has moved on and settled (paused, done or aborted). */
   const promoteOnce = (rollout: Obj) =>
     Effect.gen(function* () {
       const before = view(rollout)
-      const patches = promotePatches(rollout)
-      if (patches.status !== undefined) yield* patchStatus(patches.status)
-      if (patches.spec !== undefined) yield* patchSpec(patches.spec)
+      yield* sendPromote(promotePatches(rollout, "step"))
       return yield* waitFor(
         kube,
         watched,
@@ -179,11 +248,11 @@ export const make = (kube: Kube, options: Options): DeployTarget.DeployTarget["S
         return yield* rejected(`${what} did not reach ${target} % through its steps (it is at ${view(rollout).weight} %)`)
       }),
     promote: Effect.gen(function* () {
-      const v = view(yield* read)
-      if (v.aborted) return yield* rejected(`cannot promote ${what}: it was aborted`)
+      const rollout = yield* read
+      if (view(rollout).aborted) return yield* rejected(`cannot promote ${what}: it was aborted`)
       // like `kubectl argo rollouts status`: done when the new ReplicaSet is stable and the Rollout Healthy
       const healthy = (o: Obj) => (view(o).settledStable && view(o).phase === "Healthy" ? o : view(o).aborted ? rejected(`${what} was aborted while promoting`) : undefined)
-      if (!v.settledStable) yield* patchStatus({ status: { promoteFull: true } })
+      yield* sendPromote(promotePatches(rollout, "full"))
       yield* waitFor(kube, watched, healthy, timeout, `${what}: promote fully`)
     }),
     rollback: Effect.gen(function* () {

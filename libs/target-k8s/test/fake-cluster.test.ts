@@ -84,6 +84,75 @@ describe("Argo Rollout (client-node against the fake API server)", () => {
     expect(view).toMatchObject({ paused: true, pauseReasons: ["CanaryPauseStep"] })
   })
 
+  const rolloutPath = (name: string) => `/apis/argoproj.io/v1alpha1/namespaces/shop/rollouts/${name}`
+  const patchesSince = (before: number) => fake.requests.slice(before).filter((r) => r.method === "PATCH").map((r) => [r.path, r.contentType, r.body])
+  /** The AnalysisRuns of one Rollout: [step-index label, phase], oldest first. */
+  const runsOf = (name: string) =>
+    fake
+      .list("argoproj.io/v1alpha1", "AnalysisRun", "shop")
+      .filter((r) => String((r["metadata"] as { name: string }).name).startsWith(`${name}-`))
+      .sort((a, b) => String((a["metadata"] as { name: string }).name).localeCompare(String((b["metadata"] as { name: string }).name)))
+      .map((r) => [(r["metadata"] as { labels: Record<string, string> }).labels["step-index"], (r["status"] as { phase?: string } | undefined)?.phase])
+  const inconclusiveStep = [{ setWeight: 10 }, { analysis: { templates: [{ templateName: "inconclusive-check" }] } }, { setWeight: 25 }, { pause: {} }]
+
+  it("on an inconclusive step analysis apply sends promote.go's inconclusive patch: the Rollout moves to the next step with no new AnalysisRun on that step", async () => {
+    const name = unique("argo")
+    await argoInFlight(name, inconclusiveStep)
+    expect(ArgoRollout.view(fake.get("argoproj.io/v1alpha1", "Rollout", "shop", name))).toMatchObject({ stepIndex: 1, paused: true, pauseReasons: ["InconclusiveAnalysisRun"] })
+    const t = await run(target({ mode: "argo", name, stepTimeout: "5 seconds" }))
+    const before = fake.requests.length
+    await run(t.apply({ weight: 25 }))
+    expect(patchesSince(before)).toEqual([[`${rolloutPath(name)}/status`, "application/merge-patch+json", { status: { pauseConditions: null, controllerPause: false, currentStepIndex: 2 } }]])
+    expect(ArgoRollout.view(fake.get("argoproj.io/v1alpha1", "Rollout", "shop", name))).toMatchObject({ stepIndex: 3, weight: 25, paused: true, pauseReasons: ["CanaryPauseStep"] })
+    expect(runsOf(name)).toEqual([["1", "Inconclusive"]])
+  })
+
+  it("the old promote body on an inconclusive step (pauseConditions: null alone) makes Argo run the step's analysis again, so the step is never left", async () => {
+    const name = unique("argo")
+    await argoInFlight(name, inconclusiveStep)
+    const kube = await run(Kube.connect({ kubeconfig }))
+    await kube.custom.patchNamespacedCustomObjectStatus(
+      { group: "argoproj.io", version: "v1alpha1", namespace: "shop", plural: "rollouts", name, body: { status: { pauseConditions: null } } },
+      Kube.patchType("merge")
+    )
+    await fake.settle()
+    expect(runsOf(name)).toEqual([
+      ["1", "Inconclusive"],
+      ["1", "Inconclusive"]
+    ])
+    expect(ArgoRollout.view(fake.get("argoproj.io/v1alpha1", "Rollout", "shop", name))).toMatchObject({ stepIndex: 1, paused: true, pauseReasons: ["InconclusiveAnalysisRun"] })
+  })
+
+  it("promote on a user-paused Rollout sends what `promote --full` sends: promoteFull on the status, then spec.paused=false", async () => {
+    const name = unique("argo")
+    await argoInFlight(name, steps)
+    const stored = fake.get("argoproj.io/v1alpha1", "Rollout", "shop", name)!
+    fake.update({ ...stored, spec: { ...(stored["spec"] as object), paused: true } })
+    await fake.settle()
+    const t = await run(target({ mode: "argo", name, stepTimeout: "5 seconds" }))
+    const before = fake.requests.length
+    await run(t.promote)
+    expect(patchesSince(before)).toEqual([
+      [`${rolloutPath(name)}/status`, "application/merge-patch+json", { status: { promoteFull: true } }],
+      [rolloutPath(name), "application/merge-patch+json", { spec: { paused: false } }]
+    ])
+    expect(ArgoRollout.view(fake.get("argoproj.io/v1alpha1", "Rollout", "shop", name))).toMatchObject({ settledStable: true, phase: "Healthy", paused: false })
+  })
+
+  it("when the status subresource answers 404 (Rollouts before v0.10) the plugin's unified patch goes to the Rollout in place of the spec patch", async () => {
+    const name = unique("argo")
+    await argoInFlight(name, steps)
+    fake.failNext({ method: "PATCH", path: `/rollouts/${name}/status`, status: 404 })
+    const t = await run(target({ mode: "argo", name, stepTimeout: "300 millis" }))
+    const before = fake.requests.length
+    // this fake has the status subresource, so its Rollout ignores the status half and stays paused
+    expect((await failure(t.apply({ weight: 10 }))).reason).toBe("Timeout")
+    expect(patchesSince(before)).toEqual([
+      [`${rolloutPath(name)}/status`, "application/merge-patch+json", { status: { pauseConditions: null } }],
+      [rolloutPath(name), "application/merge-patch+json", { spec: { paused: false }, status: { pauseConditions: null } }]
+    ])
+  })
+
   it("promote sends promoteFull and waits until the stable ReplicaSet is the new one; abort after that is refused", async () => {
     const name = unique("argo")
     await argoInFlight(name, steps)

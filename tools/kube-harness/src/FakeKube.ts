@@ -41,6 +41,7 @@ import {
 } from "./internal/errors.ts"
 import { clone, isObj, obj, str, type Obj } from "./internal/json.ts"
 import { decodeProtobuf } from "./internal/protobuf.ts"
+import { makeAnalysisRunController, type AnalysisOutcome } from "./internal/analysis.ts"
 import { makeRolloutController } from "./internal/rollout.ts"
 import {
   apiGroup,
@@ -64,7 +65,17 @@ export interface FakeKubeOptions {
   readonly pauseScale?: number
   /** When set, every request must carry `Authorization: Bearer <token>`; otherwise 401 Unauthorized Status. */
   readonly token?: string
+  /**
+   * The outcome of one metric's measurement in an AnalysisRun (the run and
+   * the metric as stored); undefined falls back to the default rule: a metric
+   * named `…inconclusive…` is Inconclusive, one with an `interval` and no
+   * `count` keeps Running until the run is terminated, any other Successful.
+   * A metric that already completed keeps its phase.
+   */
+  readonly analysisOutcome?: (run: Record<string, unknown>, metric: Record<string, unknown>) => AnalysisOutcome | undefined
 }
+
+export type { AnalysisOutcome }
 
 /** A failure to inject: the next `count` requests matching `method` and `path` get this status (a proper Status body). */
 export interface FailRule {
@@ -307,7 +318,8 @@ export const startFakeKube = async (options: FakeKubeOptions = {}): Promise<Fake
   const controllers = new Map<ResourceType, Reconcile>([
     [cluster.resource("apps", "Deployment"), reconcileDeployment],
     [cluster.resource("apps", "ReplicaSet"), reconcileReplicaSet],
-    [cluster.resource("argoproj.io", "Rollout"), makeRolloutController()]
+    [cluster.resource("argoproj.io", "Rollout"), makeRolloutController()],
+    [cluster.resource("argoproj.io", "AnalysisRun"), makeAnalysisRunController(options.analysisOutcome)]
   ])
   const scheduler = new Scheduler(
     cluster,

@@ -10,6 +10,8 @@ export interface RolloutInFlight {
   readonly from: string
   readonly to: string
   readonly replicas?: number
+  /** A background analysis (`strategy.canary.analysis`: templates, args, startingStep). */
+  readonly analysis?: Record<string, unknown>
 }
 
 const template = (name: string, image: string) => ({ metadata: { labels: { app: name } }, spec: { containers: [{ name: "app", image }] } })
@@ -17,14 +19,15 @@ const template = (name: string, image: string) => ({ metadata: { labels: { app: 
 /**
  * Create an Argo Rollout on `from`, let the controller make it stable, then
  * set its image to `to` (as `kubectl argo rollouts set image` does) and let
- * the controller start the update: it ends paused at its first pause step.
+ * the controller start the update: it ends paused at its first pause step
+ * (or an inconclusive analysis), or wherever a running analysis holds it.
  */
 export const argoRolloutInFlight = async (fake: FakeKube, r: RolloutInFlight): Promise<void> => {
   fake.create({
     apiVersion: "argoproj.io/v1alpha1",
     kind: "Rollout",
     metadata: { name: r.name, namespace: r.namespace },
-    spec: { replicas: r.replicas ?? 4, selector: { matchLabels: { app: r.name } }, template: template(r.name, r.from), strategy: { canary: { steps: r.steps } } }
+    spec: { replicas: r.replicas ?? 4, selector: { matchLabels: { app: r.name } }, template: template(r.name, r.from), strategy: { canary: { steps: r.steps, ...(r.analysis === undefined ? {} : { analysis: r.analysis }) } } }
   })
   await fake.settle()
   const stored = fake.get("argoproj.io/v1alpha1", "Rollout", r.namespace, r.name)!

@@ -159,7 +159,7 @@ describe("the Argo Rollout controller, driven through @kubernetes/client-node", 
     expect(kube.list(`${group}/${version}`, "AnalysisRun", namespace)).toHaveLength(0) // the analysis step was skipped
   })
 
-  it("@kubernetes/client-node: an inconclusive analysis pauses with InconclusiveAnalysisRun until promoted", async () => {
+  it("@kubernetes/client-node: an inconclusive analysis pauses with InconclusiveAnalysisRun; the plugin's inconclusive promote moves past it", async () => {
     const rollout = kube.get(`${group}/${version}`, "Rollout", namespace, "checkout")!
     const spec = rollout["spec"] as Obj
     ;(at(spec, "strategy", "canary") as Obj)["steps"] = [{ setWeight: 10 }, { analysis: { templates: [{ templateName: "inconclusive-latency" }] } }, { setWeight: 60 }]
@@ -169,9 +169,11 @@ describe("the Argo Rollout controller, driven through @kubernetes/client-node", 
     const s = await status()
     expect(s).toMatchObject({ phase: "Paused", message: "InconclusiveAnalysisRun", currentStepIndex: 1, controllerPause: true })
     expect(at(s, "canary", "currentStepAnalysisRunStatus")).toMatchObject({ status: "Inconclusive", name: expect.stringMatching(/^checkout-.+-2-1$/) })
-    await patchStatus({ pauseConditions: null })
+    // kubectl argo rollouts promote on an inconclusive step (promote.go, clearPauseConditionsAndControllerPausePatch)
+    await patchStatus({ pauseConditions: null, controllerPause: false, currentStepIndex: 2 })
     await kube.settle()
     expect(await status()).toMatchObject({ phase: "Healthy", currentStepIndex: 3 })
+    expect(kube.list(`${group}/${version}`, "AnalysisRun", namespace)).toHaveLength(1)
   })
 
   it("@kubernetes/client-node: blue/green waits in BlueGreenPause with the preview Service on the new pods; promote switches the active one", async () => {
