@@ -20,7 +20,13 @@ export const alpha = {
   /** Tail exceedance test for sparse regressions. */
   tail: 0.001,
   /** Evidence short of `tail` but worth holding for. */
-  tailMarginal: 0.01
+  tailMarginal: 0.01,
+  /**
+   * A ratio's rate above its SLO holds (marginal) when a binomial test at the
+   * threshold says it is unlikely to be chance; otherwise the pooled evidence
+   * across windows decides (a promotion still needs it to clear).
+   */
+  sloBreach: 0.2
 } as const
 
 /** How much more often the candidate must exceed the tail bound than the baseline (share of samples). */
@@ -186,10 +192,7 @@ export const continuous = (metric: MetricSpec, data: MetricWindow): Assessment =
     }
   }
 
-  let squares = 0
-  for (let i = 0; i < b.length; i++) squares += (b[i]! - sign * medB!) ** 2
-  const sd = Math.sqrt(squares / Math.max(1, b.length - 1))
-  const z = sd > 0 ? (sign * medC! - sign * medB!) / sd : 0
+  const z = Stats.zScore(sign * medC!, b)
   return {
     verdict: { name: metric.name, status, baseline: medB, candidate: medC, effect, ci: [ci[0], ci[1]], p_value: p, reason: reasons.join("; ") },
     evidence: {
@@ -243,8 +246,14 @@ export const ratio = (metric: MetricSpec, data: MetricWindow): Assessment => {
       status = "fail"
       reasons.push(`the candidate's error rate is above the SLO ${show(thresholdBad)} even at its 95 % lower bound ${show(lowC)}`)
     } else {
-      status = worst(status, "marginal")
-      reasons.push(`the candidate's rate ${show(rateC)} is above the SLO ${show(thresholdBad)}${rateB > thresholdBad ? " (so is the baseline's)" : ""}`)
+      // a handful of events over few requests lands above a small SLO by chance: hold only when it is unlikely to be chance
+      const chance = Stats.binomialGreater(badC, cand.total, thresholdBad)
+      if (chance < alpha.sloBreach) {
+        status = worst(status, "marginal")
+        reasons.push(`the candidate's rate ${show(rateC)} is above the SLO ${show(thresholdBad)}${rateB > thresholdBad ? " (so is the baseline's)" : ""} (binomial p=${chance.toPrecision(2)})`)
+      } else {
+        reasons.push(`the candidate's rate ${show(rateC)} is above the SLO ${show(thresholdBad)}, as ${badC} events in ${cand.total} requests often are by chance (binomial p=${chance.toPrecision(2)}); judged over the windows pooled`)
+      }
     }
   }
   return {

@@ -12,7 +12,10 @@ import type { Action, Status } from "./Verdict.ts"
  *    evidence pooled so far to rule out a tolerated-size regression → promote;
  *  - anything else (marginal, nodata, a first failure) → slow, and the healthy
  *    streak starts again;
- *  - `maxWindows` judged without a decision → the spec's `onNoDecision`.
+ *  - `maxWindows` judged without a decision → the spec's `onNoDecision`:
+ *    `slow`, `rollback`, or `promote-if-no-harm` (promote when the analyzer's
+ *    no-harm check passes — every metric had data, none failed, none leans
+ *    towards harm — and slow otherwise; nodata is never evidence of no harm).
  */
 export interface State {
   /** Windows judged so far. */
@@ -35,6 +38,13 @@ export interface WindowInput {
    * the streak alone would allow; they never roll back.
    */
   readonly holdPromotion?: ReadonlyArray<string>
+  /** Metrics cleared for promotion by their SLO rather than against the baseline: said in the promotion's reasons. */
+  readonly promotionNotes?: ReadonlyArray<string>
+  /**
+   * At `maxWindows` with `onNoDecision: promote-if-no-harm`: whether the
+   * evidence shows no harm (what it rested on), or what stands in the way.
+   */
+  readonly noHarm?: { readonly ok: true; readonly evidence: string } | { readonly ok: false; readonly blockers: ReadonlyArray<string> }
 }
 
 /** What the policy decided for a window, and why. */
@@ -82,13 +92,24 @@ export const step = (spec: Spec, state: State, input: WindowInput): Step => {
   const healthyStreak = allPass ? state.healthyStreak + 1 : 0
   const holds = input.holdPromotion ?? []
   if (allPass && healthyStreak >= spec.promoteAfter && holds.length === 0) {
-    reasons.push(`${healthyStreak} consecutive healthy windows (promoteAfter ${spec.promoteAfter})`)
+    reasons.push(`${healthyStreak} consecutive healthy windows (promoteAfter ${spec.promoteAfter})`, ...(input.promotionNotes ?? []))
     return decide("promote", healthyStreak)
   }
   if (allPass && healthyStreak >= spec.promoteAfter) {
     reasons.push(`${healthyStreak} healthy windows, but not yet enough evidence to promote`, ...holds)
   }
   if (windows >= spec.maxWindows) {
+    if (spec.onNoDecision === "promote-if-no-harm") {
+      const noHarm = input.noHarm
+      if (noHarm?.ok === true) {
+        reasons.push(`no decision after maxWindows ${spec.maxWindows}: ${noHarm.evidence} (onNoDecision: promote-if-no-harm)`)
+        return decide("promote", healthyStreak)
+      }
+      reasons.push(
+        `no decision after maxWindows ${spec.maxWindows}: slow (onNoDecision: promote-if-no-harm, but ${noHarm === undefined ? "no evidence of no harm was given" : noHarm.blockers.join("; ")})`
+      )
+      return { ...decide("slow", healthyStreak), state: { windows, healthyStreak, failStreaks, decided: "slow" } }
+    }
     reasons.push(`no decision after maxWindows ${spec.maxWindows}: ${spec.onNoDecision} (onNoDecision)`)
     return { ...decide(spec.onNoDecision, healthyStreak), state: { windows, healthyStreak, failStreaks, decided: spec.onNoDecision } }
   }

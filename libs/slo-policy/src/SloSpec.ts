@@ -64,8 +64,15 @@ export const SloSpec = Schema.Struct({
    * Errors, counters and critical metrics are judged in full from the start.
    */
   warmupWindows: withDefault(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)), 1),
-  /** What to do when maxWindows pass without a decision. */
-  onNoDecision: withDefault(Schema.Literals(["slow", "rollback"]), "slow"),
+  /**
+   * What to do when maxWindows pass without a decision: `promote-if-no-harm`
+   * (default) promotes when every metric had data, none failed in any window,
+   * no sequential test leans towards harm and each is within its tolerance
+   * or its SLO — saying what the promotion rested on — and holds (`slow`)
+   * otherwise; `slow` always holds; `rollback` always rolls back. A candidate
+   * without data is never promoted, whatever the policy.
+   */
+  onNoDecision: withDefault(Schema.Literals(["promote-if-no-harm", "slow", "rollback"]), "promote-if-no-harm"),
   metrics: Schema.NonEmptyArray(MetricSpec),
   /**
    * Live mode: where the baseline comes from. `label` (default): the same
@@ -129,4 +136,4 @@ export const decode = (input: unknown, source = "slo.yaml"): Effect.Effect<Spec,
 
 /** Default minimum samples per kind, used when a metric does not set `minSamples`. */
 export const defaultMinSamples = (metric: MetricSpec): number =>
-  metric.minSamples ?? (metric.kind === "continuous" ? 5 : metric.kind === "ratio" ? 50 : 1)
+  metric.minSamples ?? (metric.kind === "continuous" ? 5 : metric.kind === "ratio" ? 20 : 1)

@@ -1,6 +1,7 @@
 import { fc, test } from "@fast-check/vitest"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
+import { type LiveKind, liveRelease } from "../bench/live.ts"
 import { type Kind, type Line, ndjson, release, specDocument } from "../bench/scenarios.ts"
 import { Analyzer, Assess, Observation, SloSpec, Verdict } from "../src/index.ts"
 
@@ -109,5 +110,79 @@ describe("Assess.counter at the edges of the number line", () => {
     const sum = c.reduce((x, y) => x + y, 0)
     if (!Number.isFinite(sum)) expect(a.verdict.status).toBe("nodata")
     for (const v of [a.verdict.candidate, a.verdict.baseline, a.verdict.effect]) expect(v === null || Number.isFinite(v)).toBe(true)
+  })
+})
+
+describe("the low-traffic policy (onNoDecision)", () => {
+  const slowSpec = { ...spec, onNoDecision: "slow" as const }
+  const judge = (sp: typeof spec, lines: ReadonlyArray<Line>) => Analyzer.analyze(sp, Effect.runSync(Observation.parse(ndjson(lines), sp))[0]!)
+  const liveKind = fc.constantFrom<LiveKind>("healthy", "healthy-spikes", "within-tolerance", "latency-25", "latency-sparse", "errors-2.5x", "slow-leak")
+  const liveTraffic = fc.constantFrom("low" as const, "medium" as const)
+
+  it("defaults to promote-if-no-harm", () => {
+    expect(spec.onNoDecision).toBe("promote-if-no-harm")
+  })
+
+  test.prop([liveKind, liveTraffic, seed], { numRuns: 30 })(
+    "promote-if-no-harm differs from slow only at maxWindows, and only by promoting what slow would hold",
+    (k, t, s) => {
+      const lines = liveRelease("r", k, t, s).lines
+      const withPolicy = judge(spec, lines)
+      const holding = judge(slowSpec, lines)
+      if (withPolicy.action !== holding.action) {
+        expect(holding.action).toBe("slow")
+        expect(withPolicy.action).toBe("promote")
+        expect(withPolicy.window).toBe(spec.maxWindows - 1)
+        // said in words: what the promotion rested on
+        expect(withPolicy.reasons.join(" ")).toMatch(/promoted on limited evidence: .*no window failed \(onNoDecision: promote-if-no-harm\)/)
+      } else {
+        expect(withPolicy.window).toBe(holding.window)
+      }
+    }
+  )
+
+  test.prop([liveKind, liveTraffic, seed, fc.constantFrom("latency", "error-rate", "restarts")], { numRuns: 30 })(
+    "a candidate without data in the last windows is never promoted on limited evidence",
+    (k, t, s, metric) => {
+      const lines = liveRelease("r", k, t, s).lines.filter((l) => !(l.track === "candidate" && l.metric === metric && l.window >= spec.maxWindows - 1))
+      const v = judge(spec, lines)
+      if (v.action === "promote") expect(v.window).toBeLessThan(spec.maxWindows - 1) // promoted on full evidence before the data stopped
+    }
+  )
+
+  test.prop([liveKind, liveTraffic, seed], { numRuns: 20 })("no candidate data at all is never promoted, whatever the policy", (k, t, s) => {
+    const lines = liveRelease("r", k, t, s).lines.filter((l) => l.track === "baseline")
+    for (const sp of [spec, slowSpec]) expect(judge(sp, lines).action).not.toBe("promote")
+  })
+})
+
+describe("Analyzer invariants on live-shaped windows (12 per-step p95s, uneven traffic)", () => {
+  const liveKind = fc.constantFrom<LiveKind>("healthy", "healthy-spikes", "within-tolerance", "latency-25", "latency-sparse", "errors-2.5x", "slow-leak")
+  const liveTraffic = fc.constantFrom("low" as const, "medium" as const)
+
+  test.prop([liveKind, liveTraffic, seed, fc.double({ min: 1.01, max: 3, noNaN: true })], { numRuns: 30 })(
+    "a strictly slower candidate never gets a gentler action",
+    (k, t, s, factor) => {
+      const lines = liveRelease("r", k, t, s).lines
+      const slower = mapCandidate(lines, (l) => (l.metric === "latency" ? { ...l, values: l.values!.map((v) => (v === null ? null : v * factor)) } : l))
+      expect(Verdict.severity(analyze(slower).action)).toBeGreaterThanOrEqual(Verdict.severity(analyze(lines).action))
+    }
+  )
+
+  test.prop([liveKind, liveTraffic, seed, fc.integer({ min: 1, max: 20 })], { numRuns: 30 })("more candidate errors never get a gentler action", (k, t, s, extra) => {
+    const lines = liveRelease("r", k, t, s).lines
+    const worse = mapCandidate(lines, (l) => (l.metric === "error-rate" ? { ...l, errors: Math.min(l.total!, l.errors! + extra) } : l))
+    expect(Verdict.severity(analyze(worse).action)).toBeGreaterThanOrEqual(Verdict.severity(analyze(lines).action))
+  })
+
+  test.prop([liveKind, liveTraffic, seed], { numRuns: 30 })("identical candidate and baseline never roll back", (k, t, s) => {
+    const baseline = liveRelease("r", k, t, s).lines.filter((l) => l.track === "baseline")
+    expect(analyze([...baseline, ...baseline.map((l) => ({ ...l, track: "candidate" as const }))]).action).not.toBe("rollback")
+  })
+
+  it("a healthy canary at 600 requests a window is promoted in its third window, the reason saying what cleared it", () => {
+    const v = analyze(liveRelease("r", "healthy", "medium", 11).lines)
+    expect(v.action).toBe("promote")
+    expect(v.reasons[0]).toMatch(/consecutive healthy windows/)
   })
 })

@@ -63,6 +63,30 @@ describe("Policy", () => {
     expect(action).toBe("rollback")
   })
 
+  it("promote-if-no-harm at maxWindows promotes on the analyzer's no-harm evidence, saying it, and holds naming what stands in the way", () => {
+    const marginal = names.map((name, i) => ({ name, status: (i === 0 ? "marginal" : "pass") as St }))
+    const toLimit = (noHarm: Policy.WindowInput["noHarm"]) => {
+      let state = Policy.initial
+      let last: Policy.Step | undefined
+      for (let i = 0; i < spec.maxWindows; i++) {
+        last = Policy.step(spec, state, { statuses: marginal, immediate: [], ...(i === spec.maxWindows - 1 && noHarm !== undefined ? { noHarm } : {}) })
+        state = last.state
+      }
+      return last!
+    }
+    const promoted = toLimit({ ok: true, evidence: "promoted on limited evidence: 96 samples per track, worst plausible latency +8.0 %, no window failed" })
+    expect(promoted.action).toBe("promote")
+    expect(promoted.state.decided).toBe("promote")
+    expect(promoted.reasons).toEqual([
+      "no decision after maxWindows 8: promoted on limited evidence: 96 samples per track, worst plausible latency +8.0 %, no window failed (onNoDecision: promote-if-no-harm)"
+    ])
+    const held = toLimit({ ok: false, blockers: ["errors has no data in the latest window"] })
+    expect(held.action).toBe("slow")
+    expect(held.state.decided).toBe("slow")
+    expect(held.reasons[0]).toContain("but errors has no data in the latest window")
+    expect(toLimit(undefined).action).toBe("slow")
+  })
+
   it("an immediate signal rolls back at once with its reason", () => {
     const s = Policy.step(spec, Policy.initial, { statuses: names.map((name) => ({ name, status: "pass" as const })), immediate: ["crash loop: 5 restarts"] })
     expect(s.action).toBe("rollback")

@@ -16,14 +16,14 @@ describe("SloSpec", () => {
   it("accepts the documented example and fills defaults", async () => {
     const spec = await Effect.runPromise(SloSpec.decode(example))
     expect(spec.windowSeconds).toBe(120)
-    expect(spec.onNoDecision).toBe("slow")
+    expect(spec.onNoDecision).toBe("promote-if-no-harm")
     expect(spec.metrics.map((m) => [m.name, m.kind, m.critical, m.failAfter, m.weight])).toEqual([
       ["latency", "continuous", false, 2, 1],
       ["error-rate", "ratio", false, 2, 1],
       ["restarts", "counter", true, 2, 1]
     ])
     expect(spec.metrics[2]!.tolerance).toBe(0.1)
-    expect(SloSpec.defaultMinSamples(spec.metrics[1]!)).toBe(50)
+    expect(SloSpec.defaultMinSamples(spec.metrics[1]!)).toBe(20)
   })
 
   it.each([

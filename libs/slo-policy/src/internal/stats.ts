@@ -3,7 +3,7 @@
  * comes from stats-core; this file only adapts shapes, so the assessment reads
  * as policy rather than plumbing.
  */
-import { HodgesLehmann, MannWhitney, Msprt, Proportions, Quantile } from "@rollwise/stats-core"
+import { HodgesLehmann, MannWhitney, Msprt, Proportions, Quantile, ZScore } from "@rollwise/stats-core"
 
 /**
  * One-sided Mann–Whitney p-value that `candidate` tends to be larger than
@@ -88,3 +88,13 @@ export const meanExcessTest = (margin: number, alpha: number): Msprt.MeanState =
 /** Fold one window of samples into a mean test. */
 export const foldMeans = Msprt.updateMeans
 export type MeanTest = Msprt.MeanState
+
+/**
+ * How many baseline standard deviations `value` lies above the baseline's
+ * mean (stats-core's z-score); 0 when the baseline cannot say (fewer than two
+ * values, or no spread), so a constant baseline never makes a spike by itself.
+ */
+export const zScore = (value: number, baseline: Float64Array): number => {
+  const r = ZScore.score(value, baseline)
+  return r.degenerate === undefined ? r.z : 0
+}
