@@ -75,6 +75,14 @@ describe("rollwise analyze --prometheus (bundled CLI, against a real Prometheus)
     expect(r.stderr).toContain("ECONNREFUSED")
   })
 
+  it("a window the step cannot read is refused up front with the fix (exit 3), never a silent nodata window", async () => {
+    const bad = join(tmp, "slo-short-window.yaml")
+    writeFileSync(bad, liveSloYaml("checkout").replace(/^window: .*$/m, "window: 5s\nstep: 10s"))
+    const r = await rollwise("analyze", "--slo", bad, "--prometheus", prometheus.url, "--window-end", at)
+    expect(r.code).toBe(3)
+    expect(r.stderr.trim()).toMatch(/^rollwise: slo: window 5s is shorter than step 10s: a continuous metric would get no point in a window; set step to a divisor of the window/)
+  })
+
   it("a spec without live queries is refused up front (exit 3)", async () => {
     const examples = fileURLToPath(new URL("../../../examples/slo.yaml", import.meta.url))
     const r = await rollwise("analyze", "--slo", examples, "--prometheus", prometheus.url)

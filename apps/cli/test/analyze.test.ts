@@ -10,7 +10,7 @@ describe("rollwise analyze (the bundled CLI on the shipped examples)", () => {
   it("a healthy candidate promotes after promoteAfter windows, with a readable table", () => {
     const r = rollwise("analyze", "--slo", "slo.yaml", "--observations", "observations-healthy.ndjson")
     expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/^PROMOTE at window 5/)
+    expect(r.stdout).toMatch(/^PROMOTE at window 4/)
     expect(r.stdout).toMatch(/latency\s+pass/)
     expect(r.stdout).toMatch(/error-rate\s+pass/)
     expect(r.stdout).toMatch(/\d+ consecutive healthy windows/)

@@ -22,7 +22,12 @@ export const prometheus = (url: string, timeoutSeconds: number, env: Readonly<Re
   })
 }
 
-/** Live analysis needs a query for every metric (errorsQuery and totalQuery for ratios). */
+/**
+ * Live analysis needs a query for every metric (errorsQuery and totalQuery
+ * for ratios), and windows Prometheus can read at the spec's step (a window
+ * shorter than the step, or not a whole number of steps, is refused here
+ * with the fix, never left to become a silent nodata window).
+ */
 export const requireQueries = (spec: SloSpec.Spec, field = "slo") =>
   Effect.forEach(
     spec.metrics,
@@ -31,7 +36,7 @@ export const requireQueries = (spec: SloSpec.Spec, field = "slo") =>
       return missing === undefined ? Effect.void : Effect.fail(new SetupError({ field, detail: `metric ${m.name} (${m.kind}) needs ${missing} for live analysis (see examples/slo-live.yaml)` }))
     },
     { discard: true }
-  )
+  ).pipe(Effect.andThen(PrometheusSource.checkSpec(spec).pipe(Effect.mapError((e) => new SetupError({ field, detail: e.detail })))))
 
 /**
  * A Prometheus URL fit to keep in a rollout's record: an http(s) URL without
