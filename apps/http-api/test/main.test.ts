@@ -9,7 +9,7 @@ describe("node dist/main.js (the bundled server process)", () => {
   it("--help teaches the flags", () => {
     const r = spawnSync(process.execPath, [main, "--help"], { encoding: "utf8" })
     expect(r.status).toBe(0)
-    for (const flag of ["--host", "--port", "--token-file", "--slo-dir", "--prometheus", "--insecure"]) expect(r.stdout).toContain(flag)
+    for (const flag of ["--host", "--port", "--token-file", "--hook-token-file", "--public-judge", "--slo-dir", "--prometheus", "--insecure", "ROLLWISE_HOOK_TOKEN"]) expect(r.stdout).toContain(flag)
   })
 
   it("refuses to serve on a public address without a token: one line, exit 1", () => {
@@ -37,5 +37,29 @@ describe("node dist/main.js (the bundled server process)", () => {
     child.kill("SIGTERM")
     expect(await exited).toBe(0)
     expect(err).not.toContain("t0ken-for-main-test")
+  })
+
+  it("takes ROLLWISE_HOOK_TOKEN: /hooks/<token>/metrics answers 200 (Prometheus text), the token stays out of its log", async () => {
+    const hook = "main-hook-token-2b9d"
+    const child = spawn(process.execPath, [main, "--host", "127.0.0.1", "--port", "0"], { env: { ...process.env, ROLLWISE_API_TOKEN: "t0ken-for-main-test", ROLLWISE_HOOK_TOKEN: hook } })
+    let err = ""
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stderr.on("data", (d: Buffer) => {
+        err += d.toString()
+        const m = /127\.0\.0\.1:(\d+)/.exec(err)
+        if (m) resolve(Number(m[1]))
+      })
+      child.on("exit", () => reject(new Error(`exited early: ${err}`)))
+    })
+    const scraped = await fetch(`http://127.0.0.1:${port}/hooks/${hook}/metrics`)
+    expect(scraped.status).toBe(200)
+    expect(scraped.headers.get("content-type")).toContain("text/plain; version=0.0.4")
+    expect((await fetch(`http://127.0.0.1:${port}/hooks/${hook}/v1/rollouts`)).status).toBe(403)
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+    child.kill("SIGTERM")
+    expect(await exited).toBe(0)
+    expect(err).toContain('"auth":"operator token; hook token: header+path"')
+    expect(err).toContain('"path":"/hooks/***/metrics"')
+    expect(err).not.toContain(hook)
   })
 })

@@ -1,5 +1,5 @@
 import { ApiServer, ArgoMetric, Gates, Rollouts } from "@rollwise/api-contract"
-import { jsonLines, noMetricSource, prometheusReadiness, tokenChecker } from "@rollwise/api-server"
+import { hookTokenProblem, jsonLines, noMetricSource, tokenChecker } from "@rollwise/api-server"
 import type { MetricSource } from "@rollwise/rollout-engine"
 import { SloSpec } from "@rollwise/slo-policy"
 import { PrometheusSource } from "@rollwise/source-prometheus"
@@ -9,9 +9,12 @@ import { type Event, EventError, type Result, toRequest, toResult } from "./Even
 
 /**
  * The configuration does not allow serving: `NoAuth` (neither
- * `ROLLWISE_API_TOKEN` nor `ROLLWISE_INSECURE=1`), `BadOption` (an empty
- * token, `ROLLWISE_SLOS_JSON` that is not JSON or holds a spec that does not
- * decode). The message says what to change; it never holds the token.
+ * `ROLLWISE_API_TOKEN` nor `ROLLWISE_INSECURE=1`; an integration token alone
+ * does not count, it opens only the decision routes), `BadOption` (an empty
+ * token, an integration token that is not URL-safe or equals the operator
+ * token, `ROLLWISE_PUBLIC_JUDGE` other than true/false, `ROLLWISE_SLOS_JSON`
+ * that is not JSON or holds a spec that does not decode). The message says
+ * what to change; it never holds a token.
  */
 export class LambdaConfigError extends Data.TaggedError("LambdaConfigError")<{
   readonly reason: "NoAuth" | "BadOption"
@@ -20,15 +23,23 @@ export class LambdaConfigError extends Data.TaggedError("LambdaConfigError")<{
 
 /** Everything {@link makeHandler} needs. */
 export interface Options {
-  /** The bearer token every route but /healthz and /readyz requires. */
+  /** The operator token: the bearer token every route but /healthz and /readyz accepts. */
   readonly token?: Redacted.Redacted<string> | undefined
+  /**
+   * The integration token (`ROLLWISE_HOOK_TOKEN`): only the routes Argo
+   * Rollouts, Flagger, Kayenta and Prometheus call, as a bearer token or as
+   * the path prefix `/hooks/<token>/` — as on `rollwise serve`.
+   */
+  readonly hookToken?: Redacted.Redacted<string> | undefined
+  /** `POST /judge` without any credential (`ROLLWISE_PUBLIC_JUDGE=true`), as `rollwise serve --public-judge`. */
+  readonly publicJudge?: boolean | undefined
   /** Serve without a token. Never the default: without a token or this, nothing is served. */
   readonly insecure?: boolean | undefined
   /** The SLO specs Argo requests name, by name. */
   readonly slos?: Readonly<Record<string, SloSpec.Spec>> | undefined
   /** Where the Argo metric measures (default: none, so every Argo answer is `slow`). */
   readonly metricSource?: Layer.Layer<MetricSource.MetricSource> | undefined
-  /** Readiness: the configured dependencies' problems (default: none). */
+  /** Readiness: reasons the function cannot serve (default: none; Prometheus trouble shows in /metrics instead). */
   readonly readiness?: Effect.Effect<ReadonlyArray<string>> | undefined
   /** Prefix of Argo answers' `evidenceUrl` (default: a path). */
   readonly publicUrl?: string | undefined
@@ -91,12 +102,16 @@ export const makeHandler = (options: Options = {}): Handler => {
   if (options.token !== undefined && Redacted.value(options.token).trim() === "") {
     return refusing(new LambdaConfigError({ reason: "BadOption", message: "the API token is empty" }), options.log)
   }
+  const hookProblem = options.hookToken === undefined ? undefined : hookTokenProblem(options.hookToken, options.token, "ROLLWISE_HOOK_TOKEN")
+  if (hookProblem !== undefined) return refusing(new LambdaConfigError({ reason: "BadOption", message: hookProblem }), options.log)
   builds++
   const logger = options.log === false ? Logger.layer([]) : Logger.layer([jsonLines(options.log ?? ((line) => console.log(line)))])
   const app = Layer.effect(
     App,
     ApiServer.make({
       authorize: options.token === undefined ? undefined : tokenChecker(options.token),
+      authorizeHook: options.hookToken === undefined ? undefined : tokenChecker(options.hookToken),
+      publicJudge: options.publicJudge,
       bodyLimitBytes: options.bodyLimitBytes,
       requestTimeout: options.requestTimeout,
       publicUrl: options.publicUrl,
@@ -105,7 +120,8 @@ export const makeHandler = (options: Options = {}): Handler => {
   ).pipe(
     Layer.provide(Layer.mergeAll(options.metricSource ?? noMetricSource, ArgoMetric.Slos.layer(options.slos ?? {}), Gates.OpaGateway.layerDisabled, Rollouts.noStore, Rollouts.RolloutDriver.none))
   )
-  const web = HttpEffect.toWebHandlerLayerWith(Layer.mergeAll(app, logger), {
+  // ApiServer.layerPlatformTracer: no platform span for /hooks/<token>/… (the handler makes its own, masked)
+  const web = HttpEffect.toWebHandlerLayerWith(Layer.mergeAll(app, logger, ApiServer.layerPlatformTracer), {
     toHandler: (context) => Effect.succeed(Context.get(context, App))
   })
   return {
@@ -144,7 +160,8 @@ export const slosFromJson = (text: string | undefined): Effect.Effect<Record<str
 
 /**
  * The options `rollwise serve` would take, from a Lambda's environment:
- * `ROLLWISE_API_TOKEN`, `ROLLWISE_INSECURE=1`, `ROLLWISE_SLOS_JSON` (instead
+ * `ROLLWISE_API_TOKEN`, `ROLLWISE_HOOK_TOKEN`, `ROLLWISE_PUBLIC_JUDGE`,
+ * `ROLLWISE_INSECURE=1`, `ROLLWISE_SLOS_JSON` (instead
  * of `ROLLWISE_SLO_DIR`, which a function has no directory for),
  * `ROLLWISE_PROMETHEUS_URL` with `ROLLWISE_PROMETHEUS_TOKEN` or
  * `_USER`/`_PASSWORD`, and `ROLLWISE_PUBLIC_URL`.
@@ -152,12 +169,19 @@ export const slosFromJson = (text: string | undefined): Effect.Effect<Record<str
 export const optionsFromEnv = (env: Env): Effect.Effect<Options, LambdaConfigError> =>
   Effect.gen(function* () {
     const token = nonEmpty(env["ROLLWISE_API_TOKEN"])
+    const hookToken = nonEmpty(env["ROLLWISE_HOOK_TOKEN"])
+    const publicJudge = nonEmpty(env["ROLLWISE_PUBLIC_JUDGE"])?.toLowerCase()
+    if (publicJudge !== undefined && !["true", "false", "1", "0"].includes(publicJudge)) {
+      return yield* new LambdaConfigError({ reason: "BadOption", message: `ROLLWISE_PUBLIC_JUDGE must be true or false (got ${JSON.stringify(publicJudge)})` })
+    }
     const url = nonEmpty(env["ROLLWISE_PROMETHEUS_URL"])
     const promToken = nonEmpty(env["ROLLWISE_PROMETHEUS_TOKEN"])
     const promUser = nonEmpty(env["ROLLWISE_PROMETHEUS_USER"])
     const promPassword = env["ROLLWISE_PROMETHEUS_PASSWORD"]
     return {
       token: token === undefined ? undefined : Redacted.make(token),
+      hookToken: hookToken === undefined ? undefined : Redacted.make(hookToken),
+      publicJudge: publicJudge === "true" || publicJudge === "1",
       insecure: env["ROLLWISE_INSECURE"] === "1" || env["ROLLWISE_INSECURE"] === "true",
       slos: yield* slosFromJson(nonEmpty(env["ROLLWISE_SLOS_JSON"])),
       metricSource:
@@ -170,7 +194,6 @@ export const optionsFromEnv = (env: Env): Effect.Effect<Options, LambdaConfigErr
               ...(promToken !== undefined ? { bearerToken: Redacted.make(promToken) } : {}),
               ...(promUser !== undefined && promPassword !== undefined ? { basicAuth: { username: promUser, password: Redacted.make(promPassword) } } : {})
             }),
-      readiness: url === undefined ? undefined : prometheusReadiness(url),
       publicUrl: nonEmpty(env["ROLLWISE_PUBLIC_URL"])
     }
   })

@@ -5,9 +5,9 @@ import { Analysis } from "@rollwise/rollout-engine"
 import { Analyzer, Gates as SloGates, Observation, SloSpec } from "@rollwise/slo-policy"
 import { Effect, Redacted } from "effect"
 import { readFileSync } from "node:fs"
-import { afterAll, describe, expect, it, vi } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import type { HttpApiEvent, RestEvent, Result } from "../src/Event.ts"
-import { buildCount, handlerFromEnv, makeHandler } from "../src/Lambda.ts"
+import { buildCount, handlerFromEnv, makeHandler, optionsFromEnv } from "../src/Lambda.ts"
 
 // the API's request fixtures are api-contract's, read in place
 const fixture = (name: string): string => readFileSync(new URL(`../../../libs/api-contract/test/fixtures/${name}`, import.meta.url), "utf8")
@@ -228,5 +228,93 @@ describe("handler (configured from the environment)", () => {
     expect((await h.handle(v1("GET", "/healthz", undefined, {}))).statusCode).toBe(503)
     expect(lines.join("\n")).toContain("ROLLWISE_SLOS_JSON.checkout")
     expect(lines.join("\n")).not.toContain(token)
+  })
+})
+
+/**
+ * The same integration-token rules as `rollwise serve` (libs/api-server's
+ * integrations.test.ts plays the callers over HTTP): ROLLWISE_HOOK_TOKEN as a
+ * bearer or as the /hooks/<token>/ path prefix, on the integration routes
+ * only. Flagger's call (fluxcd/flagger pkg/controller/webhook.go: POST, only
+ * Content-Type) arrives through API Gateway as an event with that one header.
+ */
+describe("the integration token (ROLLWISE_HOOK_TOKEN) on Lambda", () => {
+  const hook = "lambda-hook-token-83ad0c"
+  const env = { ROLLWISE_API_TOKEN: token, ROLLWISE_HOOK_TOKEN: hook, ROLLWISE_SLOS_JSON: JSON.stringify({ checkout: sloDocument }) }
+  const logs: Array<string> = []
+  let h: ReturnType<typeof makeHandler>
+  beforeAll(async () => {
+    const options = await Effect.runPromise(optionsFromEnv(env))
+    h = makeHandler({ ...options, metricSource: scenarioSource(byName), log: (line) => logs.push(line) })
+  })
+  afterAll(() => h.dispose())
+  const onlyContentType = { "content-type": "application/json" }
+  const flaggerPayload = (name: string) => ({ name, namespace: "shop", phase: "Progressing", checksum: "6d4c9f7b8", metadata: { slo: "checkout" } })
+
+  it("answers Flagger's call at /hooks/<token>/v1/flagger/<hook> as the route answers a bearer (v1 and v2 events, a stage prefix)", async () => {
+    for (const [canary, status] of [["healthy-checkout", 200], ["regressing-checkout", 409]] as const) {
+      const viaPath = await h.handle(v1("POST", `/hooks/${hook}/v1/flagger/confirm-traffic-increase`, flaggerPayload(canary), onlyContentType))
+      const viaStage = await h.handle(v2("POST", `/prod/hooks/${hook}/v1/flagger/confirm-traffic-increase`, flaggerPayload(canary), onlyContentType, "prod"))
+      const viaBearer = await h.handle(v1("POST", "/v1/flagger/confirm-traffic-increase", flaggerPayload(canary)))
+      for (const r of [viaPath, viaStage, viaBearer]) expect(r.statusCode, canary).toBe(status)
+      const { evidenceUrl: _a, ...a } = bodyOf(viaPath) as Record<string, unknown>
+      const { evidenceUrl: _b, ...b } = bodyOf(viaBearer) as Record<string, unknown>
+      expect(a).toEqual(b)
+    }
+  })
+
+  it("opens the Argo metric, Kayenta's judge and /metrics to it as a bearer, and refuses it (403) elsewhere, as a header and in the path", async () => {
+    const bearer = { authorization: `Bearer ${hook}` }
+    expect((await h.handle(v2("POST", "/v1/argo/metric", argoBody("healthy-checkout"), bearer))).statusCode).toBe(200)
+    expect((await h.handle(v1("POST", "/judge", JSON.parse(fixture("kayenta-judge-request.json")), bearer))).statusCode).toBe(200)
+    expect((await h.handle(v1("GET", "/metrics", undefined, bearer))).statusCode).toBe(200)
+    expect((await h.handle(v1("GET", `/hooks/${hook}/metrics`, undefined, {}))).statusCode).toBe(200)
+    for (const [method, path, body] of [["POST", "/v1/risk", { changes }], ["GET", "/v1/rollouts", undefined], ["POST", "/v1/rollouts/x/promote", {}], ["GET", "/v1/evidence/x", undefined]] as const) {
+      for (const event of [v1(method, path, body, bearer), v1(method, `/hooks/${hook}${path}`, body, body === undefined ? {} : onlyContentType)]) {
+        const r = await h.handle(event)
+        expect(r.statusCode, `${method} ${path}`).toBe(403)
+        expect(bodyOf(r)).toMatchObject({ _tag: "Forbidden" })
+      }
+    }
+    expect((await h.handle(v1("GET", "/hooks/wrong-token/metrics", undefined, {}))).statusCode).toBe(401)
+  })
+
+  it("logs the path masked and never the token", () => {
+    expect(logs.join("\n")).not.toContain(hook)
+    expect(logs.map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ path: "/hooks/***/v1/flagger/confirm-traffic-increase", status: 200 }))
+  })
+
+  it("answers 404 under /hooks/ without ROLLWISE_HOOK_TOKEN, and serves Kayenta's judge without a token with ROLLWISE_PUBLIC_JUDGE=true", async () => {
+    const plain = handlerFromEnv({ ROLLWISE_API_TOKEN: token }, false)
+    expect((await plain.handle(v1("GET", `/hooks/${hook}/metrics`, undefined, {}))).statusCode).toBe(404)
+    await plain.dispose()
+    const open = handlerFromEnv({ ROLLWISE_API_TOKEN: token, ROLLWISE_PUBLIC_JUDGE: "true" }, false)
+    expect((await open.handle(v1("POST", "/judge", JSON.parse(fixture("kayenta-judge-request.json")), onlyContentType))).statusCode).toBe(200)
+    expect((await open.handle(v1("POST", "/v1/risk", { changes }, onlyContentType))).statusCode).toBe(401)
+    await open.dispose()
+  })
+
+  it("refuses to serve with an integration token it cannot use, naming the variable, never the token", async () => {
+    for (const [bad, says] of [[token, "must differ from the operator token"], ["has/slash", "may hold only letters"]] as const) {
+      const lines: Array<string> = []
+      const refusing = handlerFromEnv({ ROLLWISE_API_TOKEN: token, ROLLWISE_HOOK_TOKEN: bad }, (line) => lines.push(line))
+      expect((await refusing.handle(v1("GET", "/healthz", undefined, {}))).statusCode).toBe(503)
+      expect(lines.join("\n")).toContain(says)
+      expect(lines.join("\n")).toContain("ROLLWISE_HOOK_TOKEN")
+      expect(lines.join("\n")).not.toContain(bad)
+    }
+    // an integration token alone protects no operator route: still NoAuth
+    const lines: Array<string> = []
+    expect((await handlerFromEnv({ ROLLWISE_HOOK_TOKEN: hook }, (line) => lines.push(line)).handle(v1("GET", "/healthz", undefined, {}))).statusCode).toBe(503)
+    expect(lines.join("\n")).toContain("NoAuth")
+  })
+
+  it("stays ready with a Prometheus that cannot be reached (its failures are counted in /metrics)", async () => {
+    const unreachable = handlerFromEnv({ ...env, ROLLWISE_PROMETHEUS_URL: "http://127.0.0.1:1" }, false)
+    expect((await unreachable.handle(v2("GET", "/readyz", undefined, {}))).statusCode).toBe(200)
+    expect((bodyOf(await unreachable.handle(v2("POST", "/v1/argo/metric", argoBody("healthy-checkout")))) as ArgoMetric.Response).decision).toBe("slow")
+    const metrics = await unreachable.handle(v1("GET", "/metrics"))
+    expect(metrics.body).toMatch(/^rollwise_metric_source_queries_total\{result="error",reason="Unreachable"\} [1-9]\d*$/m)
+    await unreachable.dispose()
   })
 })

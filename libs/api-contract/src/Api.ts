@@ -12,8 +12,9 @@ import * as Rollouts from "./Rollouts.ts"
 /**
  * Bearer-token authentication on every route but `/healthz` and `/readyz`.
  * The contract only declares it (for the OpenAPI document and typed
- * clients, which must supply the token); the server decides how the token is
- * compared.
+ * clients, which must supply the token); the server decides which token a
+ * route takes — the operator token everywhere, the integration token on
+ * {@link integrationRoutes} only — and compares it before routing.
  */
 export class BearerAuth extends HttpApiMiddleware.Service<BearerAuth>()("rollwise/api-contract/BearerAuth", {
   requiredForClient: true,
@@ -203,3 +204,29 @@ export const routes: ReadonlyArray<{ readonly method: string; readonly path: str
 
 /** Paths served without a token: the kubelet's probes. */
 export const publicPaths: ReadonlySet<string> = new Set(["/healthz", "/readyz"])
+
+/**
+ * The routes the integration token (`ROLLWISE_HOOK_TOKEN`) may call: the
+ * read-only decisions Argo Rollouts, Flagger and Kayenta ask for, and the
+ * service's metrics Prometheus scrapes. None of them writes anything an
+ * operator relies on or reads recorded rollouts; every other route needs the
+ * operator token.
+ */
+export const integrationRoutes: ReadonlyArray<{ readonly method: string; readonly path: string }> = [
+  { method: "POST", path: "/v1/argo/metric" },
+  ...Flagger.hooks.map((hook) => ({ method: "POST", path: `/v1/flagger/${hook}` })),
+  { method: "POST", path: "/judge" },
+  { method: "GET", path: "/metrics" }
+]
+
+/** Whether a route template (see `routes`) is one of the {@link integrationRoutes}; HEAD counts as GET. */
+export const isIntegrationRoute = (method: string, route: string): boolean =>
+  integrationRoutes.some((r) => r.path === route && (r.method === method || (method === "HEAD" && r.method === "GET")))
+
+/**
+ * The path prefix that carries the integration token for callers that cannot
+ * send headers: `/hooks/<token>/v1/flagger/rollout` is
+ * `POST /v1/flagger/rollout` with that token. Only the
+ * {@link integrationRoutes} answer under it.
+ */
+export const hookPathPrefix = "/hooks/"

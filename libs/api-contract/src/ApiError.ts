@@ -28,6 +28,16 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
   { httpApiStatus: 401, description: "Missing or wrong bearer token." }
 ) {}
 
+/**
+ * 403: the credential is valid but not for this route — the integration
+ * token (`ROLLWISE_HOOK_TOKEN`) on a route that needs the operator token.
+ */
+export class Forbidden extends Schema.TaggedError<Forbidden>()(
+  "Forbidden",
+  { message: Schema.String },
+  { httpApiStatus: 403, description: "The integration token may call only the decision routes integrations use and /metrics." }
+) {}
+
 /** 404: no such route, or (for a stored Argo verdict) no such id any more. */
 export class NotFound extends Schema.TaggedError<NotFound>()(
   "NotFound",

@@ -1,10 +1,11 @@
-import type { EvidenceStore, MetricSource } from "@rollwise/rollout-engine"
-import { ByteSize, Clock, Context, Duration, Effect, Layer, Metric, Redacted, type Scope } from "effect"
-import { HttpIncomingMessage, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { type EvidenceStore, MetricSource } from "@rollwise/rollout-engine"
+import { ByteSize, Cause, Clock, Context, Duration, Effect, Layer, Metric, Redacted, type Scope } from "effect"
+import { constFalse } from "effect/Function"
+import { HttpIncomingMessage, HttpMiddleware, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import * as Analyses from "./Analyses.ts"
-import { BearerAuth, openapiPath, publicPaths, RollwiseApi, routes } from "./Api.ts"
-import { type InputError, Unauthorized, Unavailable } from "./ApiError.ts"
+import { BearerAuth, hookPathPrefix, isIntegrationRoute, openapiPath, publicPaths, RollwiseApi, routes } from "./Api.ts"
+import { type InputError, Unavailable } from "./ApiError.ts"
 import * as ArgoMetric from "./ArgoMetric.ts"
 import * as Flagger from "./Flagger.ts"
 import * as Gates from "./Gates.ts"
@@ -22,17 +23,40 @@ import * as ServiceMetrics from "./ServiceMetrics.ts"
  * request gets — authentication, a body limit, a nesting limit, a timeout,
  * JSON errors, metrics and one log line. A Node server, a Lambda handler or a
  * test runs the same handler.
+ *
+ * Two credentials: the operator token opens every route; the integration
+ * token (when configured) opens only the routes Argo Rollouts, Flagger,
+ * Kayenta and Prometheus call (`Api.integrationRoutes`), sent either as
+ * `Authorization: Bearer` or, for callers that cannot send headers, as the
+ * path prefix `/hooks/<token>/…`, which is stripped before routing and shown
+ * as `/hooks/***` in logs, spans and errors.
  */
 
 /** How the handler behaves; everything but `authorize` has a default. */
 export interface Options {
   /**
-   * Whether a bearer token is the server's (compare in constant time). Called
-   * with the token of `Authorization: Bearer <token>`, or undefined when the
-   * header is missing or not a bearer token. Absent: no authentication (only
-   * for a loopback or explicitly insecure server).
+   * Whether a bearer token is the operator's (compare in constant time),
+   * which opens every route. Called with the token of
+   * `Authorization: Bearer <token>`, or undefined when the header is missing
+   * or not a bearer token. Absent: no authentication (only for a loopback or
+   * explicitly insecure server).
    */
   readonly authorize?: ((token: Redacted.Redacted<string> | undefined) => boolean) | undefined
+  /**
+   * Whether a token is the integration token (compare in constant time),
+   * which opens only `Api.integrationRoutes` — as a bearer token or as the
+   * `/hooks/<token>/` path prefix. Absent: no integration token; the
+   * integration routes take the operator token and `/hooks/…` answers 404.
+   */
+  readonly authorizeHook?: ((token: Redacted.Redacted<string> | undefined) => boolean) | undefined
+  /**
+   * Answer `POST /judge` without any credential (default false), for a
+   * Kayenta whose operators do not want the integration token in its logs
+   * (its remote judge sends no header, and logs its base URL). Safe to open:
+   * the judge is a pure function of its payload — it reads no server data and
+   * writes nothing — bounded by the body limit and the request timeout.
+   */
+  readonly publicJudge?: boolean | undefined
   /** Largest request body in bytes (default 1 MiB); larger is a 413. */
   readonly bodyLimitBytes?: number | undefined
   /** Deepest JSON nesting a body may have (default 64); deeper is a 400. */
@@ -91,6 +115,44 @@ export const bearerToken = (header: string | undefined): Redacted.Redacted<strin
   const match = header === undefined ? null : bearer.exec(header)
   return match === null ? undefined : Redacted.make(match[1]!)
 }
+
+/** A request's path: its URL without query string or fragment. */
+const pathOf = (url: string): string => url.split("?")[0]!.split("#")[0]!
+
+/**
+ * A URL under the integration-token prefix, split: the token (the first
+ * segment after `/hooks/`) and the URL it stands in front of (always starting
+ * with `/`, query string kept). Undefined for any other URL.
+ */
+export const splitHookPath = (url: string): { readonly token: string; readonly url: string } | undefined => {
+  if (!url.startsWith(hookPathPrefix)) return undefined
+  const after = url.slice(hookPathPrefix.length)
+  const end = after.search(/[/?#]/)
+  const token = end === -1 ? after : after.slice(0, end)
+  const rest = end === -1 ? "" : after.slice(end)
+  return { token, url: rest.startsWith("/") ? rest : `/${rest}` }
+}
+
+/** The URL as logs, spans and error messages may show it: the token of `/hooks/<token>/…` replaced by `***`. */
+export const maskedUrl = (url: string): string => {
+  const hook = splitHookPath(url)
+  return hook === undefined ? url : `${hookPathPrefix}***${hook.url}`
+}
+
+/**
+ * Whether a request carries a secret in its path (`/hooks/<token>/…`). The
+ * platform's own server span records the raw URL (`url.full`, `url.path`),
+ * so a server must not trace these requests itself: give its HTTP server
+ * {@link layerPlatformTracer}. The handler traces them with the token masked.
+ */
+export const secretInPath = (request: HttpServerRequest.HttpServerRequest): boolean => request.url.startsWith(hookPathPrefix)
+
+/**
+ * `HttpMiddleware.TracerDisabledWhen` for the platform that serves this
+ * handler (Node server, Lambda): no platform span for {@link secretInPath}
+ * requests, whose span the handler makes itself with the path masked.
+ */
+export const layerPlatformTracer: Layer.Layer<never> = Layer.succeed(HttpMiddleware.TracerDisabledWhen)(secretInPath)
 
 /** The route template a request matched, for metrics and logs (`unmatched` otherwise). */
 export const routeOf = (method: string, path: string): string => {
@@ -221,16 +283,16 @@ const HealthLive = (readiness: Effect.Effect<ReadonlyArray<string>>) =>
 
 const MetricsLive = HttpApiBuilder.group(RollwiseApi, "metrics", (handlers) => handlers.handle("metrics", () => ServiceMetrics.render))
 
-const authLayer = (authorize: Options["authorize"]) =>
-  Layer.succeed(
-    BearerAuth,
-    BearerAuth.of({
-      bearer: (httpEffect, { credential }) =>
-        authorize === undefined || authorize(Redacted.value(credential) === "" ? undefined : credential)
-          ? httpEffect
-          : Effect.fail(new Unauthorized({ message: "missing or wrong bearer token" }))
-    })
-  )
+/**
+ * The contract's security middleware, satisfied: every request is
+ * authenticated before routing (the handler's `authenticate`, the only way
+ * into the router), where the route, the path token and both credentials are
+ * known; the middleware itself has nothing left to check.
+ */
+const authLayer = Layer.succeed(BearerAuth, BearerAuth.of({ bearer: (httpEffect) => httpEffect }))
+
+/** The integration routes in words, for the 403. */
+const integrationRoutesText = "POST /v1/argo/metric, POST /v1/flagger/<hook>, POST /judge and GET /metrics"
 
 /**
  * Build the handler. It needs the SLO specs Argo requests name
@@ -251,11 +313,25 @@ export const make = (
     const timeout = options.requestTimeout ?? defaultRequestTimeout
     const registry: Metric.MetricRegistry = new Map()
     const evidence = ArgoMetric.EvidenceLog.makeMemory()
+    // every query the judging routes make is counted, so Prometheus trouble shows in /metrics (not in readiness)
+    const source = yield* MetricSource.MetricSource
+    const record = (outcome: ServiceMetrics.QueryOutcome) => Effect.provideService(ServiceMetrics.recordQuery(outcome), Metric.MetricRegistry, registry)
+    const countedSource = MetricSource.MetricSource.of({
+      observe: (request) =>
+        source.observe(request).pipe(
+          Effect.tap((measurement) => record({ result: measurement.sample === undefined ? "nodata" : "ok" })),
+          Effect.tapError((error) => record({ result: "error", reason: error.reason }))
+        )
+    })
     // the handlers' services, for the routes to run with
     const services = Context.add(
-      Context.add(yield* Effect.context<MetricSource.MetricSource | ArgoMetric.Slos | Gates.OpaGateway | EvidenceStore.EvidenceStore | Rollouts.RolloutDriver>(), ArgoMetric.EvidenceLog, evidence),
-      Metric.MetricRegistry,
-      registry
+      Context.add(
+        Context.add(yield* Effect.context<MetricSource.MetricSource | ArgoMetric.Slos | Gates.OpaGateway | EvidenceStore.EvidenceStore | Rollouts.RolloutDriver>(), ArgoMetric.EvidenceLog, evidence),
+        Metric.MetricRegistry,
+        registry
+      ),
+      MetricSource.MetricSource,
+      countedSource
     )
     const publicUrl = (options.publicUrl ?? "").replace(/\/+$/, "")
     const handlers = Layer.mergeAll(
@@ -267,7 +343,7 @@ export const make = (
       HealthLive(options.readiness ?? Effect.succeed([])),
       MetricsLive
     ).pipe(
-      Layer.provide(authLayer(options.authorize)),
+      Layer.provide(authLayer),
       Layer.provide(Layer.succeedContext(services))
     )
     const router = Effect.provideContext(
@@ -278,12 +354,37 @@ export const make = (
     )
     const maxBodySize = ByteSize.bytes(limit)
 
+    const forbidden = () =>
+      Responses.error(403, "Forbidden", `the integration token may call only ${integrationRoutesText}; this route needs the operator token (Authorization: Bearer)`)
+
+    /**
+     * Who may call: a response refusing the request, or undefined to go on.
+     * `pathToken` is the token of a `/hooks/<token>/…` URL (already stripped
+     * from `path`). Both checks are constant-time; the operator token is never
+     * accepted in a path (it would end up in callers' logs).
+     */
+    const authenticate = (method: string, path: string, route: string, header: string | undefined, pathToken: string | undefined) => {
+      const authorizeHook = options.authorizeHook
+      if (pathToken !== undefined) {
+        if (authorizeHook === undefined) return Responses.error(404, "NotFound", `no route ${method} ${hookPathPrefix}***${path}: this server has no integration token (ROLLWISE_HOOK_TOKEN)`)
+        if (!authorizeHook(Redacted.make(pathToken))) return Responses.unauthorized(`wrong integration token in the path (${hookPathPrefix}<token>/…)`)
+        return isIntegrationRoute(method, route) ? undefined : forbidden()
+      }
+      if (options.authorize === undefined || publicPaths.has(path)) return undefined
+      if (options.publicJudge === true && method === "POST" && route === "/judge") return undefined
+      const token = bearerToken(header)
+      const operator = options.authorize(token)
+      const hook = authorizeHook !== undefined && authorizeHook(token)
+      if (operator) return undefined
+      if (hook) return isIntegrationRoute(method, route) ? undefined : forbidden()
+      return Responses.unauthorized("missing or wrong bearer token (send Authorization: Bearer <token>)")
+    }
+
     /** Everything up to the handler: auth, body checks; a response here ends the request early. */
-    const admit = (request: HttpServerRequest.HttpServerRequest, path: string) =>
+    const admit = (request: HttpServerRequest.HttpServerRequest, path: string, route: string, pathToken: string | undefined) =>
       Effect.gen(function* () {
-        if (options.authorize !== undefined && !publicPaths.has(path) && !options.authorize(bearerToken(request.headers["authorization"]))) {
-          return Responses.unauthorized("missing or wrong bearer token (send Authorization: Bearer <token>)")
-        }
+        const refused = authenticate(request.method, path, route, request.headers["authorization"], pathToken)
+        if (refused !== undefined) return refused
         const length = request.headers["content-length"]
         if (length !== undefined && Number(length) > limit) return Responses.payloadTooLarge(limit)
         if (request.method === "POST" || request.method === "PUT" || request.method === "PATCH") {
@@ -310,34 +411,60 @@ export const make = (
         )
       })
 
+    /**
+     * One request as routed: `request` is what the routes see (the
+     * `/hooks/<token>` prefix already stripped), `shownPath` what the log
+     * line says, `pathToken` the stripped token if any.
+     */
+    const serveRequest = (request: HttpServerRequest.HttpServerRequest, shownPath: string, pathToken: string | undefined) =>
+      Effect.gen(function* () {
+        const started = yield* Clock.currentTimeNanos
+        const path = pathOf(request.url)
+        const route = routeOf(request.method, path)
+        // the server span (HttpEffect's tracer, or ours for a path token) gets the route template
+        yield* Effect.annotateCurrentSpan("http.route", route)
+        const offThread = options.analyzeBody !== undefined && request.method === "POST" && route === "/v1/analyses" ? options.analyzeBody : undefined
+        const handled = Effect.flatMap(admit(request, path, route, pathToken), (early) =>
+          early !== undefined ? Effect.succeed(early) : offThread !== undefined ? analysesOffThread(request, offThread) : router
+        ).pipe(
+          // the routes read the request from the context: the one with the prefix stripped
+          Effect.provideService(HttpServerRequest.HttpServerRequest, request),
+          Effect.provideService(HttpIncomingMessage.MaxBodySize, maxBodySize),
+          Effect.timeoutOrElse({
+            duration: timeout,
+            orElse: () => Effect.succeed(Responses.error(503, "Unavailable", `the request took longer than ${Duration.format(Duration.fromInputUnsafe(timeout))}`))
+          }),
+          Effect.catchCause((cause) => {
+            const mapped = Responses.fromCause(cause, limit)
+            if (!mapped.bug) return Effect.succeed(mapped.response)
+            // a cause may hold the request, whose original URL holds a path token: log it as text, masked
+            const logged =
+              pathToken === undefined
+                ? Effect.logError("request failed with a defect", cause)
+                : Effect.logError("request failed with a defect").pipe(Effect.annotateLogs({ cause: Cause.pretty(cause).replaceAll(pathToken, "***") }))
+            return Effect.as(logged, mapped.response)
+          })
+        )
+        const raw = yield* handled
+        const response = raw.status === 415 ? Responses.error(415, "UnsupportedMediaType", "send the body as JSON with Content-Type: application/json") : raw
+        const seconds = Number((yield* Clock.currentTimeNanos) - started) / 1e9
+        yield* ServiceMetrics.recordRequest(route, request.method, response.status, seconds)
+        yield* Effect.logInfo("request").pipe(
+          Effect.annotateLogs({ method: request.method, path: shownPath.length > 200 ? `${shownPath.slice(0, 200)}…` : shownPath, route, status: response.status, ms: Math.round(seconds * 10000) / 10 })
+        )
+        return response
+      })
+
     return Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
-      const started = yield* Clock.currentTimeNanos
-      const path = request.url.split("?")[0]!.split("#")[0]!
-      const route = routeOf(request.method, path)
-      // the server span (HttpEffect's tracer makes one per request) gets the route template
-      yield* Effect.annotateCurrentSpan("http.route", route)
-      const offThread = options.analyzeBody !== undefined && request.method === "POST" && route === "/v1/analyses" ? options.analyzeBody : undefined
-      const handled = Effect.flatMap(admit(request, path), (early) =>
-        early !== undefined ? Effect.succeed(early) : offThread !== undefined ? analysesOffThread(request, offThread) : router
-      ).pipe(
-        Effect.provideService(HttpIncomingMessage.MaxBodySize, maxBodySize),
-        Effect.timeoutOrElse({
-          duration: timeout,
-          orElse: () => Effect.succeed(Responses.error(503, "Unavailable", `the request took longer than ${Duration.format(Duration.fromInputUnsafe(timeout))}`))
-        }),
-        Effect.catchCause((cause) => {
-          const mapped = Responses.fromCause(cause, limit)
-          return mapped.bug ? Effect.as(Effect.logError("request failed with a defect", cause), mapped.response) : Effect.succeed(mapped.response)
-        })
+      const hook = splitHookPath(request.url)
+      if (hook === undefined) return yield* serveRequest(request, pathOf(request.url), undefined)
+      // a path token: routed without it, and traced here with it masked (the platform does not trace these: layerPlatformTracer)
+      const masked = maskedUrl(request.url)
+      return yield* serveRequest(request.modify({ url: hook.url }), pathOf(masked), hook.token).pipe(
+        HttpMiddleware.tracer,
+        Effect.provideService(HttpServerRequest.HttpServerRequest, request.modify({ url: masked })),
+        Effect.provideService(HttpMiddleware.TracerDisabledWhen, constFalse)
       )
-      const raw = yield* handled
-      const response = raw.status === 415 ? Responses.error(415, "UnsupportedMediaType", "send the body as JSON with Content-Type: application/json") : raw
-      const seconds = Number((yield* Clock.currentTimeNanos) - started) / 1e9
-      yield* ServiceMetrics.recordRequest(route, request.method, response.status, seconds)
-      yield* Effect.logInfo("request").pipe(
-        Effect.annotateLogs({ method: request.method, path: path.length > 200 ? `${path.slice(0, 200)}…` : path, route, status: response.status, ms: Math.round(seconds * 10000) / 10 })
-      )
-      return response
     }).pipe(Effect.provideContext(services))
   })

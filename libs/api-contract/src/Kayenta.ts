@@ -33,6 +33,11 @@ import { InputError } from "./ApiError.ts"
  *   Pass+High+Low+NodataFailMetric; unweighted groups share what the weights leave of 100; a critical failure
  *   scores 0; half or more Nodata scores 0; summary rounded to 2 decimals),
  *   classifiers/score/ThresholdScoreClassifier.scala (≥ pass → Pass, ≥ marginal → Marginal, else Fail).
+ * - Muted metrics: NetflixACAJudge.scala reads `analysisConfigurations.canary.muted` (default false) into
+ *   CanaryAnalysisResult.muted; scorers/ScoringHelper.scala @ a69573be9d8fededacf80817e4151a2c8df41276 (lines 38, 47)
+ *   scores only `metricResults.filter(!_.isMuted)` — groups, critical failures and the no-data share alike — and still
+ *   returns every result (added in "feat(judge): add ability to mute metric result from total score computation (#819)";
+ *   kayenta-integration-tests' muted-metric.json: a critical, muted metric that is High, and the canary passes).
  * - NaN: Kayenta's object mapper (KayentaConfiguration.configureObjectMapperFeatures) leaves Jackson's default
  *   WRITE_NAN_AS_STRINGS / QUOTE_NON_NUMERIC_NUMBERS on, so a Double.NaN arrives as the JSON string "NaN"
  *   (and ±∞ as "Infinity" / "-Infinity"). `null` is accepted too and means the same.
@@ -83,6 +88,12 @@ export const CanaryAnalysisConfig = Schema.Struct({
   critical: Schema.optionalKey(Schema.Boolean),
   /** A non-critical metric without data counts as not passing (NodataFailMetric) instead of being left out. */
   mustHaveData: Schema.optionalKey(Schema.Boolean),
+  /**
+   * Judged and reported, but left out of every score: groups, the summary,
+   * the critical rule and the no-data rule (Kayenta's ScoringHelper scores
+   * only `!isMuted` results). A muted metric cannot fail or pass a canary.
+   */
+  muted: Schema.optionalKey(Schema.Boolean),
   effectSize: Schema.optionalKey(EffectSize)
 }).annotate({ identifier: "KayentaCanaryAnalysisConfig" })
 
@@ -182,8 +193,10 @@ export const AnalysisResult = Schema.Struct({
     effect: Schema.NullOr(Schema.Finite),
     pValue: Schema.NullOr(Schema.Finite)
   }),
-  /** This metric alone fails the canary (a critical metric that failed past its critical effect size, or had no data). */
-  critical: Schema.Boolean
+  /** This metric alone fails the canary (a critical metric that failed past its critical effect size, or had no data) — unless muted. */
+  critical: Schema.Boolean,
+  /** `analysisConfigurations.canary.muted`: judged and listed, but in no score (Kayenta's CanaryAnalysisResult.muted). */
+  muted: Schema.Boolean
 }).annotate({ identifier: "KayentaCanaryAnalysisResult" })
 /** @see {@link AnalysisResult} */
 export type AnalysisResult = typeof AnalysisResult.Type
@@ -287,6 +300,8 @@ export interface MetricSettings {
   readonly nanStrategy: "remove" | "replace"
   readonly critical: boolean
   readonly mustHaveData: boolean
+  /** Listed but left out of every score. */
+  readonly muted: boolean
   /** Rollwise tolerance upward: `max(0, allowedIncrease − 1)`. */
   readonly toleranceUp: number
   /** Rollwise tolerance downward: `max(0, 1 − allowedDecrease)`. */
@@ -306,6 +321,7 @@ export const settingsOf = (metric: MetricConfig): MetricSettings => {
     nanStrategy: canary?.nanStrategy ?? "remove",
     critical: canary?.critical ?? false,
     mustHaveData: canary?.mustHaveData ?? false,
+    muted: canary?.muted ?? false,
     toleranceUp: Math.max(0, (effect?.allowedIncrease ?? 1) - 1),
     toleranceDown: Math.max(0, 1 - (effect?.allowedDecrease ?? 1)),
     criticalUp: Math.max(0, (effect?.criticalIncrease ?? 1) - 1),
@@ -421,6 +437,8 @@ const check = (request: Request): InputError | undefined => {
  * normalised over the groups present, so it stays in 0..100), rounded to 2
  * decimals, then Pass ≥ `pass`, Marginal ≥ `marginal`, else Fail. A critical
  * metric's critical failure, or half or more metrics without data, scores 0.
+ * A muted metric (`analysisConfigurations.canary.muted`) is judged and
+ * listed (`muted: true`) but counts in none of this, as in Kayenta.
  *
  * InputError when: a metric pair names no metric of the config
  * (`metricSetPairList[i].name`); a threshold is outside 0..100 or `marginal`
@@ -458,14 +476,18 @@ const score = (request: Request): Response => {
       experimentMetadata: { stats: stats(experiment) },
       controlMetadata: { stats: stats(control) },
       resultMetadata: { ratio: Number.isFinite(ratio) ? ratio : 1, status: j.verdict.status, effect: finiteOrNull(j.verdict.effect), pValue: finiteOrNull(j.verdict.p_value) },
-      critical: j.critical
+      critical: j.critical,
+      muted: settings.muted
     }
     return result
   })
+  // every result is answered; only the unmuted ones are scored (Kayenta's ScoringHelper)
+  const scored = judged.filter((r) => !r.muted)
+  const muted = judged.filter((r) => r.muted).map((r) => r.name)
 
   // groups, in order of first appearance
   const members = new Map<string, Array<AnalysisResult>>()
-  for (const r of judged) for (const g of r.groups) members.set(g, [...(members.get(g) ?? []), r])
+  for (const r of scored) for (const g of r.groups) members.set(g, [...(members.get(g) ?? []), r])
   const groupScores: Array<GroupScore> = [...members].map(([name, results]) => {
     const counted = results.filter((r) => r.classification !== "Nodata")
     const passing = counted.filter((r) => r.classification === "Pass").length
@@ -486,25 +508,26 @@ const score = (request: Request): Response => {
     groupScores.length === 0 ? 0 : totalWeight > 0 ? groupScores.reduce((a, g) => a + g.score * weightOf(g), 0) / totalWeight : groupScores.reduce((a, g) => a + g.score, 0) / groupScores.length
   const summary = Math.min(100, Math.max(0, round2(raw)))
 
-  const criticalFailure = judged.find((r) => r.critical)
-  const nodata = judged.filter((r) => r.classification === "Nodata").length
-  const named = (c: Classification) => judged.filter((r) => r.classification === c).map((r) => r.name)
+  const criticalFailure = scored.find((r) => r.critical)
+  const nodata = scored.filter((r) => r.classification === "Nodata").length
+  const named = (c: Classification) => scored.filter((r) => r.classification === c).map((r) => r.name)
   const thresholds = request.scoreThresholds
+  const mutedNote = muted.length === 0 ? "" : `; muted (not scored): ${muted.join(", ")}`
 
   if (criticalFailure !== undefined) {
     return {
       judgeName,
       results: judged,
       groupScores,
-      score: { score: 0, classification: "Fail", classificationReason: `critical metric ${criticalFailure.name} is ${criticalFailure.classification}: ${criticalFailure.classificationReason}` }
+      score: { score: 0, classification: "Fail", classificationReason: `critical metric ${criticalFailure.name} is ${criticalFailure.classification}: ${criticalFailure.classificationReason}${mutedNote}` }
     }
   }
-  if (judged.length > 0 && nodata / judged.length >= nodataThreshold) {
+  if (scored.length > 0 && nodata / scored.length >= nodataThreshold) {
     return {
       judgeName,
       results: judged,
       groupScores,
-      score: { score: 0, classification: "Fail", classificationReason: `${nodata} of ${judged.length} metrics had no data (${nodataThreshold * 100} % or more): nothing to pass the canary on` }
+      score: { score: 0, classification: "Fail", classificationReason: `${nodata} of ${scored.length} metrics had no data (${nodataThreshold * 100} % or more): nothing to pass the canary on${mutedNote}` }
     }
   }
   if (groupScores.length === 0) {
@@ -512,7 +535,12 @@ const score = (request: Request): Response => {
       judgeName,
       results: judged,
       groupScores,
-      score: { score: 0, classification: "Fail", classificationReason: judged.length === 0 ? "no metrics to judge" : "no judged metric belongs to a group, so none is scored" }
+      score: {
+        score: 0,
+        classification: "Fail",
+        classificationReason:
+          judged.length === 0 ? "no metrics to judge" : scored.length === 0 ? `every metric is muted, so none is scored${mutedNote}` : `no judged metric belongs to a group, so none is scored${mutedNote}`
+      }
     }
   }
   const parts = [
@@ -521,9 +549,10 @@ const score = (request: Request): Response => {
       return names.length === 0 ? [] : [`${c}: ${names.join(", ")}`]
     }),
     ...(() => {
-      const marginal = judged.filter((r) => r.resultMetadata.status === "marginal").map((r) => r.name)
+      const marginal = scored.filter((r) => r.resultMetadata.status === "marginal").map((r) => r.name)
       return marginal.length === 0 ? [] : [`marginal (shown as Pass): ${marginal.join(", ")}`]
-    })()
+    })(),
+    ...(muted.length === 0 ? [] : [`muted (not scored): ${muted.join(", ")}`])
   ]
   const classification = classify(summary, thresholds)
   return {
@@ -533,7 +562,7 @@ const score = (request: Request): Response => {
     score: {
       score: summary,
       classification,
-      classificationReason: `score ${summary} (${classification}: pass ≥ ${thresholds.pass}, marginal ≥ ${thresholds.marginal}); ${named("Pass").length} of ${judged.length} metrics pass${parts.length === 0 ? "" : `; ${parts.join("; ")}`}`
+      classificationReason: `score ${summary} (${classification}: pass ≥ ${thresholds.pass}, marginal ≥ ${thresholds.marginal}); ${named("Pass").length} of ${scored.length} metrics pass${parts.length === 0 ? "" : `; ${parts.join("; ")}`}`
     }
   }
 }

@@ -11,10 +11,19 @@ import { PrometheusMetrics } from "effect/observability"
  * | `rollwise_http_requests_total` | counter | `route`, `method`, `status` |
  * | `rollwise_http_request_duration_seconds` | histogram | `route`, `method` |
  * | `rollwise_decisions_total` | counter | `kind` (risk, analysis, gate, argo, flagger, kayenta, operator, rollout), `action` |
+ * | `rollwise_metric_source_queries_total` | counter | `result` (ok, nodata, error), `reason` (errors only) |
+ * | `rollwise_metric_source_last_query_success` | gauge | — |
  *
  * `action` is the verdict's promote/slow/rollback for `analysis` and
  * `argo`, pass/block for `gate`, and the strategy (canary, bluegreen,
  * rolling) for `risk`, and `<hook>:proceed|halt` for `flagger`.
+ *
+ * The metric-source series say whether Prometheus (or whatever the server
+ * measures through) answers, which readiness deliberately does not: a
+ * Prometheus in trouble must not take the server out of its Service, since
+ * the judging routes answer `slow` (hold) without data, which is the safe
+ * answer. Alert on `increase(rollwise_metric_source_queries_total{result="error"}[10m]) > 0`
+ * or `rollwise_metric_source_last_query_success == 0`.
  */
 
 /** Requests answered, by route template, method and status code. */
@@ -34,6 +43,34 @@ export const decisions = Metric.counter("rollwise_decisions_total", {
   description: "Decisions made, by kind (risk, analysis, gate, argo, flagger, kayenta, operator, rollout) and action (promote/slow/rollback, pass/block, the strategy, or promote|rollback:recorded|already)",
   incremental: true
 })
+
+/**
+ * Queries the judging routes (the Argo metric, the Flagger hooks) sent to the
+ * metric source: `result="ok"` (a sample), `"nodata"` (answered, but no
+ * sample: an empty result), `"error"` with `reason` from the source's error
+ * (Unreachable, Timeout, BadQuery, BadResponse, NoData, Unsupported). A
+ * Prometheus that answers 401 or 404 (credentials, a Thanos/Mimir prefix) is
+ * an error here, never a readiness failure.
+ */
+export const metricSourceQueries = Metric.counter("rollwise_metric_source_queries_total", {
+  description: "Queries the Argo metric and Flagger hooks sent to the metric source (Prometheus), by result (ok, nodata, error) and, for errors, reason",
+  incremental: true
+})
+
+/** 1 when the metric source answered the last query (with a sample or without), 0 when that query failed; absent before the first query. */
+export const metricSourceLastQuerySuccess = Metric.gauge("rollwise_metric_source_last_query_success", {
+  description: "1 when the metric source answered the last query (ok or nodata), 0 when it failed"
+})
+
+/** How one metric-source query ended. */
+export type QueryOutcome = { readonly result: "ok" | "nodata" } | { readonly result: "error"; readonly reason: string }
+
+/** Count one metric-source query and set the last-query gauge. */
+export const recordQuery = (outcome: QueryOutcome): Effect.Effect<void> =>
+  Effect.andThen(
+    Metric.update(Metric.withAttributes(metricSourceQueries, outcome.result === "error" ? { result: "error", reason: outcome.reason } : { result: outcome.result }), 1),
+    Metric.update(metricSourceLastQuerySuccess, outcome.result === "error" ? 0 : 1)
+  )
 
 /** The kinds of decision the API makes. */
 export type DecisionKind = "risk" | "analysis" | "gate" | "argo" | "flagger" | "kayenta" | "operator" | "rollout"

@@ -1,6 +1,7 @@
-import { Effect, Redacted } from "effect"
+import { MetricSource } from "@rollwise/rollout-engine"
+import { Effect, Layer, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Api, ApiServer } from "../src/index.ts"
+import { Api, ApiServer, Flagger } from "../src/index.ts"
 import { scenarioSource } from "../src/testing.ts"
 import { byName, json, makeHandler } from "./helpers.ts"
 
@@ -126,5 +127,130 @@ describe("helpers", () => {
     expect(ApiServer.routeOf("HEAD", "/healthz")).toBe("/healthz")
     expect(ApiServer.routeOf("GET", "/v1/risk")).toBe("unmatched")
     expect(ApiServer.routeOf("GET", "/v1/argo/evidence/")).toBe("unmatched")
+  })
+})
+
+describe("the integration token (ROLLWISE_HOOK_TOKEN): header or /hooks/<token>/ path, integration routes only", () => {
+  const operator = "operator-token-for-tests"
+  const hook = "hook-token-for-tests-4f1c"
+  const same = (expected: string) => (candidate: Redacted.Redacted<string> | undefined) => candidate !== undefined && Redacted.value(candidate) === expected
+  const flaggerPayload = { name: "healthy-checkout", namespace: "shop", phase: "Progressing", checksum: "abc", metadata: { slo: "checkout" } }
+  const argoBody = { service: "healthy-checkout", namespace: "shop", canaryHash: "a1", stableHash: "b2", slo: "checkout" }
+  let h: Awaited<ReturnType<typeof makeHandler>>
+  beforeAll(async () => {
+    h = await makeHandler({ authorize: same(operator), authorizeHook: same(hook) })
+  })
+  afterAll(() => h.close())
+
+  const call = (method: string, path: string, headers: Record<string, string> = {}) =>
+    h.fetch(path.replace(":id", "x"), { method, headers: { "content-type": "application/json", ...headers }, ...(method === "POST" ? { body: "{}" } : {}) })
+
+  it("opens exactly the integration routes to the hook token as a bearer, and answers 403 Forbidden on every other protected route", async () => {
+    for (const { method, path } of Api.routes.filter((r) => !Api.publicPaths.has(r.path))) {
+      const r = await call(method, path, { authorization: `Bearer ${hook}` })
+      if (Api.isIntegrationRoute(method, path)) expect([200, 400], `${method} ${path}`).toContain(r.status)
+      else {
+        expect(r.status, `${method} ${path}`).toBe(403)
+        expect(await r.json()).toMatchObject({ _tag: "Forbidden" })
+      }
+    }
+    expect(Api.integrationRoutes.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "POST /v1/argo/metric",
+      ...Flagger.hooks.map((hookName) => `POST /v1/flagger/${hookName}`),
+      "POST /judge",
+      "GET /metrics"
+    ])
+  })
+
+  it("opens the same routes under /hooks/<token>/, strips the prefix before routing, and refuses every other route there", async () => {
+    for (const { method, path } of Api.routes) {
+      const r = await call(method, `/hooks/${hook}${path}`)
+      if (Api.isIntegrationRoute(method, path)) expect([200, 400], `${method} ${path}`).toContain(r.status)
+      else expect(r.status, `${method} ${path}`).toBe(403)
+      expect(await r.text()).not.toContain(hook)
+    }
+    const viaPath = await h.post(`/hooks/${hook}/v1/flagger/confirm-traffic-increase`, flaggerPayload)
+    const viaHeader = await h.post("/v1/flagger/confirm-traffic-increase", flaggerPayload, { authorization: `Bearer ${operator}` })
+    expect(viaPath.status).toBe(200)
+    const { evidenceUrl: _a, ...pathAnswer } = (await viaPath.json()) as Record<string, unknown>
+    const { evidenceUrl: _b, ...headerAnswer } = (await viaHeader.json()) as Record<string, unknown>
+    expect(pathAnswer).toEqual(headerAnswer)
+    const argo = await h.post(`/hooks/${hook}/v1/argo/metric?x=1`, argoBody)
+    expect(argo.status).toBe(200)
+    expect(await argo.json()).toMatchObject({ decision: "promote" })
+    expect((await h.fetch(`/hooks/${hook}/metrics`)).status).toBe(200)
+  })
+
+  it("answers 401 for a wrong token in the path (the operator token included) and never echoes it", async () => {
+    for (const wrong of ["nope", operator, `${hook}x`, hook.slice(0, -1), ""]) {
+      const r = await h.fetch(`/hooks/${wrong}/metrics`)
+      expect(r.status, wrong).toBe(401)
+      const text = await r.text()
+      expect(JSON.parse(text)).toMatchObject({ _tag: "Unauthorized" })
+      if (wrong !== "") expect(text).not.toContain(wrong)
+    }
+    expect((await h.fetch(`/hooks/${hook}`)).status).toBe(403)
+  })
+
+  it("keeps the operator token valid everywhere, and the probes public", async () => {
+    expect((await h.fetch("/metrics", { headers: { authorization: `Bearer ${operator}` } })).status).toBe(200)
+    expect((await h.post("/v1/risk", { changes }, { authorization: `Bearer ${operator}` })).status).toBe(200)
+    expect((await h.fetch("/healthz")).status).toBe(200)
+    expect((await h.fetch("/readyz")).status).toBe(200)
+    expect((await h.fetch("/metrics")).status).toBe(401)
+  })
+
+  it("answers 404 under /hooks/ when the server has no integration token, whatever the credentials", async () => {
+    const plain = await makeHandler({ authorize: same(operator) })
+    for (const headers of [{}, { authorization: `Bearer ${operator}` }]) {
+      const r = await plain.fetch(`/hooks/${hook}/metrics`, { headers })
+      expect(r.status).toBe(404)
+      const text = await r.text()
+      expect(JSON.parse(text)).toMatchObject({ _tag: "NotFound" })
+      expect(text).not.toContain(hook)
+    }
+    // and the integration routes take the operator token as before
+    expect((await plain.fetch("/metrics", { headers: { authorization: `Bearer ${operator}` } })).status).toBe(200)
+    expect((await plain.fetch("/metrics", { headers: { authorization: `Bearer ${hook}` } })).status).toBe(401)
+    await plain.close()
+  })
+
+  it("splits and masks the path token", () => {
+    expect(ApiServer.splitHookPath("/hooks/abc/v1/flagger/rollout?x=1")).toEqual({ token: "abc", url: "/v1/flagger/rollout?x=1" })
+    expect(ApiServer.splitHookPath("/hooks/abc")).toEqual({ token: "abc", url: "/" })
+    expect(ApiServer.splitHookPath("/hooks/abc?q")).toEqual({ token: "abc", url: "/?q" })
+    expect(ApiServer.splitHookPath("/v1/hooks/abc/metrics")).toBeUndefined()
+    expect(ApiServer.maskedUrl("/hooks/abc/metrics")).toBe("/hooks/***/metrics")
+    expect(ApiServer.maskedUrl("/metrics")).toBe("/metrics")
+  })
+})
+
+describe("the metric source's health in /metrics (not in readiness)", () => {
+  const failing = (reason: MetricSource.MetricSourceError["reason"]) =>
+    Layer.succeed(MetricSource.MetricSource, MetricSource.MetricSource.of({ observe: () => Effect.fail(new MetricSource.MetricSourceError({ reason, detail: "HTTP 401 from http://prometheus:9090" })) }))
+  const argo = (service: string) => ({ service, namespace: "shop", canaryHash: "a1", stableHash: "b2", slo: "checkout" })
+
+  it("counts failed queries by reason and sets the last-query gauge to 0, while /readyz stays 200 and the metric answers slow", async () => {
+    const h = await makeHandler({}, failing("Unreachable"))
+    const answer = await h.post("/v1/argo/metric", argo("healthy-checkout"))
+    expect(answer.status).toBe(200)
+    expect(await answer.json()).toMatchObject({ decision: "slow" })
+    expect((await h.fetch("/readyz")).status).toBe(200)
+    const text = await (await h.fetch("/metrics")).text()
+    await h.close()
+    expect(text).toMatch(/^rollwise_metric_source_queries_total\{result="error",reason="Unreachable"\} [1-9]\d*$/m)
+    expect(text).toMatch(/^rollwise_metric_source_last_query_success 0$/m)
+    expect(text).not.toContain('result="ok"')
+  })
+
+  it("counts answered queries as ok or nodata and sets the gauge to 1", async () => {
+    const h = await makeHandler()
+    await h.post("/v1/argo/metric", argo("healthy-checkout"))
+    await h.post("/v1/argo/metric", argo("silent-checkout"))
+    const text = await (await h.fetch("/metrics")).text()
+    await h.close()
+    expect(text).toMatch(/^rollwise_metric_source_queries_total\{result="ok"\} [1-9]\d*$/m)
+    expect(text).toMatch(/^rollwise_metric_source_queries_total\{result="nodata"\} [1-9]\d*$/m)
+    expect(text).toMatch(/^rollwise_metric_source_last_query_success 1$/m)
   })
 })

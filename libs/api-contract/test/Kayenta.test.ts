@@ -412,3 +412,87 @@ describe("agreement with Kayenta's classifier cases", () => {
     for (const { result } of judged) expect(result.classificationReason.length).toBeGreaterThan(0)
   })
 })
+
+/**
+ * Muted metrics as Kayenta scores them: kayenta-judge/…/scorers/ScoringHelper.scala
+ * (`metricResults.filter(!_.isMuted)` before WeightedSumScorer: groups, the
+ * critical rule and the no-data share) and NetflixACAJudge.scala (reads
+ * `analysisConfigurations.canary.muted` into CanaryAnalysisResult.muted, every
+ * result still returned). The first case is Kayenta's own integration test,
+ * kayenta-integration-tests/…/canary-configs/prometheus/muted-metric.json with
+ * PrometheusStandaloneCanaryAnalysisTest.mutedMetricsAreNotTakenIntoFinalScore:
+ * a critical, muted metric that is High, and the canary passes.
+ */
+describe("muted metrics (Kayenta's ScoringHelper)", () => {
+  const mutedCase = (muted: boolean) =>
+    request(
+      [
+        { name: "Failing metric", groups: ["pod-group"], canary: { critical: true, direction: "increase", ...(muted ? { muted: true } : {}) }, control: base, experiment: higher },
+        { name: "Successful metric", groups: ["pod-group"], canary: { critical: true, direction: "increase" }, control: base, experiment: same }
+      ],
+      { weights: { "pod-group": 100 }, pass: 75, marginal: 50 }
+    )
+
+  it("passes a canary whose only failing metric is muted (critical or not), still listing it as High and muted", () => {
+    const result = run(mutedCase(true))
+    expect(result.score).toMatchObject({ score: 100, classification: "Pass" })
+    expect(result.score.classificationReason).toContain("muted (not scored): Failing metric")
+    expect(result.results.map((r) => [r.name, r.classification, r.muted])).toEqual([
+      ["Failing metric", "High", true],
+      ["Successful metric", "Pass", false]
+    ])
+    expect(result.groupScores).toEqual([expect.objectContaining({ name: "pod-group", score: 100 })])
+    // the same request without the flag fails on the critical metric, as Kayenta's other integration cases do
+    expect(run(mutedCase(false)).score).toMatchObject({ score: 0, classification: "Fail" })
+  })
+
+  it("reads the flag from the body Kayenta posts (analysisConfigurations.canary.muted) and answers it in the result", async () => {
+    const metrics = (body["canaryConfig"] as { metrics: Array<{ analysisConfigurations: { canary: Record<string, unknown> } }> }).metrics
+    const withMuted = { ...body, canaryConfig: { ...(body["canaryConfig"] as object), metrics: metrics.map((m, i) => (i === 0 ? { ...m, analysisConfigurations: { canary: { ...m.analysisConfigurations.canary, muted: true } } } : m)) } }
+    const decodedMuted = await Effect.runPromise(Kayenta.decodeRequest(withMuted))
+    expect(decodedMuted.canaryConfig.metrics[0]!.analysisConfigurations?.canary?.muted).toBe(true)
+    const result = run(decodedMuted)
+    expect(result.results.map((r) => r.muted)).toEqual([true, false, false])
+    const wire = JSON.parse(JSON.stringify(Schema.encodeSync(Kayenta.Response)(result))) as { results: Array<{ muted: boolean }> }
+    expect(wire.results[0]!.muted).toBe(true)
+  })
+
+  it("leaves a muted metric without data out of the no-data share, and a group of muted metrics out of the scores", () => {
+    const result = run(
+      request([
+        { name: "quiet", groups: ["a"], canary: { muted: true }, control: base, experiment: [] },
+        { name: "quiet too", groups: ["a"], canary: { muted: true }, control: base, experiment: [] },
+        { name: "fine", groups: ["b"], control: base, experiment: same }
+      ])
+    )
+    // without the flags 2 of 3 metrics without data would fail the canary (Kayenta's NODATA_THRESHOLD)
+    expect(result.score).toMatchObject({ score: 100, classification: "Pass" })
+    expect(result.groupScores.map((g) => g.name)).toEqual(["b"])
+    expect(result.results.map((r) => r.classification)).toEqual(["Nodata", "Nodata", "Pass"])
+  })
+
+  it("fails with 0 when every metric is muted: nothing is scored", () => {
+    const result = run(request([{ name: "m", canary: { muted: true }, control: base, experiment: same }]))
+    expect(result.score).toMatchObject({ score: 0, classification: "Fail" })
+    expect(result.score.classificationReason).toContain("every metric is muted")
+  })
+
+  const values = fc.array(fc.oneof(fc.double({ min: 0, max: 1000, noNaN: true }), fc.constant("NaN" as const)), { maxLength: 20 })
+  const metric = fc.record({
+    groups: fc.subarray(["a", "b"]),
+    canary: fc.record({ direction: fc.constantFrom("increase" as const, "decrease" as const, "either" as const), critical: fc.boolean(), mustHaveData: fc.boolean() }, { requiredKeys: [] }),
+    control: values,
+    experiment: values,
+    muted: fc.boolean()
+  })
+  test.prop([fc.array(metric, { minLength: 1, maxLength: 5 })])("muting a metric scores exactly as if it were not there (ScoringHelper filters before scoring)", (metrics) => {
+    const named = metrics.map((m, i) => ({ ...m, name: `m${i}`, canary: { ...m.canary, ...(m.muted ? { muted: true } : {}) } }))
+    const withMuted = run(request(named))
+    const kept = named.filter((m) => !m.muted)
+    const without = run(request(kept))
+    expect(withMuted.results).toHaveLength(named.length)
+    expect(withMuted.score.score).toBe(without.score.score)
+    expect(withMuted.score.classification).toBe(without.score.classification)
+    expect(withMuted.groupScores.map((g) => [g.name, g.score, g.classification])).toEqual(without.groupScores.map((g) => [g.name, g.score, g.classification]))
+  })
+})

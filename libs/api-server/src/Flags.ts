@@ -15,6 +15,18 @@ export const serveFlags = {
     Flag.withDescription("A file holding the bearer token (default: the ROLLWISE_API_TOKEN environment variable)"),
     Flag.optional
   ),
+  hookTokenFile: Flag.File("hook-token-file", { mustExist: true }).pipe(
+    Flag.withDescription(
+      "A file holding the integration token (default: the ROLLWISE_HOOK_TOKEN environment variable): accepted only on POST /v1/argo/metric, POST /v1/flagger/<hook>, POST /judge and GET /metrics, as Authorization: Bearer or as the path prefix /hooks/<token>/ for callers that cannot send headers (Flagger, Kayenta)"
+    ),
+    Flag.optional
+  ),
+  publicJudge: Flag.Boolean("public-judge").pipe(
+    Flag.withDescription(
+      "Answer POST /judge (Kayenta's remote judge, a pure function of its payload) without any token (default: ROLLWISE_PUBLIC_JUDGE=true, else off); for when the integration token must not appear in Kayenta's logs"
+    ),
+    Flag.withDefault(false)
+  ),
   sloDir: Flag.Directory("slo-dir", { mustExist: true }).pipe(
     Flag.withDescription("A directory of SLO specs (<name>.yaml, .yml or .json) the Argo metric names (default: ROLLWISE_SLO_DIR)"),
     Flag.optional
@@ -61,15 +73,21 @@ export const serveHelp = {
     "(200 with decision promote|slow|rollback); Flagger webhooks POST /v1/flagger/<hook>; Kayenta's remote judge POST /judge; " +
     "GET /v1/rollouts[/<id>], POST /v1/rollouts/<id>/promote|rollback and GET /v1/evidence/<id> over the evidence store (--db); " +
     "POST /v1/rollouts starts a rollout this server drives (--drive simulated|k8s); " +
-    "/healthz, /readyz, /metrics and /openapi.json. Bearer token from ROLLWISE_API_TOKEN or --token-file (a non-loopback address " +
-    "without one is refused unless --insecure); JSON logs on stderr; OpenTelemetry traces by OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT " +
-    "is set (off otherwise); SIGTERM finishes in-flight requests.",
+    "/healthz, /readyz, /metrics and /openapi.json. Operator bearer token from ROLLWISE_API_TOKEN or --token-file (a non-loopback address " +
+    "without one is refused unless --insecure); an integration token from ROLLWISE_HOOK_TOKEN or --hook-token-file opens only the " +
+    "Argo, Flagger and Kayenta routes and /metrics, as a bearer token or as the path prefix /hooks/<token>/; JSON logs on stderr; " +
+    "OpenTelemetry traces by OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set (off otherwise); /readyz is 503 only while starting or " +
+    "shutting down; SIGTERM finishes in-flight requests.",
   short: "Serve the HTTP API (risk, analyses, gates, Argo/Flagger/Kayenta, rollouts, evidence)",
   examples: [
     { command: "rollwise serve", description: "On 127.0.0.1:8080, no token needed on loopback" },
     {
       command: "ROLLWISE_API_TOKEN=… rollwise serve --host 0.0.0.0 --slo-dir /etc/rollwise/slo --prometheus http://prometheus:9090",
       description: "In a cluster (the Helm chart runs this), the Argo metric measuring through Prometheus"
+    },
+    {
+      command: "ROLLWISE_API_TOKEN=… ROLLWISE_HOOK_TOKEN=… rollwise serve --host 0.0.0.0 --slo-dir /etc/rollwise/slo --prometheus http://prometheus:9090",
+      description: "With an integration token for Flagger (url: http://rollwise/hooks/<token>/v1/flagger/rollout), Kayenta, Argo and Prometheus' scrape"
     },
     {
       command: "OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318 rollwise serve --db .rollwise/evidence.db",

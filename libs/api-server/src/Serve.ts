@@ -9,7 +9,7 @@ import { PrometheusSource } from "@rollwise/source-prometheus"
 import { Duration, Effect, FileSystem, Layer, Option, Path, type PlatformError, Redacted } from "effect"
 import { Command } from "effect/cli"
 import { serveFlags, serveHelp, type ServeFlags } from "./Flags.ts"
-import { FetchHttpClient, HttpClient, type HttpServerError } from "effect/http"
+import type { HttpServerError } from "effect/http"
 import { parse as parseYaml } from "yaml"
 import { makeServer, ServerConfigError, type ServerOptions } from "./Server.ts"
 
@@ -51,21 +51,9 @@ export const noMetricSource: Layer.Layer<MetricSource.MetricSource> = Layer.succ
   })
 )
 
-/** Readiness of a Prometheus server: `GET /-/ready` answers 200 within 2 s. */
-export const prometheusReadiness = (url: string): Effect.Effect<ReadonlyArray<string>> =>
-  Effect.gen(function* () {
-    const client = yield* HttpClient.HttpClient
-    const response = yield* client.get(`${url.replace(/\/+$/, "")}/-/ready`)
-    return response.status === 200 ? [] : [`prometheus at ${url} answered HTTP ${response.status} to /-/ready`]
-  }).pipe(
-    Effect.timeoutOrElse({ duration: Duration.seconds(2), orElse: () => Effect.succeed([`prometheus at ${url} did not answer /-/ready within 2s`]) }),
-    Effect.catch(() => Effect.succeed([`prometheus at ${url} is unreachable`])),
-    Effect.provide(FetchHttpClient.layer)
-  )
-
 /**
  * The server options `rollwise serve` runs with: flags first, then the
- * environment (`ROLLWISE_API_TOKEN`, `ROLLWISE_SLO_DIR`,
+ * environment (`ROLLWISE_API_TOKEN`, `ROLLWISE_HOOK_TOKEN`, `ROLLWISE_PUBLIC_JUDGE`, `ROLLWISE_SLO_DIR`,
  * `ROLLWISE_PROMETHEUS_URL` and its credentials, `ROLLWISE_OPA_TOKEN`,
  * `ROLLWISE_EVIDENCE_DB`, and OpenTelemetry's `OTEL_*` variables for traces:
  * off unless `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_TRACES_EXPORTER=otlp`).
@@ -75,6 +63,14 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
   const tokenText = Option.isSome(flags.tokenFile) ? nonEmpty(yield* fs.readFileString(flags.tokenFile.value)) : nonEmpty(env["ROLLWISE_API_TOKEN"])
   if (Option.isSome(flags.tokenFile) && tokenText === undefined) {
     return yield* new ServerConfigError({ reason: "BadOption", message: `${flags.tokenFile.value} holds no token` })
+  }
+  const hookTokenText = Option.isSome(flags.hookTokenFile) ? nonEmpty(yield* fs.readFileString(flags.hookTokenFile.value)) : nonEmpty(env["ROLLWISE_HOOK_TOKEN"])
+  if (Option.isSome(flags.hookTokenFile) && hookTokenText === undefined) {
+    return yield* new ServerConfigError({ reason: "BadOption", message: `${flags.hookTokenFile.value} holds no token` })
+  }
+  const publicJudgeEnv = nonEmpty(env["ROLLWISE_PUBLIC_JUDGE"])?.toLowerCase()
+  if (publicJudgeEnv !== undefined && !["true", "false", "1", "0"].includes(publicJudgeEnv)) {
+    return yield* new ServerConfigError({ reason: "BadOption", message: `ROLLWISE_PUBLIC_JUDGE must be true or false (got ${JSON.stringify(publicJudgeEnv)})` })
   }
   const sloDir = Option.isSome(flags.sloDir) ? flags.sloDir.value : nonEmpty(env["ROLLWISE_SLO_DIR"])
   const slos = sloDir === undefined ? {} : yield* loadSlos(sloDir)
@@ -108,9 +104,11 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
     port: flags.port,
     insecure: flags.insecure,
     token: tokenText === undefined ? undefined : Redacted.make(tokenText),
+    hookToken: hookTokenText === undefined ? undefined : Redacted.make(hookTokenText),
+    hookTokenSource: Option.isSome(flags.hookTokenFile) ? flags.hookTokenFile.value : "ROLLWISE_HOOK_TOKEN",
+    publicJudge: flags.publicJudge || publicJudgeEnv === "true" || publicJudgeEnv === "1",
     slos,
     metricSource,
-    readiness: url === undefined ? undefined : prometheusReadiness(url),
     evidenceStore: db === undefined ? undefined : SqliteEvidenceStore.layer({ path: db }),
     evidencePath: db,
     drive:

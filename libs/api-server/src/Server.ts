@@ -8,7 +8,7 @@ import { FetchHttpClient, HttpServer, type HttpServerError, HttpServerResponse }
 import { createServer } from "node:http"
 import * as AnalysisPool from "./AnalysisPool.ts"
 import * as Drive from "./Drive.ts"
-import { isLoopback, tokenChecker } from "./internal/auth.ts"
+import { hookTokenProblem, isLoopback, tokenChecker } from "./internal/auth.ts"
 import { jsonLines, stderr } from "./internal/logger.ts"
 
 /**
@@ -36,8 +36,20 @@ export interface ServerOptions {
   readonly host: string
   /** Port; 0 picks a free one (read it from the HttpServer's address). */
   readonly port: number
-  /** The bearer token every route but /healthz and /readyz requires. */
+  /** The operator token: the bearer token every route but /healthz and /readyz accepts. */
   readonly token?: Redacted.Redacted<string> | undefined
+  /**
+   * The integration token: accepted only on the routes Argo Rollouts,
+   * Flagger, Kayenta and Prometheus call (`Api.integrationRoutes`), as a
+   * bearer token or as the path prefix `/hooks/<token>/`. URL-safe and not
+   * the operator token (`ServerConfigError` otherwise). Absent: those routes
+   * take the operator token and `/hooks/…` answers 404.
+   */
+  readonly hookToken?: Redacted.Redacted<string> | undefined
+  /** Where the integration token came from, for error messages (default "ROLLWISE_HOOK_TOKEN"). */
+  readonly hookTokenSource?: string | undefined
+  /** `POST /judge` without any credential, for Kayenta's remote judge (default false; named in the startup line). */
+  readonly publicJudge?: boolean | undefined
   /** Serve without a token on a non-loopback address. Never the default. */
   readonly insecure?: boolean | undefined
   /** The SLO specs Argo requests name, by name. */
@@ -68,7 +80,12 @@ export interface ServerOptions {
   readonly tracingDescription?: string | undefined
   /** Where that store is, for the startup log line. */
   readonly evidencePath?: string | undefined
-  /** Readiness: problems of the configured dependencies (default: none). */
+  /**
+   * Readiness: reasons this process cannot serve (default: none). The server
+   * adds "shutting down" once SIGTERM arrives. Dependencies such as
+   * Prometheus do not belong here: a judging route without data answers
+   * `slow`, and their failures are counted in /metrics.
+   */
   readonly readiness?: Effect.Effect<ReadonlyArray<string>> | undefined
   /** Where log lines go (default: stderr). */
   readonly log?: ((line: string) => void) | undefined
@@ -101,6 +118,10 @@ export const validate = (options: ServerOptions): Effect.Effect<void, ServerConf
   const bad = (message: string) => Effect.fail(new ServerConfigError({ reason: "BadOption", message }))
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) return bad(`port ${options.port} is not between 0 and 65535`)
   if (options.token !== undefined && Redacted.value(options.token).trim() === "") return bad("the API token is empty; set a real one or leave it unset")
+  if (options.hookToken !== undefined) {
+    const problem = hookTokenProblem(options.hookToken, options.token, options.hookTokenSource ?? "ROLLWISE_HOOK_TOKEN")
+    if (problem !== undefined) return bad(problem)
+  }
   if (options.bodyLimitBytes !== undefined && !(Number.isInteger(options.bodyLimitBytes) && options.bodyLimitBytes > 0)) {
     return bad(`body limit ${options.bodyLimitBytes} must be a positive number of bytes`)
   }
@@ -116,7 +137,7 @@ export const validate = (options: ServerOptions): Effect.Effect<void, ServerConf
     return Effect.fail(
       new ServerConfigError({
         reason: "InsecureBind",
-        message: `refusing to serve on ${options.host} without authentication: set a token (ROLLWISE_API_TOKEN or --token-file), bind to 127.0.0.1, or pass --insecure to serve unauthenticated on purpose`
+        message: `refusing to serve on ${options.host} without authentication${options.hookToken === undefined ? "" : " (the integration token opens only the decision routes; every other route would be open)"}: set a token (ROLLWISE_API_TOKEN or --token-file), bind to 127.0.0.1, or pass --insecure to serve unauthenticated on purpose`
       })
     )
   }
@@ -136,8 +157,9 @@ export const makeServer = (
 ): Layer.Layer<HttpServer.HttpServer, ServerConfigError | HttpServerError.ServeError | EvidenceStore.EvidenceError> => {
   const log = options.log ?? stderr
   const logger = Logger.layer([jsonLines(log)])
-  const auth =
-    options.token !== undefined ? "bearer token" : isLoopback(options.host) ? "none (loopback only)" : "NONE (--insecure)"
+  const operatorAuth = options.token !== undefined ? "operator token" : isLoopback(options.host) ? "none (loopback only)" : "NONE (--insecure)"
+  // what is configured, never a secret: the startup line's `auth`
+  const auth = [operatorAuth, ...(options.hookToken === undefined ? [] : ["hook token: header+path"]), ...(options.publicJudge === true ? ["public judge: POST /judge without a token"] : [])].join("; ")
   const app = Layer.effectDiscard(
     Effect.gen(function* () {
       // set when shutdown begins: readiness fails and every answer closes its connection,
@@ -149,6 +171,8 @@ export const makeServer = (
       const handler = yield* ApiServer.make({
         analyzeBody: pool?.analyze,
         authorize: options.token === undefined ? undefined : tokenChecker(options.token),
+        authorizeHook: options.hookToken === undefined ? undefined : tokenChecker(options.hookToken),
+        publicJudge: options.publicJudge,
         bodyLimitBytes: options.bodyLimitBytes,
         requestTimeout: options.requestTimeout,
         publicUrl: options.publicUrl,
@@ -197,6 +221,8 @@ export const makeServer = (
           })
         ),
         Layer.provide(logger),
+        // the platform's server span would record /hooks/<token>/… as is: the handler traces those itself, masked
+        Layer.provide(ApiServer.layerPlatformTracer),
         Layer.provide(options.tracing ?? Layer.empty)
       )
     )

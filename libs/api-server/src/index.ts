@@ -7,6 +7,6 @@
  * @since 0.1.0
  */
 export { makeServer, opaGateway, ServerConfigError, validate, type OpaOptions, type ServerOptions } from "./Server.ts"
-export { loadSlos, noMetricSource, prometheusReadiness, resolveOptions, serve, serveCommand, serveFlags, type Env, type ServeFlags } from "./Serve.ts"
-export { isLoopback, tokenChecker } from "./internal/auth.ts"
+export { loadSlos, noMetricSource, resolveOptions, serve, serveCommand, serveFlags, type Env, type ServeFlags } from "./Serve.ts"
+export { hookTokenProblem, isLoopback, tokenChecker } from "./internal/auth.ts"
 export { jsonLines } from "./internal/logger.ts"

@@ -43,8 +43,9 @@ const decision = {
   model: { kind: "heuristic", version: "1" },
   reasons: []
 }
-// the test SLO for the healthy service (the scenario source answers by the spec's service) on 1-second windows
-const slo = { ...sloDocument, service: "healthy-checkout", window: "1s", promoteAfter: 1, warmupWindows: 0 }
+// the test SLO for the healthy service (the scenario source answers by the spec's service) on 1-second windows,
+// read at a 1-second step (a live spec whose window is shorter than its step is refused)
+const slo = { ...sloDocument, service: "healthy-checkout", window: "1s", step: "1s", promoteAfter: 1, warmupWindows: 0 }
 const status = (name: string) => fake.get("argoproj.io/v1alpha1", "Rollout", "shop", name)!["status"] as Record<string, unknown>
 
 describe("POST /v1/rollouts on Kubernetes (client-node against the fake API server with an Argo Rollouts controller)", () => {

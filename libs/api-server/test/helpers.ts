@@ -88,6 +88,8 @@ export const serveFlagsWith = (change: Partial<ServeFlags> = {}): ServeFlags => 
   port: 0,
   insecure: false,
   tokenFile: Option.none(),
+  hookTokenFile: Option.none(),
+  publicJudge: false,
   sloDir: Option.none(),
   prometheus: Option.none(),
   prometheusTimeout: 5,

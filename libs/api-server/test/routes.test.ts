@@ -137,7 +137,7 @@ describe("http-api routes over HTTP on 127.0.0.1", () => {
     await server.post("/v1/risk", { changes }, { authorization: `Bearer ${token}`, "x-secret": "hunter2" })
     await server.fetch("/v1/risk?token=leaky", { headers: { authorization: "Bearer wrong-guess" } })
     const records = server.lines.map((l) => JSON.parse(l) as Record<string, unknown>)
-    expect(records[0]).toMatchObject({ level: "INFO", msg: "listening", auth: "bearer token", slos: "checkout" })
+    expect(records[0]).toMatchObject({ level: "INFO", msg: "listening", auth: "operator token", slos: "checkout" })
     expect(records.filter((r) => r["msg"] === "request").length).toBeGreaterThan(10)
     expect(records.at(-1)).toMatchObject({ msg: "request", method: "GET", path: "/v1/risk", route: "unmatched", status: 401 })
     const all = server.lines.join("\n")

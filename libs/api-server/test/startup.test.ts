@@ -40,7 +40,7 @@ describe("starting the server", () => {
       expect(health.status).toBe(200)
       const metrics = await fetch(`http://127.0.0.1:${server.port}/metrics`)
       expect(metrics.status).toBe("token" in options ? 401 : 200)
-      expect(JSON.parse(server.lines[0]!)).toMatchObject({ auth: "token" in options ? "bearer token" : "NONE (--insecure)" })
+      expect(JSON.parse(server.lines[0]!)).toMatchObject({ auth: "token" in options ? "operator token" : "NONE (--insecure)" })
       await server.close()
     }
   })
@@ -60,6 +60,34 @@ describe("starting the server", () => {
     const error = failureOf(await Effect.runPromiseExit(validate({ ...base, ...change })))
     expect(error).toBeInstanceOf(ServerConfigError)
     expect(error).toMatchObject({ reason: "BadOption", message })
+  })
+
+  it.each([
+    [{ hookToken: Redacted.make("has a space") }, "the integration token (ROLLWISE_HOOK_TOKEN) may hold only letters, digits and - . _ ~ (it is sent in paths as /hooks/<token>/…); e.g. openssl rand -hex 32"],
+    [{ hookToken: Redacted.make("a/b") }, "the integration token (ROLLWISE_HOOK_TOKEN) may hold only letters, digits and - . _ ~ (it is sent in paths as /hooks/<token>/…); e.g. openssl rand -hex 32"],
+    [{ hookToken: Redacted.make(" ") }, "the integration token (ROLLWISE_HOOK_TOKEN) is empty; set a real one or leave it unset"],
+    [
+      { token: Redacted.make("same-token"), hookToken: Redacted.make("same-token") },
+      "the integration token (ROLLWISE_HOOK_TOKEN) must differ from the operator token (ROLLWISE_API_TOKEN): it only opens the decision routes and may travel in URLs"
+    ]
+  ])("refuses an integration token it cannot use, without quoting it: %#", async (change, message) => {
+    const error = failureOf(await Effect.runPromiseExit(validate({ ...base, ...change })))
+    expect(error).toMatchObject({ _tag: "ServerConfigError", reason: "BadOption", message })
+  })
+
+  it("refuses a public address with only an integration token (it does not protect the operator routes)", async () => {
+    expect(await startFails({ ...base, host: "0.0.0.0", hookToken: Redacted.make("hook-only-token") })).toMatchObject({
+      reason: "InsecureBind",
+      message:
+        "refusing to serve on 0.0.0.0 without authentication (the integration token opens only the decision routes; every other route would be open): set a token (ROLLWISE_API_TOKEN or --token-file), bind to 127.0.0.1, or pass --insecure to serve unauthenticated on purpose"
+    })
+  })
+
+  it("names in the startup line what authentication is configured, never a token", async () => {
+    const server = await startServer({ hookToken: Redacted.make("startup-hook-token"), publicJudge: true })
+    await server.close()
+    expect(JSON.parse(server.lines[0]!)).toMatchObject({ msg: "listening", auth: "operator token; hook token: header+path; public judge: POST /judge without a token" })
+    expect(server.lines.join("\n")).not.toContain("startup-hook-token")
   })
 
   it("tells loopback addresses apart from the rest", () => {
@@ -95,8 +123,29 @@ describe("rollwise serve options", () => {
     expect(Redacted.value(fromFile.token!)).toBe("file-token")
     expect(fromFile.bodyLimitBytes).toBe(1024)
     expect(fromFile.readiness).toBeUndefined()
+    // Prometheus is no readiness dependency: its trouble is counted in /metrics (prometheus.test.ts)
     const withPrometheus = await resolve(flags({ prometheus: Option.some("http://127.0.0.1:1") }))
-    expect(await Effect.runPromise(withPrometheus.readiness!)).toEqual(["prometheus at http://127.0.0.1:1 is unreachable"])
+    expect(withPrometheus.readiness).toBeUndefined()
+  })
+
+  it("takes the integration token from --hook-token-file or ROLLWISE_HOOK_TOKEN, and --public-judge or ROLLWISE_PUBLIC_JUDGE", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rollwise-hook-"))
+    writeFileSync(join(dir, "hook"), "file-hook-token\n")
+    const fromEnv = await resolve(flags(), { ROLLWISE_API_TOKEN: "op", ROLLWISE_HOOK_TOKEN: "env-hook-token" })
+    expect(Redacted.value(fromEnv.hookToken!)).toBe("env-hook-token")
+    expect(fromEnv.publicJudge).toBe(false)
+    const fromFile = await resolve(flags({ hookTokenFile: Option.some(join(dir, "hook")) }), { ROLLWISE_HOOK_TOKEN: "env-hook-token", ROLLWISE_PUBLIC_JUDGE: "true" })
+    expect(Redacted.value(fromFile.hookToken!)).toBe("file-hook-token")
+    expect(fromFile.publicJudge).toBe(true)
+    expect((await resolve(flags({ publicJudge: true }))).publicJudge).toBe(true)
+    expect((await resolve(flags(), { ROLLWISE_PUBLIC_JUDGE: "0" })).publicJudge).toBe(false)
+    expect((await resolve(flags())).hookToken).toBeUndefined()
+    writeFileSync(join(dir, "empty"), " \n")
+    expect(failureOf(await resolveExit(flags({ hookTokenFile: Option.some(join(dir, "empty")) })))).toMatchObject({ reason: "BadOption", message: `${join(dir, "empty")} holds no token` })
+    expect(failureOf(await resolveExit(flags(), { ROLLWISE_PUBLIC_JUDGE: "yes please" }))).toMatchObject({
+      reason: "BadOption",
+      message: 'ROLLWISE_PUBLIC_JUDGE must be true or false (got "yes please")'
+    })
   })
 
   it("refuses an SLO spec that does not decode, naming the file and the field", async () => {

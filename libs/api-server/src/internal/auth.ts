@@ -29,3 +29,21 @@ export const isLoopback = (host: string): boolean => {
   const v4 = h.startsWith("::ffff:") ? h.slice("::ffff:".length) : h
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4)
 }
+
+/** Characters a path token may hold: RFC 3986's unreserved set, so `/hooks/<token>/…` needs no escaping anywhere. */
+const urlSafe = /^[A-Za-z0-9._~-]+$/
+
+/**
+ * Why an integration token cannot be used, or undefined when it can. It is
+ * sent in paths (`/hooks/<token>/…`), so it must be URL-safe; and it must
+ * not be the operator token, which would then open every route from a URL
+ * that callers such as Kayenta write to their logs. `source` names where it
+ * came from, for the message; the token itself is never in it.
+ */
+export const hookTokenProblem = (hook: Redacted.Redacted<string>, operator: Redacted.Redacted<string> | undefined, source: string): string | undefined => {
+  const text = Redacted.value(hook)
+  if (text.trim() === "") return `the integration token (${source}) is empty; set a real one or leave it unset`
+  if (!urlSafe.test(text)) return `the integration token (${source}) may hold only letters, digits and - . _ ~ (it is sent in paths as /hooks/<token>/…); e.g. openssl rand -hex 32`
+  if (operator !== undefined && Redacted.value(operator) === text) return `the integration token (${source}) must differ from the operator token (ROLLWISE_API_TOKEN): it only opens the decision routes and may travel in URLs`
+  return undefined
+}
