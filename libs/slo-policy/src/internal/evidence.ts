@@ -450,8 +450,11 @@ export const noHarm = (spec: Spec, states: Readonly<Record<string, MetricState>>
   for (const metric of spec.metrics) {
     const st = states[metric.name] ?? empty
     const judged = st.judged ?? 0
-    if (judged < spec.promoteAfter) blockers.push(`${metric.name} had data in ${plural(judged, "window")}, fewer than promoteAfter ${spec.promoteAfter}`)
-    if (st.lastHadData !== true) blockers.push(`${metric.name} has no data in the latest window`)
+    if (judged === 0) blockers.push(`${metric.name} has no data`)
+    else {
+      if (judged < spec.promoteAfter) blockers.push(`${metric.name} had data in ${plural(judged, "window")}, fewer than promoteAfter ${spec.promoteAfter}`)
+      if (st.lastHadData !== true) blockers.push(`${metric.name} has no data in the latest window`)
+    }
     if ((st.failed ?? 0) > 0) blockers.push(`${metric.name} failed in ${plural(st.failed!, "window")}`)
     const leaning = [st.sequential, st.shift].filter((t) => t !== undefined && t.pValue <= 0.1)
     if (leaning.length > 0) blockers.push(`${metric.name}: a sequential test leans towards harm (always-valid p=${Math.min(...leaning.map((t) => t!.pValue)).toPrecision(2)})`)
@@ -477,10 +480,15 @@ export const noHarm = (spec: Spec, states: Readonly<Record<string, MetricState>>
       const rb = s.baselineSuccesses / s.baselineTrials
       const thresholdBad = metric.direction === "lower" ? metric.threshold : 1 - metric.threshold
       const worstRate = Proportions.wilsonInterval(s.candidateSuccesses, s.candidateTrials, 2 * settings.promotionConfidence - 1).upper
-      if (rc > rb * (1 + metric.tolerance)) {
-        blockers.push(`${metric.name} ${(100 * rc).toPrecision(3)} % is beyond ${pct(metric.tolerance)} of the baseline's ${(100 * rb).toPrecision(3)} %`)
+      // beyond the tolerated multiple of the baseline: only with its worst plausible rate well inside the SLO (the headroom)
+      if (rc > rb * (1 + metric.tolerance) && worstRate > thresholdBad * (1 - settings.sloHeadroom)) {
+        blockers.push(
+          `${metric.name} ${(100 * rc).toPrecision(3)} % is beyond ${pct(metric.tolerance)} of the baseline's ${(100 * rb).toPrecision(3)} % and could still be ${(100 * worstRate).toPrecision(3)} % (90 % bound), not clearly inside the SLO ${(100 * thresholdBad).toPrecision(3)} %`
+        )
       } else if (worstRate > thresholdBad) {
-        blockers.push(`${metric.name} could still be ${(100 * worstRate).toPrecision(3)} % (90 % bound over ${s.candidateTrials} requests), beyond the SLO ${(100 * thresholdBad).toPrecision(3)} %`)
+        blockers.push(
+          `${metric.name} ${(100 * rc).toPrecision(3)} % (baseline ${(100 * rb).toPrecision(3)} %) could still be ${(100 * worstRate).toPrecision(3)} % (90 % bound over ${s.candidateTrials} requests), beyond the SLO ${(100 * thresholdBad).toPrecision(3)} %`
+        )
       } else worst.push(`worst plausible ${metric.name} ${(100 * worstRate).toPrecision(3)} %`)
     }
   }

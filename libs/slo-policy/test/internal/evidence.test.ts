@@ -215,7 +215,7 @@ describe("no harm (onNoDecision: promote-if-no-harm)", () => {
     [
       "errors beyond the tolerated multiple",
       { ...healthy, "error-rate": { ...healthy["error-rate"]!, sequential: Evidence.sequential(errorRate, Evidence.empty, true, counts(5, 600, 7, 2400)).sequential! } },
-      "error-rate 0.833 % is beyond +50.0 % of the baseline's 0.292 %"
+      "error-rate 0.833 % is beyond +50.0 % of the baseline's 0.292 % and could still be 1.46 % (90 % bound), not clearly inside the SLO 1.00 %"
     ]
   ] as const)("is refused with %s", (_, states, blocker) => {
     const r = Evidence.noHarm(spec, states, statuses)
@@ -223,9 +223,16 @@ describe("no harm (onNoDecision: promote-if-no-harm)", () => {
     expect(r.ok ? [] : r.blockers).toContain(blocker)
   })
 
-  it("is refused when a metric has no data at all", () => {
+  it("is refused when a metric has no data at all, naming each", () => {
     const r = Evidence.noHarm(spec, {}, statuses.map((m) => ({ ...m, status: "nodata" as const })))
-    expect(r.ok).toBe(false)
+    expect(r.ok ? [] : r.blockers).toEqual(["latency has no data", "error-rate has no data", "restarts has no data"])
+  })
+
+  it("lets a ratio beyond the tolerated multiple of the baseline through only when its worst plausible rate is well inside the SLO", () => {
+    // 0.30 % vs 0.19 %: beyond 1.5 × the baseline, but 18 of 6,000 requests can hardly reach the 1 % SLO
+    const sequential = Evidence.sequential(errorRate, Evidence.empty, true, counts(18, 6000, 46, 24000)).sequential!
+    const r = Evidence.noHarm(spec, { ...healthy, "error-rate": { ...healthy["error-rate"]!, sequential } }, statuses)
+    expect(r.ok ? r.evidence : r.blockers.join("; ")).toMatch(/^promoted on limited evidence: .*worst plausible error-rate 0\.\d+ %/)
   })
 })
 
