@@ -102,15 +102,16 @@ export const step = (spec: Spec, state: State, input: WindowInput): Step => {
     if (spec.onNoDecision === "promote-if-no-harm") {
       const noHarm = input.noHarm
       if (noHarm?.ok === true) {
-        reasons.push(`no decision after maxWindows ${spec.maxWindows}: ${noHarm.evidence} (onNoDecision: promote-if-no-harm)`)
+        reasons.unshift(`no decision after maxWindows ${spec.maxWindows}: ${noHarm.evidence} (onNoDecision: promote-if-no-harm)`)
         return decide("promote", healthyStreak)
       }
-      reasons.push(
+      // the decision first: it is what a reader (and the backtest's "why") needs
+      reasons.unshift(
         `no decision after maxWindows ${spec.maxWindows}: slow (onNoDecision: promote-if-no-harm, but ${noHarm === undefined ? "no evidence of no harm was given" : noHarm.blockers.join("; ")})`
       )
       return { ...decide("slow", healthyStreak), state: { windows, healthyStreak, failStreaks, decided: "slow" } }
     }
-    reasons.push(`no decision after maxWindows ${spec.maxWindows}: ${spec.onNoDecision} (onNoDecision)`)
+    reasons.unshift(`no decision after maxWindows ${spec.maxWindows}: ${spec.onNoDecision} (onNoDecision)`)
     return { ...decide(spec.onNoDecision, healthyStreak), state: { windows, healthyStreak, failStreaks, decided: spec.onNoDecision } }
   }
   for (const s of input.statuses) {
