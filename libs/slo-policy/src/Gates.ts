@@ -64,14 +64,55 @@ export const GatePolicy = Schema.Struct({
 })
 export type GatePolicy = typeof GatePolicy.Type
 
-/** Decode a policy.yaml document; an unknown time zone is an error naming it. */
+/** Whether `YYYY-MM-DD` names a day of the proleptic Gregorian calendar (month 1–12, the month's days, 29 February in leap years only). */
+export const isCalendarDate = (text: string): boolean => {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text)
+  if (m === null) return false
+  const year = Number(m[1])
+  const month = Number(m[2])
+  const day = Number(m[3])
+  if (month < 1 || month > 12 || day < 1) return false
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
+  const length = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!
+  return day <= length
+}
+
+/**
+ * What the schema cannot say about a policy, each as one error naming the
+ * field: a real time zone; freezes on real calendar dates, not written
+ * backwards (a freeze that ends before it starts would never block); periods
+ * that start before 24:00; an error budget with no more bad events than events.
+ */
+const policyProblem = (policy: GatePolicy): { readonly path: string; readonly detail: string } | undefined => {
+  const window = policy.changeWindow
+  if (window !== undefined) {
+    if (!isTimeZone(window.timeZone)) return { path: "changeWindow.timeZone", detail: `unknown time zone "${window.timeZone}"` }
+    for (const [i, freeze] of (window.freezes ?? []).entries()) {
+      for (const key of ["from", "to"] as const) {
+        if (!isCalendarDate(freeze[key])) return { path: `changeWindow.freezes[${i}].${key}`, detail: `"${freeze[key]}" is not a calendar date (YYYY-MM-DD)` }
+      }
+      if (freeze.to < freeze.from) {
+        return { path: `changeWindow.freezes[${i}].to`, detail: `the freeze ends (${freeze.to}) before it starts (${freeze.from}); it would never block` }
+      }
+    }
+    for (const [i, period] of (window.blocked ?? []).entries()) {
+      if (period.from === "24:00") return { path: `changeWindow.blocked[${i}].from`, detail: `a period starts at 00:00 to 23:59; 24:00 only ends one` }
+    }
+  }
+  const budget = policy.errorBudget
+  if (budget !== undefined && budget.bad > budget.total) {
+    return { path: "errorBudget.bad", detail: `${budget.bad} bad events of ${budget.total} in all: bad cannot exceed total` }
+  }
+  return undefined
+}
+
+/** Decode a policy.yaml document; what the schema cannot check (time zone, dates, periods, budget counts) is an error naming the field. */
 export const decodePolicy = (input: unknown, source = "policy.yaml"): Effect.Effect<GatePolicy, InputError> =>
   Effect.gen(function* () {
     yield* Decode.expectKind(input, "GatePolicy", source)
     const policy = yield* Decode.decode(GatePolicy, { source })(input)
-    if (policy.changeWindow !== undefined && !isTimeZone(policy.changeWindow.timeZone)) {
-      return yield* Decode.fail({ source, path: "changeWindow.timeZone", detail: `unknown time zone "${policy.changeWindow.timeZone}"` })
-    }
+    const problem = policyProblem(policy)
+    if (problem !== undefined) return yield* Decode.fail({ source, ...problem })
     return policy
   })
 

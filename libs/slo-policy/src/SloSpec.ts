@@ -24,7 +24,7 @@ export const MetricSpec = Schema.Struct({
   tolerance: withDefault(NonNegative, 0.1),
   /**
    * Live mode, continuous and counter metrics: PromQL with {{service}},
-   * {{track}}, {{window}}, {{namespace}} and user {{variables}}. Continuous:
+   * {{track}}, {{window}}, {{step}}, {{namespace}} and user {{variables}}. Continuous:
    * evaluated as a range query over the window (every point a sample);
    * counter: an instant query at the window's end, summed.
    */
@@ -109,8 +109,9 @@ const decodeSpec = (source: string) => Decode.decode(SloSpec, { source })
 
 /**
  * Decode an slo.yaml document (already parsed from YAML). Beyond the schema:
- * the window must be a duration, metric names unique, and `promoteAfter` at
- * most `maxWindows` (or nothing could ever promote).
+ * the window must be a duration, metric names unique, at least one metric
+ * weighed above 0, and `promoteAfter` at most `maxWindows` (or nothing could
+ * ever promote).
  */
 export const decode = (input: unknown, source = "slo.yaml"): Effect.Effect<Spec, InputError> =>
   Effect.gen(function* () {
@@ -127,6 +128,9 @@ export const decode = (input: unknown, source = "slo.yaml"): Effect.Effect<Spec,
     for (const key of ["step", "baseline.offset"] as const) {
       const text = key === "step" ? spec.step : spec.baseline?.by === "offset" ? spec.baseline.offset : undefined
       if (text !== undefined && Duration.parseSeconds(text) === undefined) return yield* fail(key, `expected a duration like 10s or 1w, got "${text}"`)
+    }
+    if (spec.metrics.every((m) => m.weight === 0)) {
+      return yield* fail("metrics", "every metric has weight 0, so every verdict would score 0; give at least one metric a weight above 0")
     }
     if (spec.promoteAfter > spec.maxWindows) {
       return yield* fail("promoteAfter", `${spec.promoteAfter} healthy windows can never happen within maxWindows ${spec.maxWindows}`)

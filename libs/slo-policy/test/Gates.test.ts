@@ -43,6 +43,45 @@ describe("change window", () => {
   })
 })
 
+describe("policy.yaml dates and periods (every one validated, one error naming the field)", () => {
+  const policy = (changeWindow: object, extra: object = {}) => ({ apiVersion: "rollwise/v1", kind: "GatePolicy", changeWindow: { timeZone: "Europe/Berlin", ...changeWindow }, ...extra })
+  const problem = async (input: unknown) => {
+    const exit = await Effect.runPromiseExit(Gates.decodePolicy(input))
+    return Exit.isFailure(exit) ? String(exit.cause) : "accepted"
+  }
+
+  it.each([
+    ["a freeze written backwards", policy({ freezes: [{ from: "2027-01-02", to: "2026-12-20" }] }), "changeWindow.freezes[0].to: the freeze ends (2026-12-20) before it starts (2027-01-02); it would never block"],
+    ["month 13", policy({ freezes: [{ from: "2026-13-01", to: "2026-13-02" }] }), 'changeWindow.freezes[0].from: "2026-13-01" is not a calendar date (YYYY-MM-DD)'],
+    ["30 February", policy({ freezes: [{ from: "2026-02-01", to: "2026-02-30" }] }), 'changeWindow.freezes[0].to: "2026-02-30" is not a calendar date'],
+    ["29 February of a common year", policy({ freezes: [{ from: "2027-02-29", to: "2027-03-01" }] }), 'changeWindow.freezes[0].from: "2027-02-29" is not a calendar date'],
+    ["a period from 24:00", policy({ blocked: [{ days: ["mon"], from: "24:00", to: "06:00" }] }), "changeWindow.blocked[0].from: a period starts at 00:00 to 23:59; 24:00 only ends one"],
+    ["more bad events than events", { apiVersion: "rollwise/v1", kind: "GatePolicy", errorBudget: { target: 0.999, bad: 10, total: 5 } }, "errorBudget.bad: 10 bad events of 5 in all: bad cannot exceed total"]
+  ])("refuses %s", async (_, input, text) => {
+    expect(await problem(input)).toContain(text)
+  })
+
+  it("accepts 29 February of a leap year, a one-day freeze and a period past midnight", async () => {
+    expect(await problem(policy({ freezes: [{ from: "2028-02-29", to: "2028-02-29" }], blocked: [{ days: ["fri"], from: "16:00", to: "02:00" }] }))).toBe("accepted")
+  })
+
+  const day = fc.record({ year: fc.integer({ min: 1900, max: 2200 }), month: fc.integer({ min: 1, max: 12 }), day: fc.integer({ min: 1, max: 31 }) })
+  const text = (d: { year: number; month: number; day: number }) => `${d.year}-${String(d.month).padStart(2, "0")}-${String(d.day).padStart(2, "0")}`
+
+  test.prop([day])("a date is a calendar date exactly when JavaScript's UTC calendar has that day", (d) => {
+    const real = new Date(Date.UTC(d.year, d.month - 1, d.day))
+    const exists = real.getUTCFullYear() === d.year && real.getUTCMonth() === d.month - 1 && real.getUTCDate() === d.day
+    expect(Gates.isCalendarDate(text(d))).toBe(exists)
+  })
+
+  test.prop([day, day])("a freeze between two real dates is accepted in order and refused backwards", async (a, b) => {
+    fc.pre(Gates.isCalendarDate(text(a)) && Gates.isCalendarDate(text(b)) && text(a) !== text(b))
+    const [from, to] = [text(a), text(b)].sort()
+    expect(await problem(policy({ freezes: [{ from, to }] }))).toBe("accepted")
+    expect(await problem(policy({ freezes: [{ from: to, to: from }] }))).toContain("before it starts")
+  })
+})
+
 describe("error budget", () => {
   it.each([
     [{ target: 0.999, bad: 0, total: 1_000_000 }, "pass", "leaves 100.0 %"],

@@ -39,6 +39,13 @@ describe("SloSpec", () => {
     expect(text).not.toContain("\n")
   })
 
+  it("rejects a spec whose every metric weighs 0 (every verdict would score 0)", async () => {
+    const metrics = example["metrics"] as Array<Record<string, unknown>>
+    expect(await errorOf({ ...example, metrics: metrics.map((m) => ({ ...m, weight: 0 })) })).toBe(
+      "slo.yaml: metrics: every metric has weight 0, so every verdict would score 0; give at least one metric a weight above 0"
+    )
+  })
+
   it("rejects duplicate metric names and unknown metric fields", async () => {
     const metrics = example["metrics"] as Array<Record<string, unknown>>
     expect(await errorOf({ ...example, metrics: [metrics[0], metrics[0]] })).toBe(
