@@ -23,6 +23,19 @@ CREATE TRIGGER ${table}_never_deleted BEFORE DELETE ON ${table}
 BEGIN SELECT RAISE(ABORT, 'evidence is append-only: ${table} rows are never deleted'); END;
 `
 
+/**
+ * REPLACE (and INSERT OR REPLACE, and an UPSERT's conflict path) deletes the
+ * conflicting row *without* firing delete triggers, so UPDATE/DELETE
+ * triggers alone do not keep history: refuse any insert whose key is taken,
+ * before SQLite resolves the conflict. (DROP TRIGGER by someone holding the
+ * file is out of reach of any schema.)
+ */
+const neverReplaced = (table: string, key: ReadonlyArray<string>) => `
+CREATE TRIGGER ${table}_never_replaced BEFORE INSERT ON ${table}
+WHEN EXISTS (SELECT 1 FROM ${table} WHERE ${key.map((k) => `${k} = NEW.${k}`).join(" AND ")})
+BEGIN SELECT RAISE(ABORT, 'evidence is append-only: ${table} rows are never replaced'); END;
+`
+
 /** The schema, oldest first. */
 export const migrations: ReadonlyArray<Migration> = [
   {
@@ -57,6 +70,11 @@ CREATE TABLE endings (
   finished_at REAL NOT NULL
 ) STRICT;
 ${appendOnly("rollouts")}${appendOnly("events")}${appendOnly("endings")}`
+  },
+  {
+    version: 2,
+    description: "refuse REPLACE / INSERT OR REPLACE / upserts over an existing row (they delete without firing delete triggers)",
+    sql: `${neverReplaced("rollouts", ["rollout_id"])}${neverReplaced("events", ["rollout_id", "seq"])}${neverReplaced("endings", ["rollout_id"])}`
   }
 ]
 

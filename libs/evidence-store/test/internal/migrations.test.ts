@@ -31,7 +31,7 @@ describe("schema migrations", () => {
     const path = temp.fresh()
     await open(path)
     const first = pragmas(path)
-    expect(SqliteEvidenceStore.schemaVersion).toBe(1)
+    expect(SqliteEvidenceStore.schemaVersion).toBe(2)
     expect(first).toEqual({ userVersion: SqliteEvidenceStore.schemaVersion, applicationId, journalMode: "wal", tables: ["endings", "events", "rollouts"] })
     await open(path)
     expect(pragmas(path)).toEqual(first)
