@@ -178,12 +178,19 @@ export const optionsFromEnv = (env: Env): Effect.Effect<Options, LambdaConfigErr
     const promToken = nonEmpty(env["ROLLWISE_PROMETHEUS_TOKEN"])
     const promUser = nonEmpty(env["ROLLWISE_PROMETHEUS_USER"])
     const promPassword = env["ROLLWISE_PROMETHEUS_PASSWORD"]
+    const slos = yield* slosFromJson(nonEmpty(env["ROLLWISE_SLOS_JSON"]))
+    if (url !== undefined) {
+      // an SLO whose windows Prometheus cannot read at its step is a configuration error, not nodata answers later
+      for (const [name, spec] of Object.entries(slos)) {
+        yield* PrometheusSource.checkSpec(spec).pipe(Effect.mapError((e) => new LambdaConfigError({ reason: "BadOption", message: `ROLLWISE_SLOS_JSON.${name}: ${e.detail}` })))
+      }
+    }
     return {
       token: token === undefined ? undefined : Redacted.make(token),
       hookToken: hookToken === undefined ? undefined : Redacted.make(hookToken),
       publicJudge: publicJudge === "true" || publicJudge === "1",
       insecure: env["ROLLWISE_INSECURE"] === "1" || env["ROLLWISE_INSECURE"] === "true",
-      slos: yield* slosFromJson(nonEmpty(env["ROLLWISE_SLOS_JSON"])),
+      slos,
       metricSource:
         url === undefined
           ? undefined

@@ -229,6 +229,19 @@ describe("handler (configured from the environment)", () => {
     expect(lines.join("\n")).toContain("ROLLWISE_SLOS_JSON.checkout")
     expect(lines.join("\n")).not.toContain(token)
   })
+
+  it("with Prometheus, refuses an SLO whose window its step cannot read, naming it and the fix", async () => {
+    const lines: Array<string> = []
+    const env = {
+      ROLLWISE_API_TOKEN: token,
+      ROLLWISE_PROMETHEUS_URL: "http://127.0.0.1:9",
+      ROLLWISE_SLOS_JSON: JSON.stringify({ checkout: { ...sloDocument, window: "5s", step: "10s", metrics: [{ name: "latency", kind: "continuous", threshold: 0.3, query: "up" }] } })
+    }
+    const h = handlerFromEnv(env, (line) => lines.push(line))
+    expect((await h.handle(v1("GET", "/healthz", undefined, {}))).statusCode).toBe(503)
+    expect(lines.join("\n")).toContain("ROLLWISE_SLOS_JSON.checkout: window 5s is shorter than step 10s")
+    await h.dispose()
+  })
 })
 
 /**

@@ -85,6 +85,10 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
     yield* Sources.requireCredentialFreeUrl(url, Option.isSome(flags.prometheus) ? "--prometheus" : "ROLLWISE_PROMETHEUS_URL").pipe(
       Effect.mapError((e) => new ServerConfigError({ reason: "BadOption", message: e.message }))
     )
+    // an SLO whose windows Prometheus cannot read at its step stops the start, naming the file, not every answer later
+    for (const [name, spec] of Object.entries(slos)) {
+      yield* PrometheusSource.checkSpec(spec).pipe(Effect.mapError((e) => new ServerConfigError({ reason: "BadOption", message: `SLO "${name}": ${e.detail}` })))
+    }
   }
   if (flags.drive.length === 0 && (Option.isSome(flags.kubeconfig) || Option.isSome(flags.context))) {
     return yield* new ServerConfigError({ reason: "BadOption", message: "--kubeconfig and --context only make sense with --drive k8s" })

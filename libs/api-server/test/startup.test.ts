@@ -156,6 +156,16 @@ describe("rollwise serve options", () => {
     expect(error.message).toBe(`${join(dir, "broken.yaml")}: window: expected a duration like 30s, 2m or 1h, got "soon"`)
   })
 
+  it("with Prometheus, refuses an SLO whose window its step cannot read, naming the SLO and the fix (never nodata answers later)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rollwise-slo-"))
+    writeFileSync(join(dir, "checkout.yaml"), `apiVersion: rollwise/v1\nkind: SloSpec\nservice: checkout\nwindow: 5s\nstep: 10s\nmetrics:\n  - {name: latency, kind: continuous, threshold: 0.3, query: 'up'}\n`)
+    const error = failureOf(await resolveExit(flags({ sloDir: Option.some(dir), prometheus: Option.some("http://127.0.0.1:9090") })))
+    expect(error).toMatchObject({ reason: "BadOption" })
+    expect((error as { message: string }).message).toMatch(/^SLO "checkout": window 5s is shorter than step 10s: a continuous metric would get no point in a window; set step to a divisor of the window/)
+    // without Prometheus the spec is only judged on bodies the caller sends: no step involved
+    expect(Object.keys((await resolve(flags({ sloDir: Option.some(dir) }))).slos)).toEqual(["checkout"])
+  })
+
   it("refuses an empty token file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "rollwise-token-"))
     writeFileSync(join(dir, "token"), "\n")
