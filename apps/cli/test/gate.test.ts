@@ -31,6 +31,14 @@ describe("rollwise gate (the bundled CLI on the shipped examples)", () => {
     expect(rollwise("gate", "--policy", "policy.yaml", "--decision", risky, "--at", "2026-12-01T10:00:00Z", "--approved").code).toBe(0)
   })
 
+  it("refuses a freeze written backwards (it would never block) with one line naming the field, exit 3 — never PASS", () => {
+    const policy = file("backwards.yaml", "apiVersion: rollwise/v1\nkind: GatePolicy\nchangeWindow:\n  timeZone: Europe/Berlin\n  freezes:\n    - {from: 2027-01-02, to: 2026-12-20}\n")
+    const r = rollwise("gate", "--policy", policy, "--decision", "strategy.json", "--at", "2026-12-24T10:00:00Z")
+    expect(r.code).toBe(3)
+    expect(r.stdout).not.toContain("PASS")
+    expect(r.stderr.trim()).toMatch(/changeWindow\.freezes\[0\]\.to: the freeze ends \(2026-12-20\) before it starts \(2027-01-02\); it would never block$/)
+  })
+
   it("fails closed when OPA is unreachable", () => {
     const policy = file("opa.yaml", "apiVersion: rollwise/v1\nkind: GatePolicy\nopa:\n  url: http://127.0.0.1:1\n  path: rollwise/deploy\n")
     const r = rollwise("gate", "--policy", policy, "--decision", "strategy.json")
