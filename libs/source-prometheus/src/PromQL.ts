@@ -3,7 +3,9 @@
  * break out of where they stand. Inside a double- or single-quoted PromQL
  * string a value is escaped by Go's string rules (PromQL's); inside a
  * backtick raw string, a value with a backtick is refused; outside any string
- * only a bare name or a duration may stand.
+ * only a bare name or a duration may stand. A string that is the pattern of a
+ * `=~` or `!~` matcher gets the value's regex metacharacters escaped first
+ * (Go's `regexp.QuoteMeta`), so a value matches itself and nothing else.
  */
 
 /** A template could not be filled safely. */
@@ -71,6 +73,15 @@ export const unescapeString = (content: string): string => {
   return out
 }
 
+/**
+ * Escape RE2's metacharacters (`\ . + * ? ( ) | [ ] { } ^ $`, as Go's
+ * `regexp.QuoteMeta`): the pattern then matches `value` literally.
+ */
+export const escapeRegex = (value: string): string => value.replace(/[\\.+*?()|[\]{}^$]/g, "\\$&")
+
+/** The text before a string literal ends in a regex matcher operator. */
+const regexMatcher = /[=!]~\s*$/
+
 const bare = /^[A-Za-z_:][A-Za-z0-9_:]*$|^\d+(\.\d+)?$|^(\d+[smhdwy])+$|^\d+ms$/
 
 /**
@@ -80,6 +91,7 @@ const bare = /^[A-Za-z_:][A-Za-z0-9_:]*$|^\d+(\.\d+)?$|^(\d+[smhdwy])+$|^\d+ms$/
 export const render = (template: string, values: Readonly<Record<string, string>>): string => {
   let out = ""
   let quote: '"' | "'" | "`" | undefined
+  let regex = false
   for (let i = 0; i < template.length; i++) {
     const ch = template[i]!
     if (ch === "{" && template[i + 1] === "{") {
@@ -88,10 +100,11 @@ export const render = (template: string, values: Readonly<Record<string, string>
       const name = template.slice(i + 2, close).trim()
       const value = values[name]
       if (value === undefined) throw new TemplateError(`unknown placeholder {{${name}}} (known: ${Object.keys(values).sort().join(", ")})`)
-      if (quote === '"' || quote === "'") out += escapeString(value, quote)
+      const literal = regex ? escapeRegex(value) : value
+      if (quote === '"' || quote === "'") out += escapeString(literal, quote)
       else if (quote === "`") {
         if (value.includes("`")) throw new TemplateError(`{{${name}}} contains a backtick and stands in a raw string`)
-        out += value
+        out += literal
       } else {
         if (!bare.test(value)) throw new TemplateError(`{{${name}}} stands outside a string, so it must be a plain name, number or duration, not ${JSON.stringify(value)}`)
         out += value
@@ -99,10 +112,15 @@ export const render = (template: string, values: Readonly<Record<string, string>
       i = close + 1
       continue
     }
+    if (quote === undefined && (ch === '"' || ch === "'" || ch === "`")) {
+      regex = regexMatcher.test(out)
+      quote = ch
+      out += ch
+      continue
+    }
     out += ch
-    if (quote === undefined) {
-      if (ch === '"' || ch === "'" || ch === "`") quote = ch
-    } else if (ch === "\\" && quote !== "`") {
+    if (quote === undefined) continue
+    if (ch === "\\" && quote !== "`") {
       out += template[++i] ?? ""
     } else if (ch === quote) {
       quote = undefined

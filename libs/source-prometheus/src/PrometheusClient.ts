@@ -1,11 +1,18 @@
 import { Decode } from "@rollwise/input-schema"
+import { Redaction } from "@rollwise/redaction"
 import { MetricSource } from "@rollwise/rollout-engine"
 import { Duration, Effect, Redacted, Schedule, Schema } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import * as NativeHistogram from "./NativeHistogram.ts"
 
-/** How to reach Prometheus. Credentials are Redacted: they never reach logs, errors or evidence. */
+/**
+ * How to reach Prometheus. Credentials are Redacted: they never reach logs,
+ * errors or evidence, and every text Prometheus (or a proxy before it) sends
+ * back — error bodies, warnings, transport messages — is passed through
+ * `Redaction.redact` with them before it becomes an error or a warning.
+ */
 export interface Options {
+  /** The base URL. `user:pass@` in it is taken off and sent as Basic credentials (when no other credentials are given), never shown. */
   readonly url: string
   /** Per-request timeout (default 10 s). */
   readonly timeout?: Duration.Duration
@@ -130,8 +137,36 @@ const concat = (parts: ReadonlyArray<Result>): Result => {
 
 const decodeResponse = Schema.decodeUnknownEffect(Response)
 
-const fail = (reason: MetricSource.MetricSourceError["reason"], detail: string, query: string, cause?: unknown) =>
-  new MetricSource.MetricSourceError({ reason, detail, query, ...(cause !== undefined ? { cause } : {}) })
+/** The URL without its userinfo, and the userinfo's credentials (percent-decoded) when it had any. */
+const splitUserinfo = (url: string): { readonly base: string; readonly userinfo?: { readonly username: string; readonly password: string } } => {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return { base: url.replace(/\/+$/, "") }
+  }
+  if (parsed.username === "" && parsed.password === "") return { base: url.replace(/\/+$/, "") }
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s)
+    } catch {
+      return s
+    }
+  }
+  const userinfo = { username: decode(parsed.username), password: decode(parsed.password) }
+  parsed.username = ""
+  parsed.password = ""
+  return { base: parsed.toString().replace(/\/+$/, ""), userinfo }
+}
+
+/**
+ * The secrets a client holds, in every form an echo can carry them: the
+ * token, the password, and the Basic header value (base64 of `user:pass`).
+ */
+const secretsOf = (bearerToken: string | undefined, basic: { readonly username: string; readonly password: string } | undefined): ReadonlyArray<string> => [
+  ...(bearerToken !== undefined ? [bearerToken] : []),
+  ...(basic !== undefined ? [basic.password, btoa(String.fromCharCode(...new TextEncoder().encode(`${basic.username}:${basic.password}`)))] : [])
+]
 
 const transient = (e: MetricSource.MetricSourceError) => e.reason === "Unreachable" || e.reason === "Timeout"
 
@@ -143,12 +178,24 @@ const transient = (e: MetricSource.MetricSourceError) => e.reason === "Unreachab
 export const make = (options: Options) =>
   Effect.gen(function* () {
     const http = yield* HttpClient.HttpClient
-    const base = options.url.replace(/\/+$/, "")
+    const { base, userinfo } = splitUserinfo(options.url)
     const timeout = options.timeout ?? Duration.seconds(10)
+    const bearerToken = options.bearerToken !== undefined ? Redacted.value(options.bearerToken) : undefined
+    const basic =
+      options.basicAuth !== undefined
+        ? { username: options.basicAuth.username, password: Redacted.value(options.basicAuth.password) }
+        : bearerToken === undefined
+          ? userinfo
+          : undefined
+    const secrets = [...secretsOf(bearerToken, basic), ...(userinfo !== undefined ? [userinfo.password] : [])]
+    /** Upstream text as it may be shown or stored: without any credential. */
+    const clean = (text: string) => Redaction.redact(text, secrets)
+    const fail = (reason: MetricSource.MetricSourceError["reason"], detail: string, query: string, cause?: unknown) =>
+      new MetricSource.MetricSourceError({ reason, detail: clean(detail), query, ...(cause !== undefined ? { cause } : {}) })
     const authorize = (request: HttpClientRequest.HttpClientRequest) => {
       let r = HttpClientRequest.setHeaders(request, options.headers ?? {})
-      if (options.bearerToken !== undefined) r = HttpClientRequest.bearerToken(r, Redacted.value(options.bearerToken))
-      if (options.basicAuth !== undefined) r = HttpClientRequest.basicAuth(r, options.basicAuth.username, Redacted.value(options.basicAuth.password))
+      if (bearerToken !== undefined) r = HttpClientRequest.bearerToken(r, bearerToken)
+      if (basic !== undefined) r = HttpClientRequest.basicAuth(r, basic.username, basic.password)
       return r
     }
 
@@ -173,7 +220,7 @@ export const make = (options: Options) =>
         }
         const data = body.data
         if (data === undefined) return yield* fail("BadResponse", "a success without data", query)
-        const warnings = [...(body.warnings ?? []), ...(body.infos ?? [])]
+        const warnings = [...(body.warnings ?? []), ...(body.infos ?? [])].map(clean)
         switch (data.resultType) {
           case "scalar":
             return { series: [{ labels: {}, values: [toNumber(data.result[1])], histograms: [] }], warnings }

@@ -33,6 +33,26 @@ describe("PromQL.render", () => {
     expect(PromQL.unescapeString(content)).toBe(value)
   })
 
+  const regexValue = fc.oneof(fc.string({ unit: "binary" }), fc.string({ unit: fc.constantFrom(..."\\.+*?()|[]{}^$-ab\n") }))
+
+  test.prop([regexValue, regexValue, fc.constantFrom("=~", "!~"), fc.constantFrom('"', "'")])(
+    "inside a =~ or !~ matcher a value is matched literally: it matches itself and nothing else (no regex injection)",
+    (value, other, op, quote) => {
+      const rendered = PromQL.render(`up{job${op} ${quote}{{service}}${quote}}`, { service: value })
+      const content = literal(rendered, `up{job${op} ${quote}`, `${quote}}`)
+      expect(firstUnescaped(content, quote)).toBe(-1)
+      // Prometheus anchors the pattern; RE2 and JavaScript agree on escaped metacharacters
+      const pattern = new RegExp(`^(?:${PromQL.unescapeString(content)})$`, "su")
+      expect(pattern.test(value)).toBe(true)
+      if (other !== value) expect(pattern.test(other)).toBe(false)
+    }
+  )
+
+  it("escapes regex metacharacters only in regex matchers", () => {
+    expect(PromQL.render('up{job=~"{{s}}", instance="{{s}}"}', { s: "a.b|.*" })).toBe('up{job=~"a\\\\.b\\\\|\\\\.\\\\*", instance="a.b|.*"}')
+    expect(PromQL.render('up{job=~"{{s}}-(canary|stable)"}', { s: "api.v2" })).toBe('up{job=~"api\\\\.v2-(canary|stable)"}')
+  })
+
   it("fills the documented example", () => {
     const q = PromQL.render(
       'histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket{job="{{service}}",track="{{track}}"}[{{window}}])) by (le))',

@@ -120,6 +120,34 @@ describe("PrometheusClient (against a fake that follows the Prometheus HTTP API)
     expect(lastAuth).toBe(`Basic ${Buffer.from("ops:pw").toString("base64")}`)
   })
 
+  it("redacts credentials a proxy echoes back (its 401 body holds the request headers), in the error and its detail", async () => {
+    const dump = (req: IncomingMessage) => `map[Accept:[application/json] Authorization:[${req.headers.authorization}] Content-Type:[application/x-www-form-urlencoded]]`
+    handler = (req, res) => send(res, 401, { status: "error", errorType: "unauthorized", error: `no access for ${dump(req)}` })
+    const bearer = errorOf(await run((c) => c.query("up", 0), { bearerToken: Redacted.make("eyJhbGciOiJIUzI1NiJ9.s3cr3t"), retries: 0 }))
+    expect(bearer.message).toContain("Authorization:[Bearer ***]")
+    expect(JSON.stringify(bearer)).not.toContain("s3cr3t")
+    // a Basic header echoed as plain text, and the decoded password in prose
+    handler = (req, res) => send(res, 502, { status: "error", errorType: "proxy", error: `upstream refused ${req.headers.authorization} (user ops, password hunter2-pw)` })
+    const basic = errorOf(await run((c) => c.query("up", 0), { basicAuth: { username: "ops", password: Redacted.make("hunter2-pw") }, retries: 0 }))
+    expect(basic.message).not.toContain(Buffer.from("ops:hunter2-pw").toString("base64"))
+    expect(basic.message).not.toContain("hunter2-pw")
+  })
+
+  it("never shows credentials written into the URL: not when unreachable, not in a garbage answer, not in warnings", async () => {
+    const withUserinfo = url.replace("http://", "http://alice:pa55word@")
+    const closed = errorOf(await run((c) => c.query("up", 0), { url: "http://alice:pa55word@127.0.0.1:1", retries: 0 }))
+    expect(closed.reason).toBe("Unreachable")
+    expect(closed.message).toContain("cannot reach http://127.0.0.1:1")
+    expect(closed.message).not.toContain("pa55word")
+    handler = (_req, res) => send(res, 200, { status: "success", warnings: ["forwarded with token=pa55word-token"], data: { resultType: "vector", result: [] } })
+    const ok = await run((c) => c.query("up", 0), { url: withUserinfo })
+    expect(Exit.isSuccess(ok) && ok.value.warnings).toEqual(["forwarded with token=***"])
+    expect(lastAuth).toBe(`Basic ${Buffer.from("alice:pa55word").toString("base64")}`)
+    handler = (_req, res) => send(res, 503, "<html>gateway for alice:pa55word failed</html>")
+    const garbage = errorOf(await run((c) => c.query("up", 0), { url: withUserinfo, retries: 0 }))
+    expect(garbage.message).not.toContain("pa55word")
+  })
+
   it("decodes a vector of native histograms (`histogram`), recorded from Prometheus 2.42", async () => {
     handler = (_req, res) => send(res, 200, recorded("prometheus-2.42-query-histogram.json"))
     const exit = await run((c) => c.query("sum by (track) (increase(http_request_duration_seconds[1m]))", 0))
