@@ -3,23 +3,10 @@ import { Ewma } from "@rollwise/stats-core"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import * as Evidence from "../../src/internal/evidence.ts"
+import { specDocument } from "../../bench/scenarios.ts"
 import { Assess, SloSpec, type Verdict } from "../../src/index.ts"
 
-const spec = Effect.runSync(
-  SloSpec.decode({
-    apiVersion: "rollwise/v1",
-    kind: "SloSpec",
-    service: "checkout",
-    window: "2m",
-    maxWindows: 10,
-    promoteAfter: 3,
-    metrics: [
-      { name: "latency", kind: "continuous", threshold: 0.3, tolerance: 0.1 },
-      { name: "error-rate", kind: "ratio", threshold: 0.01, tolerance: 0.5 },
-      { name: "restarts", kind: "counter", threshold: 0, critical: true }
-    ]
-  })
-)
+const spec = Effect.runSync(SloSpec.decode(specDocument))
 const [latency, errorRate, restarts] = spec.metrics as unknown as [SloSpec.MetricSpec, SloSpec.MetricSpec, SloSpec.MetricSpec]
 
 const sorted = (xs: ReadonlyArray<number>) => Float64Array.from(xs).sort()
