@@ -110,18 +110,38 @@ export const Detail = Schema.Struct({
 /** @see {@link Detail} */
 export type Detail = typeof Detail.Type
 
+/**
+ * Text without control characters (C0, DEL, C1: escape sequences, line
+ * breaks, tabs), Unicode line separators or bidirectional overrides: what
+ * the evidence records for people to read, which a terminal must print as
+ * it is.
+ */
+export const isPlainText = Schema.isPattern(/^[^\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]*$/u, {
+  expected: "one line of text without control characters or escape sequences"
+})
+
+/** Who acted, as recorded in the evidence: 1–200 characters of one plain line. */
+export const Actor = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200), isPlainText).annotate({
+  description: "Who acts: 1–200 characters, one line, no control characters"
+})
+
+/** Why, as recorded in the evidence and shown in the timeline: 1–2000 characters of one plain line. */
+export const Reason = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(2000), isPlainText).annotate({
+  description: "Why: 1–2000 characters, one line, no control characters"
+})
+
 /** `POST /v1/rollouts/{id}/promote`. */
 export const PromoteRequest = Schema.Struct({
   /** Who approves (recorded); default "api". */
-  by: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200)))
+  by: Schema.optionalKey(Actor)
 }).annotate({ identifier: "PromoteRequest" })
 
 /** `POST /v1/rollouts/{id}/rollback`. */
 export const RollbackRequest = Schema.Struct({
   /** Who asks (recorded); default "api". */
-  by: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200))),
+  by: Schema.optionalKey(Actor),
   /** Why (recorded; shown in the timeline); default "operator rollback". */
-  reason: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(2000)))
+  reason: Schema.optionalKey(Reason)
 }).annotate({ identifier: "RollbackRequest" })
 
 /** What an operator action did. */

@@ -169,6 +169,25 @@ describe("rollouts and evidence routes (in-memory evidence store)", () => {
     expect(await empty.json()).toMatchObject({ field: "reason" })
     expect((await api.post("/v1/rollouts/nope/promote", {})).status).toBe(404)
   })
+
+  it("refuses control characters and newlines in by and reason (400 naming the field): they would print raw in a timeline", async () => {
+    for (const [path, body, field] of [
+      ["promote", { by: "alice\n#99  PROMOTED" }, "by"],
+      ["promote", { by: "\u001b[2J\u001b[Halice" }, "by"],
+      ["rollback", { reason: "pager\r\n#99 2026-11-29 PROMOTED" }, "reason"],
+      ["rollback", { by: "bob", reason: "bell\u0007" }, "reason"],
+      ["rollback", { by: "bob\u009b31m" }, "by"],
+      ["rollback", { reason: "x".repeat(2001) }, "reason"],
+      ["promote", { by: "b".repeat(201) }, "by"]
+    ] as const) {
+      const res = await api.post(`/v1/rollouts/checkout-waiting/${path}`, body)
+      expect(res.status).toBe(400)
+      expect(await res.json()).toMatchObject({ field })
+    }
+    // ordinary names and reasons, accents and emoji included, still pass (on rollouts that ended: nothing changes)
+    expect((await api.post("/v1/rollouts/payments-bad/rollback", { by: "Zoë O'Brien", reason: "pager: checkout 5xx 🔥 — see INC-42" })).status).toBe(200)
+    expect((await api.post("/v1/rollouts/checkout-done/promote", { by: "Zoë O'Brien" })).status).toBe(200)
+  })
 })
 
 describe("rollouts routes without an evidence store", () => {
