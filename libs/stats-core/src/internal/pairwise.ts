@@ -26,6 +26,8 @@
  * deterministic (the fallback samples with a fixed-seed generator).
  */
 import { normalQuantile } from "../Distributions.ts"
+import { hasRepeats, kthDifferencesTied } from "./pairwiseTied.ts"
+import { endOfRun, makeRandom, quickselect } from "./select.ts"
 
 /** Brackets holding at most this many candidates are gathered and selected directly. */
 const GATHER_BELOW = 512
@@ -36,16 +38,6 @@ const FIRST_SPREAD = 0.015
 /** Candidates below which the fallback gathers (one pass plus O(remaining)). */
 const GATHER_AT_LEAST = 4096
 
-/** Deterministic xorshift generator for pivot sampling (fixed seed: same input, same work). */
-const makeRandom = (): (() => number) => {
-  let s = 0x9e3779b9 | 0
-  return () => {
-    s ^= s << 13
-    s ^= s >>> 17
-    s ^= s << 5
-    return (s >>> 0) / 4294967296
-  }
-}
 
 /**
  * Counts of the differences <= values[o..o+4), one branch-free staircase walk
@@ -124,11 +116,23 @@ export const kthDifference = (a: Float64Array, b: Float64Array, k: number): numb
 
 /**
  * The ranks[q]-th smallest (0-based) differences a[i] - b[j], in the order of
- * `ranks` (each an integer in [0, n·m)). The ranks share the counting passes
- * (every count narrows every bracket it falls in), so several ranks cost less
- * than as many {@link kthDifference} calls. Empty input: all NaN.
+ * `ranks` (each an integer in [0, n·m)). Samples with a repeated value go to
+ * {@link kthDifferencesTied} (distinct values with multiplicities: linear
+ * counting passes however many differences tie); tie-free samples to
+ * {@link kthDifferencesPlain}. Empty input: all NaN.
  */
-export const kthDifferences = (a: Float64Array, b: Float64Array, ranks: ReadonlyArray<number>): Float64Array => {
+export const kthDifferences = (a: Float64Array, b: Float64Array, ranks: ReadonlyArray<number>): Float64Array =>
+  hasRepeats(a) || hasRepeats(b) ? kthDifferencesTied(a, b, ranks) : kthDifferencesPlain(a, b, ranks)
+
+/**
+ * {@link kthDifferences} by value-space interpolation over the uncompressed
+ * samples. The ranks share the counting passes (every count narrows every
+ * bracket it falls in), so several ranks cost less than as many
+ * {@link kthDifference} calls. Correct on any input, but its fallback scans
+ * runs of tied differences cell by cell: O(n·m) when a sample repeats values
+ * (alternating 0/1), hence the dispatch above.
+ */
+export const kthDifferencesPlain = (a: Float64Array, b: Float64Array, ranks: ReadonlyArray<number>): Float64Array => {
   const n = a.length
   const m = b.length
   const total = n * m
@@ -322,16 +326,14 @@ const selectInWindows = (a: Float64Array, b: Float64Array, lo: Int32Array, hi: I
       const l = lo[i]!
       const h = hi[i]!
       // Pointers only move forward across rows (windows are monotone too); jumping to l is safe.
-      // Walk to the first difference <= pivot; differences equal to the pivot are rare, so the
-      // "< pivot" cut is found by a short, predictable scan from there.
+      // Walk to the first difference <= pivot; the "< pivot" cut is the end of the run of
+      // differences equal to it, found by galloping (a run can fill the row: tied values).
       if (j4 < l) j4 = l
       while (j4 < h && ai - b[j4]! > pHigh) j4++
-      j3 = j4
-      while (j3 < h && ai - b[j3]! === pHigh) j3++
+      j3 = endOfRun(ai, b, j4, h, pHigh)
       if (j2 < j4) j2 = j4
       while (j2 < h && ai - b[j2]! > pLow) j2++
-      j1 = j2
-      while (j1 < h && ai - b[j1]! === pLow) j1++
+      j1 = endOfRun(ai, b, j2, h, pLow)
       const c1 = j1 < h ? j1 : h
       const c2 = j2 < h ? j2 : h
       const c3 = j3 < h ? j3 : h
@@ -384,39 +386,6 @@ const gather = (a: Float64Array, b: Float64Array, lo: Int32Array, hi: Int32Array
   return values
 }
 
-/** The r-th smallest of `values`, reordering it so that values[r+1..] >= values[r]. */
-const quickselect = (values: Float64Array, r: number): number => {
-  let left = 0
-  let right = values.length - 1
-  while (right > left) {
-    if (right - left < 32) {
-      values.subarray(left, right + 1).sort()
-      return values[r]!
-    }
-    const mid = (left + right) >>> 1
-    const x = values[left]!
-    const y = values[mid]!
-    const z = values[right]!
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y
-    let i = left
-    let j = right
-    while (i <= j) {
-      while (values[i]! < pivot) i++
-      while (values[j]! > pivot) j--
-      if (i <= j) {
-        const t = values[i]!
-        values[i] = values[j]!
-        values[j] = t
-        i++
-        j--
-      }
-    }
-    if (r <= j) right = j
-    else if (r >= i) left = i
-    else return values[r]!
-  }
-  return values[r]!
-}
 
 /** Number of differences a[i] - b[j] that are <= v. */
 export const countAtMost = (a: Float64Array, b: Float64Array, v: number): number => {
