@@ -1,5 +1,6 @@
 import { Cause, Data, Predicate, Runtime } from "effect"
 import { ExitCode } from "./ExitCode.ts"
+import { inert } from "./internal/Render.ts"
 
 /**
  * A command that the design names but this version does not build yet. It is a
@@ -85,8 +86,12 @@ const messageOf = (error: unknown): string => {
   return String(error)
 }
 
-/** Collapse a message to one line (a multi-line cause would break CI log parsers). */
-const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, "; ").trim()
+/**
+ * Collapse a message to one line (a multi-line cause would break CI log
+ * parsers), with any other control character made inert: a message may
+ * quote upstream text.
+ */
+const oneLine = (text: string): string => inert(text.replace(/\s*\n\s*/g, "; ").trim())
 
 /**
  * Turn the cause of a failed run into a report. Expected failures map through
@@ -106,7 +111,7 @@ export const report = (cause: Cause.Cause<unknown>): Report => {
     return { exitCode: code, line: "", detail, alreadyShown: true }
   }
   if (failed && tag === "ShowHelp" && Predicate.hasProperty(error, "errors") && Array.isArray(error.errors)) {
-    // effect/cli has printed the help for the command path; say what was wrong in one line
+    // a parse error: say what was wrong in one line (main holds back the help effect/cli renders for it)
     const problems: ReadonlyArray<unknown> = error.errors
     return problems.length === 0
       ? { exitCode: ExitCode.Ok, line: "", detail, alreadyShown: true }

@@ -1,4 +1,5 @@
 import { Console, Data, Effect, FileSystem, Path } from "effect"
+import { inert } from "./Render.ts"
 
 /**
  * A file the user named is missing, unreadable, malformed or fails its
@@ -114,8 +115,8 @@ export const writeAtomic = (file: string, content: string) =>
 /** Print a value as pretty JSON on stdout (the `--json` contract: one document). */
 export const printJson = (value: unknown) => Console.log(JSON.stringify(value, null, 2))
 
-/** A progress or diagnostic line on stderr (never mixed into stdout). */
-export const note = (line: string) => Effect.sync(() => void process.stderr.write(`${line}\n`))
+/** A progress or diagnostic line on stderr (never mixed into stdout), made {@link inert}: it may quote upstream text. */
+export const note = (line: string) => Effect.sync(() => void process.stderr.write(`${inert(line)}\n`))
 
 /** Prefix a library's input error with the file it came from. */
 export const inFile =

@@ -5,7 +5,8 @@ import { Console, DateTime, Effect, Option, Path } from "effect"
 import { Json } from "../../GlobalFlags.ts"
 import { Sources } from "@rollwise/rollout-runner"
 import { ActionExit, InputError, note, printJson, readText, readYaml, writeAtomic } from "../../internal/Io.ts"
-import { num, table } from "../../internal/Render.ts"
+import { inert, num, table } from "../../internal/Render.ts"
+import { Redaction } from "@rollwise/redaction"
 import type { AnalyzeFlags, BacktestFlags } from "../Analyze.ts"
 
 
@@ -63,7 +64,6 @@ const live = (
   flags: { readonly windowEnd: string; readonly windows: number; readonly watch: boolean; readonly timeout: number }
 ) =>
   Effect.gen(function* () {
-    if (flags.windows < 1) return yield* new InputError({ file: "--windows", detail: "must be at least 1" })
     yield* Sources.requireQueries(spec)
     const source = Sources.prometheus(url, flags.timeout, process.env)
     const end = yield* parseWhen(flags.windowEnd)
@@ -74,9 +74,9 @@ const live = (
           const reason = m.measurement.reason
           if (reason !== undefined && /^(Unreachable|Timeout|BadResponse|BadQuery|Unsupported)/.test(reason) && !warned.has(reason)) {
             warned.add(reason)
-            yield* note(`rollwise: warning: ${m.metric} (${m.track}) has no data: ${reason}`)
+            yield* note(`rollwise: warning: ${m.metric} (${m.track}) has no data: ${Redaction.redact(reason)}`)
           }
-          for (const w of m.measurement.warnings) yield* note(`rollwise: prometheus warning (${m.metric}, ${m.track}): ${w}`)
+          for (const w of m.measurement.warnings) yield* note(`rollwise: prometheus warning (${m.metric}, ${m.track}): ${Redaction.redact(w)}`)
         }
         const statuses = r.verdict.metrics.map((m) => `${m.name} ${m.status}`).join(", ")
         yield* note(`window ${r.index + 1} of ${spec.maxWindows} [${clock(r.window.start)}–${clock(r.window.end)}]: ${statuses} → ${r.verdict.action}`)
@@ -94,6 +94,39 @@ const live = (
     ).pipe(Effect.provide(source))
     return verdicts
   })
+
+/** Most trailing windows one `analyze` judges: each is a round of queries, one after another. */
+export const maxWindows = 1000
+
+/** Longest wait for one Prometheus query, in seconds. */
+export const maxTimeoutSeconds = 3600
+
+/**
+ * The live flags' values, checked before any query: a URL fit to query and
+ * to show (http or https, never credentials in it — as `rollout` refuses),
+ * a window count and a timeout in range. Exit 3 naming the flag.
+ */
+const checkLiveFlags = (url: string, flags: { readonly windows: number; readonly timeout: number }) =>
+  Effect.gen(function* () {
+    yield* Sources.requireCredentialFreeUrl(url, "--prometheus")
+    if (!(Number.isSafeInteger(flags.windows) && flags.windows >= 1 && flags.windows <= maxWindows)) {
+      return yield* new InputError({ file: "--windows", detail: `${flags.windows} is out of range: give a whole number of windows from 1 to ${maxWindows}` })
+    }
+    if (!(flags.timeout > 0 && flags.timeout <= maxTimeoutSeconds)) {
+      return yield* new InputError({ file: "--timeout", detail: `${flags.timeout} is out of range: give the seconds to wait for each query, more than 0 and at most ${maxTimeoutSeconds}` })
+    }
+  })
+
+/**
+ * A live verdict with every reason passed through the redaction once more:
+ * the source redacts upstream text already; this is the last door before
+ * stdout, --out and the plots.
+ */
+const redactVerdict = (v: Verdict.Verdict): Verdict.Verdict => ({
+  ...v,
+  reasons: v.reasons.map((r) => Redaction.redact(r)),
+  metrics: v.metrics.map((m) => ({ ...m, reason: Redaction.redact(m.reason) }))
+})
 
 /** Read and decode slo.yaml. */
 export const loadSpec = (file: string) => Effect.flatMap(readYaml(file), (doc) => SloSpec.decode(doc, file))
@@ -123,8 +156,8 @@ export const renderVerdict = (v: Verdict.Verdict): string =>
     ]),
     "",
     "why:",
-    ...v.reasons.map((r) => `  - ${r}`),
-    ...v.metrics.map((m) => `  · ${m.reason}`)
+    ...v.reasons.map((r) => `  - ${inert(r)}`),
+    ...v.metrics.map((m) => `  · ${inert(m.reason)}`)
   ].join("\n")
 
 /**
@@ -139,8 +172,9 @@ export const runAnalyze = Effect.fn("cli.analyze")(function* (flags: AnalyzeFlag
       if (Option.isSome(flags.prometheus) === Option.isSome(flags.observations)) {
         return yield* new InputError({ file: "analyze", detail: "give exactly one of --observations FILE (offline) or --prometheus URL (live)" })
       }
+      if (Option.isSome(flags.prometheus)) yield* checkLiveFlags(flags.prometheus.value, flags)
       const verdicts = Option.isSome(flags.prometheus)
-        ? yield* live(spec, flags.prometheus.value, flags)
+        ? (yield* live(spec, flags.prometheus.value, flags)).map(redactVerdict)
         : yield* offline(spec, flags.observations.pipe(Option.getOrThrow), flags.release)
       const verdict = verdicts.at(-1) ?? { action: "slow" as const, window: -1, metrics: [], reasons: ["no windows observed yet: holding"], score: 0 }
       if (Option.isSome(flags.plots)) {

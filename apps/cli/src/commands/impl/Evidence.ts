@@ -4,7 +4,7 @@ import { Console, Effect, Option } from "effect"
 import { Json } from "../../GlobalFlags.ts"
 import { printJson, writeAtomic } from "../../internal/Io.ts"
 import { openExisting } from "../../internal/Store.ts"
-import { table } from "../../internal/Render.ts"
+import { inert, table } from "../../internal/Render.ts"
 import type { ExportFlags, ListFlags, ShowFlags } from "../Evidence.ts"
 
 const when = (ms: number | undefined) => (ms === undefined ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 19))
@@ -30,7 +30,7 @@ export const runShow = Effect.fn("cli.evidence.show")(function* (flags: ShowFlag
   const steps = Operator.stateOf(events)?.steps ?? []
   yield* Console.log(
     [
-      `${rollout.rolloutId}: ${rollout.service}${rollout.module ? `/${rollout.module}` : ""} ${rollout.version ?? ""} on ${rollout.target}`,
+      inert(`${rollout.rolloutId}: ${rollout.service}${rollout.module ? `/${rollout.module}` : ""} ${rollout.version ?? ""} on ${rollout.target}`),
       `started ${when(rollout.startedAt)}, ${rollout.result === undefined ? "still running" : `${rollout.result} at ${when(rollout.finishedAt)}`}`,
       "",
       table([["#", "time", "event", "detail"], ...events.map((e) => [String(e.seq), when(e.at), e.type, Timeline.recordLine(e.type, e.data, steps)])])

@@ -5,6 +5,7 @@ import { Console, DateTime, Effect, Option } from "effect"
 import { Json } from "../../GlobalFlags.ts"
 import { Gating } from "@rollwise/rollout-runner"
 import { GateBlockedError, InputError, printJson, readJson, readYaml } from "../../internal/Io.ts"
+import { inert } from "../../internal/Render.ts"
 import type { GateFlags } from "../Gate.ts"
 
 const parseInstant = (text: string) =>
@@ -28,7 +29,7 @@ export const runGate = Effect.fn("cli.gate")(function* (flags: GateFlags) {
         yield* printJson({ ...outcome, at: new Date(epochMs).toISOString() })
       } else {
         yield* Console.log(`${outcome.status.toUpperCase()}  (${new Date(epochMs).toISOString()}, risk ${decision.risk_score.toFixed(0)})`)
-        for (const g of outcome.gates) yield* Console.log(`  ${g.status === "pass" ? "pass " : "BLOCK"}  ${g.gate.padEnd(13)} ${g.reasons.join("; ")}`)
+        for (const g of outcome.gates) yield* Console.log(inert(`  ${g.status === "pass" ? "pass " : "BLOCK"}  ${g.gate.padEnd(13)} ${g.reasons.join("; ")}`))
         if (outcome.gates.length === 0) yield* Console.log("  (the policy has no gates)")
       }
       if (outcome.status === "block") {
