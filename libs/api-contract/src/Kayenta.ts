@@ -1,6 +1,6 @@
 import { Decode } from "@rollwise/input-schema"
 import { Assess, type SloSpec } from "@rollwise/slo-policy"
-import { Cause, Effect, Exit, Schema } from "effect"
+import { Cause, Context, Effect, Exit, Schema } from "effect"
 import { maxMagnitude } from "./Analyses.ts"
 import { InputError } from "./ApiError.ts"
 
@@ -446,11 +446,25 @@ const check = (request: Request): InputError | undefined => {
  * the weights total more than 100 (`canaryConfig.classifier.groupWeights…`);
  * a value is beyond ±1e15 (`metricSetPairList[i].values.<track>[j]`).
  */
-export const judge = (request: Request): Effect.Effect<Response, InputError> =>
+export const judgeHere = (request: Request): Effect.Effect<Response, InputError> =>
   Effect.suspend(() => {
     const problem = check(request)
     return problem === undefined ? Effect.succeed(score(request)) : Effect.fail(problem)
   })
+
+/**
+ * Where {@link judge} runs a decoded request: by default {@link judgeHere},
+ * on the calling thread. A Node server that must keep answering health
+ * checks while a large payload is judged provides a function handing the
+ * request to its analysis worker threads, which run {@link judgeHere} on it
+ * — the same answers, off the thread that serves HTTP.
+ */
+export const Judge = Context.Reference<(request: Request) => Effect.Effect<Response, InputError>>("@rollwise/api-contract/Kayenta/Judge", {
+  defaultValue: () => judgeHere
+})
+
+/** {@link judgeHere} wherever the context's {@link Judge} puts it (the route's entry point). */
+export const judge = (request: Request): Effect.Effect<Response, InputError> => Judge.use((run) => run(request))
 
 const score = (request: Request): Response => {
   const configs = new Map<string, MetricConfig>()

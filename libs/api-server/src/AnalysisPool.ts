@@ -1,16 +1,18 @@
-import { ApiError, type Analyses } from "@rollwise/api-contract"
+import { ApiError, type Analyses, type Kayenta } from "@rollwise/api-contract"
 import { Effect } from "effect"
 import { Worker } from "node:worker_threads"
 import type { Job, Reply } from "./analysisWorker.ts"
 
 /**
- * `POST /v1/analyses` on worker threads: a body's text (3 metrics × 2
- * tracks × 1,000 samples: ~0.6 ms to parse and decode, ~2 ms of statistics)
- * goes to one of `size` threads, which runs the route on it
- * (`Analyses.analyzeBody`), while the main thread only reads bodies and
- * writes answers, so a server on several cores judges several bodies at
- * once with the route's own answers; each job goes to the thread with the
- * fewest in flight. The threads end with the scope.
+ * `POST /v1/analyses` and `POST /judge` on worker threads: an analyses
+ * body's text (3 metrics × 2 tracks × 1,000 samples: ~0.6 ms to parse and
+ * decode, ~2 ms of statistics) or a decoded Kayenta request goes to one of
+ * `size` threads, which runs the route on it (`Analyses.analyzeBody`,
+ * `Kayenta.judgeHere`), while the main thread only reads bodies and writes
+ * answers — so `/healthz` keeps answering while a large payload is judged,
+ * and a server on several cores judges several bodies at once with the
+ * routes' own answers; each job goes to the thread with the fewest in
+ * flight. The threads end with the scope.
  */
 
 /** The bundled worker beside this module: the apps build `analysis-worker.js` into their dist/ next to their chunks. */
@@ -64,23 +66,27 @@ export const make = (size: number, script: URL = defaultScript()) =>
           return Promise.all(all.map((slot) => slot.worker.terminate()))
         })
     )
-    const analyze = (text: string): Effect.Effect<Analyses.Response, ApiError.InputError> =>
+    const submit = <A>(job: (id: number) => Job): Effect.Effect<A, ApiError.InputError> =>
       Effect.callback<Reply>((resume) => {
         const id = nextId++
         let slot = slots[0]!
         for (const other of slots) if (other.jobs.size < slot.jobs.size) slot = other
         slot.jobs.set(id, (reply) => resume(Effect.succeed(reply)))
-        slot.worker.postMessage({ id, text } satisfies Job)
+        slot.worker.postMessage(job(id))
         // an interrupted request (timeout, client gone) stops waiting; the thread's answer is dropped
         return Effect.sync(() => void slot.jobs.delete(id))
       }).pipe(
         Effect.flatMap((reply) =>
           "ok" in reply
-            ? Effect.succeed(reply.ok)
+            ? Effect.succeed(reply.ok as A)
             : "inputError" in reply
               ? Effect.fail(new ApiError.InputError(reply.inputError.field === undefined ? { message: reply.inputError.message } : { field: reply.inputError.field, message: reply.inputError.message }))
               : Effect.die(new Error(reply.defect))
         )
       )
-    return { analyze, size, threads: () => slots.map((slot) => slot.worker.threadId) }
+    /** `Analyses.analyzeBody` on a thread. */
+    const analyze = (text: string): Effect.Effect<Analyses.Response, ApiError.InputError> => submit((id) => ({ id, text }))
+    /** `Kayenta.judgeHere` on a thread (what `Kayenta.Judge` is set to). */
+    const judge = (request: Kayenta.Request): Effect.Effect<Kayenta.Response, ApiError.InputError> => submit((id) => ({ id, judge: request }))
+    return { analyze, judge, size, threads: () => slots.map((slot) => slot.worker.threadId) }
   })

@@ -1,5 +1,5 @@
 import { NodeHttpServer } from "@effect/platform-node"
-import { ApiError, ApiServer, ArgoMetric, Gates, Rollouts } from "@rollwise/api-contract"
+import { ApiError, ApiServer, ArgoMetric, Gates, Kayenta, Rollouts } from "@rollwise/api-contract"
 import { OpaGate } from "@rollwise/gate-opa"
 import type { EvidenceStore, MetricSource } from "@rollwise/rollout-engine"
 import type { SloSpec } from "@rollwise/slo-policy"
@@ -68,7 +68,11 @@ export interface ServerOptions {
   readonly opa?: OpaOptions | undefined
   /** The evidence store the rollouts and evidence routes read and append to (default: none; those routes answer 503). */
   readonly evidenceStore?: Layer.Layer<EvidenceStore.EvidenceStore, EvidenceStore.EvidenceError> | undefined
-  /** Worker threads judging `POST /v1/analyses` bodies (default 0: on the main thread). About one per core the server may use. */
+  /**
+   * Worker threads judging `POST /v1/analyses` bodies and `POST /judge`
+   * requests (default 0: on the main thread, which then answers no health
+   * check while it judges). About one per core the server may use.
+   */
   readonly analysisWorkers?: number | undefined
   /** The worker threads' script (default: the `analysis-worker.js` the apps bundle beside their code). */
   readonly analysisWorkerScript?: URL | undefined
@@ -177,7 +181,10 @@ export const makeServer = (
         requestTimeout: options.requestTimeout,
         publicUrl: options.publicUrl,
         readiness: Effect.suspend(() => (draining ? Effect.succeed(["shutting down"]) : readiness))
-      })
+      }).pipe(
+        // Kayenta's judge on the pool too: a large payload never holds up /healthz
+        pool === undefined ? (make) => make : Effect.provideService(Kayenta.Judge, pool.judge)
+      )
       const server = yield* HttpServer.HttpServer
       // finalizers run last-added first: "shutting down", then the server drains, then "stopped"
       yield* Effect.addFinalizer(() => Effect.logInfo("stopped"))

@@ -49,6 +49,20 @@ describe("POST /v1/analyses on a pool of worker threads", () => {
     }
   })
 
+  it("answers POST /judge (Kayenta) on the pool as the main thread does, input errors included", async () => {
+    const request = json<Record<string, unknown>>("kayenta-judge-request.json")
+    const a = await pooled.post("/judge", request)
+    expect(a.status).toBe(200)
+    expect(await a.json()).toEqual(await (await inline.post("/judge", request)).json())
+    // a problem the judge finds (not the schema): the same 400 naming the field
+    const bad = { ...request, scoreThresholds: { pass: 50, marginal: 90 } }
+    const [p, i] = [await pooled.post("/judge", bad), await inline.post("/judge", bad)]
+    expect(p.status).toBe(400)
+    const expected = await i.json()
+    expect(expected).toMatchObject({ _tag: "InputError" })
+    expect(await p.json()).toEqual(expected)
+  })
+
   it("judges many bodies at once, all answered", async () => {
     const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => pooled.post("/v1/analyses", bodies[i % 2 === 0 ? "healthy" : "regression"])))
     expect(answers.map((r) => r.status)).toEqual(Array.from({ length: 24 }, () => 200))
