@@ -20,6 +20,11 @@ export interface Options {
    * calls are synchronous.
    */
   readonly busyTimeoutMs?: number
+  /**
+   * The clock leases expire by (default `Date.now`): the store's clock, the
+   * same for every process on this host, never a caller's. Tests inject one.
+   */
+  readonly now?: () => number
 }
 
 /** The SQLite store: the EvidenceStore port plus the history query. */
@@ -45,6 +50,26 @@ interface EventRow {
   readonly type: string
   readonly data: string | null
 }
+
+interface LeaseRow {
+  readonly rollout_id: string
+  readonly token: number
+  readonly host: string
+  readonly pid: number
+  readonly kind: string
+  readonly acquired_at: number
+  readonly expires_at: number
+  readonly released: number
+}
+
+const leaseOf = (row: LeaseRow): EvidenceStore.Lease & { readonly released: boolean } => ({
+  rolloutId: row.rollout_id,
+  token: row.token,
+  holder: { host: row.host, pid: row.pid, kind: row.kind },
+  acquiredAt: row.acquired_at,
+  expiresAt: row.expires_at,
+  released: row.released === 1
+})
 
 interface HistoryRow extends RolloutRow {
   readonly decision_seq: number | null
@@ -108,8 +133,10 @@ const newestFirst = "ORDER BY r.started_at DESC, r.rollout_id DESC LIMIT @limit"
  * Rollwise wrote it), in WAL mode with `synchronous = FULL`. Every write is
  * one BEGIN IMMEDIATE transaction, so writers in other processes queue for
  * the lock (up to the busy timeout); a call that fails has written nothing.
- * Nothing is ever updated or deleted: the end of a rollout is a row of its
- * own, and triggers refuse UPDATE and DELETE on every table.
+ * No evidence is ever updated or deleted: the end of a rollout is a row of
+ * its own, and triggers refuse UPDATE, DELETE and REPLACE on every evidence
+ * table. The one mutable row per rollout is its driver's lease (renewed in
+ * place; its fencing token only grows, and it is never deleted).
  */
 export const make = (options: Options = {}): Effect.Effect<Service, EvidenceStore.EvidenceError, Scope.Scope> =>
   Effect.gen(function* () {
@@ -119,6 +146,10 @@ export const make = (options: Options = {}): Effect.Effect<Service, EvidenceStor
       (db) => Effect.sync(() => db.close())
     )
     const attempt = <A>(doing: string, f: () => A) => Effect.try({ try: f, catch: (e) => toEvidenceError(e, doing) })
+    const now = options.now ?? Date.now
+    /** Like `attempt`, but a LeaseError thrown inside passes through as itself. */
+    const leased = <A>(doing: string, f: () => A): Effect.Effect<A, EvidenceStore.EvidenceError | EvidenceStore.LeaseError> =>
+      Effect.try({ try: f, catch: (e) => (e instanceof EvidenceStore.LeaseError ? e : toEvidenceError(e, doing)) })
 
     const selectRollout = db.prepare(`SELECT ${rolloutColumns} FROM rollouts r LEFT JOIN endings e USING (rollout_id) WHERE r.rollout_id = ?`)
     const selectEvents = db.prepare("SELECT rollout_id, seq, at, type, data FROM events WHERE rollout_id = ? ORDER BY seq")
@@ -128,6 +159,28 @@ export const make = (options: Options = {}): Effect.Effect<Service, EvidenceStor
     )
     const insertEvent = db.prepare("INSERT INTO events (rollout_id, seq, at, type, data) VALUES (?, ?, ?, ?, ?)")
     const insertEnding = db.prepare("INSERT INTO endings (rollout_id, result, finished_at) VALUES (?, ?, ?)")
+    const selectLease = db.prepare("SELECT rollout_id, token, host, pid, kind, acquired_at, expires_at, released FROM leases WHERE rollout_id = ?")
+    const insertLease = db.prepare(
+      "INSERT INTO leases (rollout_id, token, host, pid, kind, acquired_at, expires_at, released) VALUES (@rollout_id, @token, @host, @pid, @kind, @acquired_at, @expires_at, 0)"
+    )
+    const takeLease = db.prepare(
+      "UPDATE leases SET token = @token, host = @host, pid = @pid, kind = @kind, acquired_at = @acquired_at, expires_at = @expires_at, released = 0 WHERE rollout_id = @rollout_id AND token = @token - 1"
+    )
+    const renewLease = db.prepare("UPDATE leases SET expires_at = ? WHERE rollout_id = ? AND token = ? AND released = 0")
+    const releaseLease = db.prepare("UPDATE leases SET released = 1, expires_at = min(expires_at, ?) WHERE rollout_id = ? AND token = ? AND released = 0")
+    const leaseRow = (rolloutId: string) => {
+      const row = selectLease.get(rolloutId) as LeaseRow | undefined
+      return row === undefined ? undefined : leaseOf(row)
+    }
+    /** Inside a write transaction: throw Superseded unless `token` is the rollout's live one. */
+    const checkFence = (rolloutId: string, token: number | undefined) => {
+      if (token === undefined) return
+      const refused = EvidenceStore.fenceFailure(rolloutId, leaseRow(rolloutId), token)
+      if (refused !== undefined) throw refused
+    }
+    /** An unfenced write can fail only with an EvidenceError. */
+    const plain = <A>(effect: Effect.Effect<A, EvidenceStore.EvidenceError | EvidenceStore.LeaseError>): Effect.Effect<A, EvidenceStore.EvidenceError> =>
+      Effect.catchTag(effect, "LeaseError", (e) => Effect.die(e))
     const selectList = db.prepare(`SELECT ${rolloutColumns} FROM rollouts r LEFT JOIN endings e USING (rollout_id) WHERE ${filtered} ${newestFirst}`)
     const decision = (column: string) =>
       `(SELECT d.${column} FROM events d WHERE d.rollout_id = r.rollout_id AND d.type = '${EvidenceHistory.decisionEventType}' ORDER BY d.seq LIMIT 1)`
@@ -159,15 +212,17 @@ export const make = (options: Options = {}): Effect.Effect<Service, EvidenceStor
       )
     })
 
-    const append = Effect.fn("SqliteEvidenceStore.append")(function* (
+    const appendAs = Effect.fn("SqliteEvidenceStore.append")(function* (
       rolloutId: string,
-      event: { readonly type: string; readonly at: number; readonly data: unknown },
-      expectedSeq?: number
+      event: EvidenceStore.NewEvent,
+      expectedSeq: number | undefined,
+      fence: number | undefined
     ) {
-      return yield* attempt(`appending ${event.type} to rollout ${rolloutId}`, () =>
+      return yield* leased(`appending ${event.type} to rollout ${rolloutId}`, () =>
         db
           .transaction(() => {
             if (rolloutRow(rolloutId) === undefined) throw notFound(rolloutId)
+            checkFence(rolloutId, fence)
             const last = (selectLastSeq.get(rolloutId) as { readonly last: number }).last
             if (expectedSeq !== undefined && expectedSeq !== last) throw fail("Conflict", `rollout ${rolloutId} is at event ${last}, not ${expectedSeq}`)
             const row: EventRow = { rollout_id: rolloutId, seq: last + 1, at: event.at, type: event.type, data: toJson(event.data, `the data of ${event.type}`) }
@@ -178,12 +233,13 @@ export const make = (options: Options = {}): Effect.Effect<Service, EvidenceStor
       )
     })
 
-    const finish = Effect.fn("SqliteEvidenceStore.finish")(function* (rolloutId: string, result: EvidenceStore.Result, at: number) {
-      return yield* attempt(`finishing rollout ${rolloutId}`, () =>
+    const finishAs = Effect.fn("SqliteEvidenceStore.finish")(function* (rolloutId: string, result: EvidenceStore.Result, at: number, fence: number | undefined) {
+      return yield* leased(`finishing rollout ${rolloutId}`, () =>
         db
           .transaction(() => {
             const row = rolloutRow(rolloutId)
             if (row === undefined) throw notFound(rolloutId)
+            checkFence(rolloutId, fence)
             if (row.result !== null) {
               if (row.result === result) return rolloutOf(row)
               throw fail("Conflict", `rollout ${rolloutId} already ended ${row.result}`)
@@ -192,6 +248,54 @@ export const make = (options: Options = {}): Effect.Effect<Service, EvidenceStor
             return rolloutOf({ ...row, result, finished_at: at })
           })
           .immediate()
+      )
+    })
+
+    const acquire = Effect.fn("SqliteEvidenceStore.acquire")(function* (rolloutId: string, holder: EvidenceStore.Holder, ttlMs: number) {
+      return yield* leased(`acquiring the driver's lease of rollout ${rolloutId}`, () =>
+        db
+          .transaction((): EvidenceStore.Lease => {
+            if (rolloutRow(rolloutId) === undefined) throw notFound(rolloutId)
+            const t = now()
+            const current = leaseRow(rolloutId)
+            if (current !== undefined && !current.released && current.expiresAt > t) {
+              throw new EvidenceStore.LeaseError({ reason: "Held", rolloutId, holder: current.holder, expiresAt: current.expiresAt, token: current.token })
+            }
+            const lease: EvidenceStore.Lease = { rolloutId, token: (current?.token ?? 0) + 1, holder, acquiredAt: t, expiresAt: t + ttlMs }
+            const row = { rollout_id: rolloutId, token: lease.token, host: holder.host, pid: holder.pid, kind: holder.kind, acquired_at: t, expires_at: lease.expiresAt }
+            if (current === undefined) insertLease.run(row)
+            else takeLease.run(row)
+            return lease
+          })
+          .immediate()
+      )
+    })
+
+    const renew = Effect.fn("SqliteEvidenceStore.renew")(function* (lease: EvidenceStore.Lease, ttlMs: number) {
+      return yield* leased(`renewing the driver's lease of rollout ${lease.rolloutId}`, () =>
+        db
+          .transaction((): EvidenceStore.Lease => {
+            checkFence(lease.rolloutId, lease.token)
+            const expiresAt = now() + ttlMs
+            renewLease.run(expiresAt, lease.rolloutId, lease.token)
+            return { ...lease, expiresAt }
+          })
+          .immediate()
+      )
+    })
+
+    const release = Effect.fn("SqliteEvidenceStore.release")(function* (lease: EvidenceStore.Lease) {
+      yield* attempt(`releasing the driver's lease of rollout ${lease.rolloutId}`, () => releaseLease.run(now(), lease.rolloutId, lease.token))
+    })
+
+    const current = Effect.fn("SqliteEvidenceStore.lease")(function* (rolloutId: string) {
+      return yield* attempt(`reading the driver's lease of rollout ${rolloutId}`, () =>
+        db
+          .transaction(() => {
+            if (rolloutRow(rolloutId) === undefined) throw notFound(rolloutId)
+            return leaseRow(rolloutId)
+          })
+          .deferred()
       )
     })
 
@@ -225,7 +329,23 @@ export const make = (options: Options = {}): Effect.Effect<Service, EvidenceStor
       )
     })
 
-    return { create, append, finish, get, list, history } satisfies Service
+    const leases: EvidenceStore.Leases = {
+      acquire,
+      renew,
+      release,
+      current,
+      append: (held, event, expectedSeq) => appendAs(held.rolloutId, event, expectedSeq, held.token),
+      finish: (held, result, at) => finishAs(held.rolloutId, result, at, held.token)
+    }
+    return {
+      create,
+      append: (rolloutId: string, event: EvidenceStore.NewEvent, expectedSeq?: number) => plain(appendAs(rolloutId, event, expectedSeq, undefined)),
+      finish: (rolloutId: string, result: EvidenceStore.Result, at: number) => plain(finishAs(rolloutId, result, at, undefined)),
+      get,
+      list,
+      history,
+      leases
+    } satisfies Service
   })
 
 /** The SQLite store as both the EvidenceStore and the EvidenceHistory; the file is closed when the layer is released. */

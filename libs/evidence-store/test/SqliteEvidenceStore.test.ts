@@ -9,7 +9,7 @@ import { raw, tempFolder } from "./fixtures/temp.ts"
 
 const temp = tempFolder()
 
-EvidenceStoreContract.suite("SQLite store (real better-sqlite3, temp file)", () => Layer.orDie(SqliteEvidenceStore.layer({ path: temp.fresh() })))
+EvidenceStoreContract.suite("SQLite store (real better-sqlite3, temp file)", (now) => Layer.orDie(SqliteEvidenceStore.layer({ path: temp.fresh(), now })))
 
 const provide = <A, E>(path: string, program: Effect.Effect<A, E, EvidenceStore.EvidenceStore | EvidenceHistory.EvidenceHistory>, busyTimeoutMs?: number) =>
   program.pipe(Effect.provide(SqliteEvidenceStore.layer({ path, ...(busyTimeoutMs === undefined ? {} : { busyTimeoutMs }) })))

@@ -5,3 +5,4 @@
 export * as MetricSourceContract from "./internal/metricSourceContract.ts"
 export * as EvidenceStoreContract from "./internal/evidenceStoreContract.ts"
 export * as DeployTargetContract from "./internal/deployTargetContract.ts"
+export * as DriverContract from "./internal/driverContract.ts"

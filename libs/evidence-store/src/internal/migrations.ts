@@ -75,6 +75,26 @@ ${appendOnly("rollouts")}${appendOnly("events")}${appendOnly("endings")}`
     version: 2,
     description: "refuse REPLACE / INSERT OR REPLACE / upserts over an existing row (they delete without firing delete triggers)",
     sql: `${neverReplaced("rollouts", ["rollout_id"])}${neverReplaced("events", ["rollout_id", "seq"])}${neverReplaced("endings", ["rollout_id"])}`
+  },
+  {
+    version: 3,
+    description: "the driver's lease per rollout: one row, renewed in place; its fencing token never goes back",
+    sql: `
+CREATE TABLE leases (
+  rollout_id  TEXT NOT NULL PRIMARY KEY REFERENCES rollouts (rollout_id),
+  token       INTEGER NOT NULL CHECK (token >= 1),
+  host        TEXT NOT NULL,
+  pid         INTEGER NOT NULL,
+  kind        TEXT NOT NULL,
+  acquired_at REAL NOT NULL,
+  expires_at  REAL NOT NULL,
+  released    INTEGER NOT NULL DEFAULT 0 CHECK (released IN (0, 1))
+) STRICT;
+CREATE TRIGGER leases_token_never_decreases BEFORE UPDATE OF token ON leases WHEN NEW.token < OLD.token
+BEGIN SELECT RAISE(ABORT, 'a lease''s fencing token never goes back'); END;
+CREATE TRIGGER leases_never_deleted BEFORE DELETE ON leases
+BEGIN SELECT RAISE(ABORT, 'a lease row is never deleted: its fencing token must keep growing'); END;
+${neverReplaced("leases", ["rollout_id"])}`
   }
 ]
 
