@@ -1,5 +1,5 @@
 import { Console, Data, Effect, FileSystem, Path } from "effect"
-import { inert } from "./Render.ts"
+import { hasControl, inert } from "./Render.ts"
 
 /**
  * A file the user named is missing, unreadable, malformed or fails its
@@ -117,6 +117,21 @@ export const printJson = (value: unknown) => Console.log(JSON.stringify(value, n
 
 /** A progress or diagnostic line on stderr (never mixed into stdout), made {@link inert}: it may quote upstream text. */
 export const note = (line: string) => Effect.sync(() => void process.stderr.write(`${inert(line)}\n`))
+
+/**
+ * A free-text flag the evidence records for people to read (`--by`,
+ * `--reason`): 1 to `max` characters of one line, without control
+ * characters, escape sequences or bidirectional overrides — the same rule
+ * the HTTP API applies to `by` and `reason` (400 there, exit 3 here).
+ */
+export const plainField = (flag: string, value: string, max: number): Effect.Effect<string, InputError> =>
+  value.length === 0
+    ? Effect.fail(new InputError({ file: flag, detail: "must not be empty" }))
+    : value.length > max
+      ? Effect.fail(new InputError({ file: flag, detail: `${value.length} characters; at most ${max}` }))
+      : hasControl(value)
+        ? Effect.fail(new InputError({ file: flag, detail: `holds a control character (${JSON.stringify(value.slice(0, 60))}): give one line of plain text` }))
+        : Effect.succeed(value)
 
 /** Prefix a library's input error with the file it came from. */
 export const inFile =

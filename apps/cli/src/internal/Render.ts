@@ -29,6 +29,9 @@ const named: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t"
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const active = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
 
+/** Whether `text` holds a character a terminal would act on (see {@link inert}). */
+export const hasControl = (text: string): boolean => text.search(active) !== -1
+
 /**
  * Text rollwise did not write — a recorded `by` or `reason`, a service name,
  * an upstream error or warning — made inert for a terminal: every control

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest"
-import { rollwiseIn } from "../support.ts"
+import { Effect } from "effect"
+import { fc, test } from "@fast-check/vitest"
+import { plainField } from "../../src/internal/Io.ts"
+import { rollwiseIn, scratch } from "../support.ts"
 
 /**
  * Issue #16, item 8: flag values rollwise cannot use are refused before any
@@ -59,5 +62,47 @@ describe("analyze refuses flag values it cannot use (bundled CLI)", () => {
       expect(r.code).toBe(3)
       expect(oneLine(r)).toBe(`rollwise: --prometheus: ${why}`)
     }
+  })
+})
+
+describe("analyze refuses a spec that cannot decide (bundled CLI)", () => {
+  it("every metric weighing 0 is refused at decode, one line naming the field (exit 3), never PROMOTE (score 0)", () => {
+    const tmp = scratch("flags")
+    const slo = tmp.file(
+      "slo-weightless.yaml",
+      `apiVersion: rollwise/v1
+kind: SloSpec
+service: checkout
+window: 2m
+metrics:
+  - { name: latency, kind: continuous, threshold: 0.3, weight: 0 }
+  - { name: error-rate, kind: ratio, threshold: 0.01, weight: 0 }
+`
+    )
+    const r = rollwise("analyze", "--slo", slo, "--observations", "observations-healthy.ndjson")
+    expect(r.code).toBe(3)
+    expect(oneLine(r)).toMatch(/^rollwise: .*slo-weightless\.yaml.*metrics.*every metric has weight 0/)
+  })
+})
+
+describe("plainField: the check the CLI applies to --by and --reason", () => {
+  const check = (value: string, max = 200) => Effect.runSync(Effect.result(plainField("--by", value, max)))
+
+  it("refuses control characters, escape sequences and line breaks, naming the flag", () => {
+    for (const value of ["alice\n#99 PROMOTED", "\u001b[2Jalice", "bob\u009b31m", "tab\there", "rtl\u202eevil", ""]) {
+      const r = check(value)
+      expect(r._tag).toBe("Failure")
+      if (r._tag === "Failure") expect(r.failure.message).toMatch(/^--by: /)
+    }
+  })
+
+  it("refuses more than the limit", () => {
+    expect(check("x".repeat(201))._tag).toBe("Failure")
+    expect(check("x".repeat(200))._tag).toBe("Success")
+  })
+
+  test.prop([fc.string({ unit: fc.constantFrom(..."abcXYZ019 .,:;'-_@éüß€🔥—") , minLength: 1, maxLength: 200 })])("keeps every printable one-line value as it is", (value) => {
+    const r = check(value)
+    expect(r._tag === "Success" && r.success).toBe(value)
   })
 })

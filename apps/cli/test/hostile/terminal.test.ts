@@ -1,8 +1,10 @@
 import { SqliteEvidenceStore } from "@rollwise/evidence-store"
 import { Rollout } from "@rollwise/rollout-engine"
+import { fc, test } from "@fast-check/vitest"
 import { Effect } from "effect"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { inert, table } from "../../src/internal/Render.ts"
 import { rollwiseIn, scratch } from "../support.ts"
 import { hostileServer, promError, rollwiseAsync, windowEnd } from "./fake.ts"
 
@@ -88,5 +90,20 @@ describe("upstream text in analyze's warnings and errors is printed inert", () =
     expect(r.stdout).not.toMatch(controls)
     expect(r.stderr).toContain("overloaded\\x1b]0;owned")
     expect(r.stderr.split("\n").filter((line) => line.startsWith("rollwise: window"))).toEqual([])
+  })
+})
+
+describe("inert: what every human-readable table and line prints from text rollwise did not write", () => {
+  test.prop([fc.string({ unit: "binary", maxLength: 80 })])("leaves no character a terminal acts on, and never a line break", (text) => {
+    expect(inert(text)).not.toMatch(controls)
+    expect(inert(text)).not.toContain("\n")
+  })
+
+  test.prop([fc.string({ unit: fc.constantFrom(..."abc XYZ 019 .,:;'\\\"-_@#[]éüß€🔥—→"), maxLength: 80 })])("leaves printable text as it is", (text) => {
+    expect(inert(text)).toBe(text)
+  })
+
+  test.prop([fc.array(fc.array(fc.string({ unit: "binary", maxLength: 20 }), { minLength: 2, maxLength: 2 }), { minLength: 1, maxLength: 5 })])("a table has exactly one line per row, whatever its cells hold", (rows) => {
+    expect(table(rows).split("\n")).toHaveLength(rows.length)
   })
 })
