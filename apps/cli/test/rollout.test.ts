@@ -49,6 +49,19 @@ const recorded = (id: string) => {
 
 const kill = (child: ChildProcess) => child.pid !== undefined && process.kill(child.pid, "SIGKILL")
 
+/**
+ * `rollout --resume` after a SIGKILL: the dead driver's lease (1 s here) must
+ * run out first, so a resume before then is refused with exit 7; try again
+ * until it is not (bounded).
+ */
+const resumeWhenFree = (id: string, env: Record<string, string>) => {
+  for (let attempt = 0; ; attempt++) {
+    const r = run(env)("rollout", "--resume", id, "--db", db, "--lease-ttl", "1")
+    if (r.code !== 7 || !/is being driven by cli pid/.test(r.stderr) || attempt >= 40) return r
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200)
+  }
+}
+
 describe("rollwise rollout (bundled CLI, real SQLite store, exec target with a real hook, simulated traffic)", () => {
   it("a healthy candidate goes through every step and promotes (exit 0); every event and window is recorded", () => {
     const h = hookFiles()
@@ -177,7 +190,7 @@ describe("crash safety: SIGKILL at every transition, then --resume (bundled CLI,
       for (const k of ref.transitions.slice(0, -1)) {
         const id = `kill-${scenario}-${k}`
         const h = hookFiles()
-        const bg = background(start(id, [], scenario), hookEnv(h), dir)
+        const bg = background(start(id, ["--lease-ttl", "1"], scenario), hookEnv(h), dir)
         await Promise.race([bg.waitFor(new RegExp(`#${k} `)), bg.exited])
         kill(bg.child)
         await bg.exited
@@ -186,7 +199,7 @@ describe("crash safety: SIGKILL at every transition, then --resume (bundled CLI,
         const promotedBefore = before.some((e) => e.type === "Promoted")
         const promoteCallsBefore = calls(h).filter((c) => c === "promote").length
 
-        const resumed = run(hookEnv(h))("rollout", "--resume", id, "--db", db)
+        const resumed = resumeWhenFree(id, hookEnv(h))
         expect(resumed.code, `resume after kill at #${k}: ${resumed.stderr}`).toBe(ref.code)
         const { rollout, events } = recorded(id)
         expect(rollout.result).toBe(ref.result)

@@ -55,6 +55,12 @@ const startFailure = (rolloutId: string, cause: Cause.Cause<unknown>): ApiError.
   return new ApiError.Unavailable({ message: `the rollout could not start: ${error instanceof Error ? error.message : "see the server log"}` })
 }
 
+/** The lease refusal a driven rollout ended with, if that is why (another process drives it). */
+const leaseRefusal = (cause: Cause.Cause<unknown>): EvidenceStore.LeaseError | undefined => {
+  const error = Cause.squash(cause)
+  return error instanceof EvidenceStore.LeaseError ? error : undefined
+}
+
 /** The driver as a layer over the server's evidence store; its runs live in the layer's scope. */
 export const layer = (options: DriveOptions): Layer.Layer<Rollouts.RolloutDriver, never, EvidenceStore.EvidenceStore> =>
   Layer.effect(
@@ -89,6 +95,7 @@ export const layer = (options: DriveOptions): Layer.Layer<Rollouts.RolloutDriver
             env: options.env,
             ...(options.prometheus !== undefined ? { metricSource: options.prometheus.source } : {}),
             ...(options.pollEvery !== undefined ? { pollEvery: options.pollEvery } : {}),
+            driver: { kind: "server" },
             onEvent: (event, state) =>
               Effect.andThen(
                 Deferred.succeed(started, undefined),
@@ -105,7 +112,10 @@ export const layer = (options: DriveOptions): Layer.Layer<Rollouts.RolloutDriver
                       Deferred.fail(started, startFailure(id, exit.cause)),
                       Cause.hasInterruptsOnly(exit.cause)
                         ? Effect.logWarning("rollout interrupted by shutdown; this server resumes it when it starts again").pipe(Effect.annotateLogs({ rollout: id }))
-                        : Effect.logError("rollout failed", exit.cause).pipe(Effect.annotateLogs({ rollout: id }))
+                        : leaseRefusal(exit.cause) !== undefined
+                          ? // another process (a rollwise rollout --resume, another replica) drives it: not ours to drive
+                            Effect.logWarning(`not driving: ${leaseRefusal(exit.cause)!.message}`).pipe(Effect.annotateLogs({ rollout: id }))
+                          : Effect.logError("rollout failed", exit.cause).pipe(Effect.annotateLogs({ rollout: id }))
                     )
               )
             ),

@@ -6,6 +6,7 @@ import { Gates, SloSpec } from "@rollwise/slo-policy"
 import { TargetExec } from "@rollwise/target-exec"
 import { TargetK8s } from "@rollwise/target-k8s"
 import { Clock, Duration, Effect, type Layer, Schema } from "effect"
+import { hostname } from "node:os"
 import { resolve } from "node:path"
 import { fastClock } from "./internal/fastClock.ts"
 
@@ -180,6 +181,12 @@ export interface RunOptions {
   readonly onWindow?: Engine.Options["onWindow"]
   /** Each line the deploy hook writes (exec targets). */
   readonly onHookOutput?: ((line: string) => void) | undefined
+  /**
+   * Who drives (named in the lease: this host and pid, and `cli` or
+   * `server`) and how long its lease lasts without a renewal (default 30 s;
+   * renewed every third of it, in wall-clock time even on a simulated clock).
+   */
+  readonly driver?: { readonly kind: "cli" | "server"; readonly ttl?: Duration.Duration | undefined } | undefined
 }
 
 /** The plan, spec and decision a setup runs with, for the caller's first lines. */
@@ -262,12 +269,19 @@ export const run = (options: RunOptions) =>
       return { status: outcome.status, reasons: [...Gates.reasonsOf(outcome), ...(outcome.status === "pass" ? asked : [])] }
     })
 
+    const ttl = options.driver?.ttl ?? Engine.defaultLeaseTtl
     const program = Engine.run(
       {
         rollout,
         plan,
         spec,
         gates,
+        driver: {
+          holder: { host: hostname(), pid: process.pid, kind: options.driver?.kind ?? "cli" },
+          ttl,
+          // the engine sleeps on its clock: a simulated one runs `speed` times faster than the lease's
+          renewEvery: Duration.millis((Duration.toMillis(ttl) / 3) * ("simulate" in metrics ? metrics.speed : 1))
+        },
         pollEvery: options.pollEvery ?? Duration.seconds(5),
         ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
         ...(options.onWindow !== undefined ? { onWindow: options.onWindow } : {})

@@ -43,6 +43,10 @@ export const rolloutFlags = {
     Flag.withDefault("rollback" as const)
   ),
   timeout: Flag.Int("timeout").pipe(Flag.withDescription("Seconds per Prometheus query (default 10) and, ×60, per hook operation"), Flag.withDefault(10)),
+  leaseTtl: Flag.Int("lease-ttl").pipe(
+    Flag.withDescription("Seconds the driver's lease lasts without a renewal (default 30; renewed every third of it). A second rollwise rollout --resume of the same rollout is refused (exit 7) until the driver ends or its lease expires"),
+    Flag.withDefault(30)
+  ),
   resume: Flag.String("resume").pipe(Flag.withDescription("Continue rollout ID from its recorded events (after a crash or a kill): everything else comes from the record"), Flag.optional),
   db
 }
@@ -68,8 +72,10 @@ export const rollout = Command.make("rollout", rolloutFlags, (flags) => Effect.f
   Command.withDescription(
     "Drive a whole rollout on a target: check the gates, apply each step of the decision, judge its windows against the stable baseline, " +
       "then promote, slow down (a smaller step, a longer pause) or roll back. Every transition is recorded in the evidence store before it is acted on, " +
-      "so a killed run continues with --resume ID and never repeats a promote. Progress on stderr, the outcome on stdout. " +
-      "Exits 0 promoted, 11 rolled back, 5 aborted (a gate blocked, or nobody approved in time)."
+      "so a killed run continues with --resume ID and never repeats a promote. One process drives a rollout at a time (a lease in the evidence store): " +
+      "a second --resume while it runs is refused (exit 7, naming the driver and when its lease expires) and takes over only after it ends or its lease expires. " +
+      "Progress on stderr, the outcome on stdout. " +
+      "Exits 0 promoted, 11 rolled back, 5 aborted (a gate blocked, or nobody approved in time), 7 driven by another process."
   ),
   Command.withShortDescription("Drive a whole rollout on a target: steps, analysis, promote or rollback"),
   Command.withExamples([

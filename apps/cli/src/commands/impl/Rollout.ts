@@ -2,7 +2,7 @@ import { Decode } from "@rollwise/input-schema"
 import { ChangeSet, RiskPolicy } from "@rollwise/risk-core"
 import { DeployTarget, EvidenceStore, Operator, Timeline } from "@rollwise/rollout-engine"
 import { Runner } from "@rollwise/rollout-runner"
-import { Clock, Console, Data, Effect, Option } from "effect"
+import { Clock, Console, Data, Duration, Effect, Option } from "effect"
 import { resolve } from "node:path"
 import { Json } from "../../GlobalFlags.ts"
 import { InputError, note, printJson, readJson, readYaml } from "../../internal/Io.ts"
@@ -14,6 +14,31 @@ export class RolloutEnded extends Data.TaggedError("RolloutEnded")<{ readonly ro
   override get message(): string {
     return `rollout ${this.rolloutId} ${this.reason === "RolledBack" ? "rolled back" : "aborted"}: ${this.detail}`
   }
+}
+
+/**
+ * Another process drives the rollout: refused like any state that does not
+ * allow the command (tagged RolloutRefused, so exit 7), in one line naming
+ * the driver and when its lease expires.
+ */
+export class DrivenElsewhere extends Data.TaggedError("RolloutRefused")<{ readonly rolloutId: string; readonly reason: "Driven"; readonly detail: string }> {
+  override get message(): string {
+    return `rollout ${this.rolloutId} ${this.detail}`
+  }
+}
+
+/** Another driver holds the rollout, or took it over from this one. */
+const driven = (e: EvidenceStore.LeaseError) => {
+  const holder = e.holder === undefined ? "another process" : `${e.holder.kind} pid ${e.holder.pid} on ${e.holder.host}`
+  const until = e.expiresAt === undefined ? "" : ` until ${new Date(e.expiresAt).toISOString()} (in ${Math.max(0, Math.ceil((e.expiresAt - Date.now()) / 1000))} s) unless it renews`
+  return new DrivenElsewhere({
+    rolloutId: e.rolloutId,
+    reason: "Driven",
+    detail:
+      e.reason === "Held"
+        ? `is being driven by ${holder}, whose lease runs${until}; resume it after that process ends or its lease expires`
+        : `this process lost its driver's lease to ${holder} and stopped driving; that process goes on with the rollout`
+  })
 }
 
 const who = (flag: Option.Option<string>) => Option.getOrElse(flag, () => process.env["BUILD_USER_ID"] || process.env["USER"] || "operator")
@@ -109,6 +134,14 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
   const { plan, decision } = yield* Runner.prepare(setup, sources)
   const id = rollout.rolloutId
   const resuming = Option.isSome(flags.resume)
+  if (resuming && store.leases !== undefined) {
+    // refused before anything is printed when another process drives it (the engine's acquire
+    // is what enforces it; this only keeps the refusal to one line)
+    const current = yield* store.leases.current(id)
+    if (current !== undefined && !current.released && current.expiresAt > Date.now()) {
+      return yield* driven(new EvidenceStore.LeaseError({ reason: "Held", rolloutId: id, holder: current.holder, expiresAt: current.expiresAt, token: current.token }))
+    }
+  }
   const recorded = resuming ? (yield* store.get(id)).events : []
   const before = Operator.stateOf(recorded)
   const stamp = (ms: number) => new Date(ms).toISOString().slice(11, 19)
@@ -119,6 +152,7 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
       : `rollout ${id}: ${rollout.service}${rollout.version !== undefined ? ` ${rollout.version}` : ""}, risk ${decision.risk_score.toFixed(0)}, ${plan.strategy} ${plan.steps.map((s) => DeployTarget.percentOf(s.step)).join(" → ")} %, evidence in ${dbPath}`
   )
   if (plan.approvalRequired) yield* note(`rollout ${id}: approve the full step with: rollwise promote --rollout ${id}`)
+  if (!(flags.leaseTtl > 0)) return yield* new InputError({ file: "--lease-ttl", detail: "must be above 0 seconds" })
   let windows = 0
   const final = yield* Runner.run({
     rollout,
@@ -127,6 +161,7 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
     sources,
     env: process.env,
     recorded,
+    driver: { kind: "cli", ttl: Duration.seconds(flags.leaseTtl) },
     onHookOutput: (line) => void process.stderr.write(`  hook: ${line}\n`),
     onEvent: (event, state, seq) =>
       Effect.gen(function* () {
@@ -138,7 +173,7 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
         windows++
         yield* note(`[${stamp(r.window.end)}]    window ${r.index + 1}: ${r.verdict.metrics.map((m) => `${m.name} ${m.status}`).join(", ")} → ${r.verdict.action}`)
       })
-  }).pipe(Effect.provideService(EvidenceStore.EvidenceStore, store))
+  }).pipe(Effect.provideService(EvidenceStore.EvidenceStore, store), Effect.catchTag("LeaseError", (e) => Effect.fail(driven(e))))
 
   const { events } = yield* store.get(id)
   const result = final.phase === "promoted" || final.phase === "rolled_back" || final.phase === "aborted" ? final.phase : "unfinished"
