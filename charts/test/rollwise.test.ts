@@ -151,7 +151,8 @@ describe("rollwise chart: the Deployment", () => {
   it("runs `rollwise serve` from the chart's image on port 8080", () => {
     const c = containerOf(render("default"))
     expect(c.image).toBe(`ghcr.io/rollwise/rollwise:${appVersion}`)
-    expect(c.args).toEqual(["serve", "--host", "0.0.0.0", "--port", "8080"])
+    // judgements on a worker thread by default, so the probes never wait on one
+    expect(c.args).toEqual(["serve", "--host", "0.0.0.0", "--port", "8080", "--analysis-workers", "1"])
     expect(c.ports).toEqual([{ name: "http", containerPort: 8080, protocol: "TCP" }])
     const tagged = template(rollwiseChart, { ...release, set: { "image.tag": "0.2.0-rc.1" } }).objects
     expect(containerOf(tagged).image).toBe("ghcr.io/rollwise/rollwise:0.2.0-rc.1")

@@ -41,6 +41,8 @@ describe("rollwise serve (bundled CLI)", () => {
       })
       child.on("exit", () => reject(new Error(`exited early: ${err}`)))
     })
+    // one analysis worker by default: no judgement runs on the thread that answers /healthz
+    expect(err).toContain('"analysisWorkers":1')
     const changes = { service: "checkout", linesAdded: 420, linesDeleted: 96, filesChanged: 14, criticality: "high" }
     const res = await fetch(`http://127.0.0.1:${port}/v1/risk`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ changes, target: "k8s" }) })
     expect(res.status).toBe(200)

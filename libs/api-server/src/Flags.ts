@@ -44,8 +44,10 @@ export const serveFlags = {
     Flag.optional
   ),
   analysisWorkers: Flag.Int("analysis-workers").pipe(
-    Flag.withDescription("Worker threads judging POST /v1/analyses bodies (default 0: on the main thread); about one per core the server may use"),
-    Flag.withDefault(0)
+    Flag.withDescription(
+      "Worker threads judging POST /v1/analyses and Kayenta's POST /judge (default 1, so health checks never wait on a judgement; 0: on the main thread); about one per core the server may use"
+    ),
+    Flag.withDefault(1)
   ),
   drive: Flag.Literals("drive", ["simulated", "k8s"]).pipe(
     Flag.withDescription("Targets POST /v1/rollouts may start rollouts on, driven by this server (repeatable): simulated (rehearsals), k8s (this cluster: the pod's service account, else --kubeconfig; measured through --prometheus). Needs --db"),
