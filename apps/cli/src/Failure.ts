@@ -80,6 +80,10 @@ const reasonOf = (tag: string, error: unknown): ExitCode | undefined => {
 }
 
 const messageOf = (error: unknown): string => {
+  // the server could not listen: the reason is the socket's (EADDRINUSE, EACCES), not the error's empty message
+  if (tagOf(error) === "ServeError" && Predicate.hasProperty(error, "cause") && Predicate.hasProperty(error.cause, "message") && Predicate.isString(error.cause.message)) {
+    return `cannot serve: ${error.cause.message}`
+  }
   if (Predicate.hasProperty(error, "message") && Predicate.isString(error.message) && error.message.length > 0) {
     return error.message
   }

@@ -23,6 +23,19 @@ describe("rollwise serve (bundled CLI)", () => {
     expect(headers.stderr).not.toContain("s3cret-otel")
   })
 
+  it("a port already taken is one line saying so (exit 4), not the error's name", async () => {
+    const { createServer } = await import("node:net")
+    const taken = createServer()
+    const port = await new Promise<number>((resolve) => taken.listen(0, "127.0.0.1", () => resolve((taken.address() as { port: number }).port)))
+    try {
+      const r = rollwise("serve", "--port", String(port))
+      expect(r.code).toBe(4)
+      expect(r.stderr.trim()).toMatch(new RegExp(`^rollwise: cannot serve: listen EADDRINUSE: address already in use 127\\.0\\.0\\.1:${port}$`))
+    } finally {
+      taken.close()
+    }
+  })
+
   it("--help lists the routes and the auth rule", () => {
     const r = rollwise("serve", "--help")
     expect(r.code).toBe(0)
