@@ -77,6 +77,8 @@ describe("POST /v1/rollouts (a server driving simulated rollouts into a real SQL
     expect(await taken.json()).toMatchObject({ _tag: "AlreadyExists", rolloutId: "drive-healthy" })
     const cases: ReadonlyArray<[unknown, string]> = [
       [{ decision: { ...decision, risk_score: 140 }, slo, target: simulated("healthy") }, "decision.risk_score"],
+      // issue #16: a decision with no step was recorded, then every route of it answered 500
+      [{ decision: { ...decision, steps: [] }, slo, target: simulated("healthy"), rolloutId: "no-steps" }, "decision.steps"],
       [{ decision, slo: { ...slo, window: "soon" }, target: simulated("healthy") }, "slo.window"],
       [{ decision, slo, target: { kind: "simulated", scenario: "meteor" } }, "target"],
       [{ decision, slo, target: { kind: "k8s", rollout: "checkout" } }, "target.kind"],
@@ -88,6 +90,8 @@ describe("POST /v1/rollouts (a server driving simulated rollouts into a real SQL
       expect(res.status, JSON.stringify(body).slice(0, 200)).toBe(400)
       expect(((await res.json()) as { field: string }).field).toContain(field)
     }
+    // nothing was recorded for the refused start
+    expect((await server.fetch("/v1/rollouts/no-steps", { headers: auth })).status).toBe(404)
   })
 })
 

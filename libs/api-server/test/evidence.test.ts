@@ -57,6 +57,33 @@ describe("rollwise serve --db (a real SQLite evidence store)", () => {
     expect(events.events.at(-1)).toMatchObject({ seq: 5, type: "Approved", data: { _tag: "Approved", by: "release-manager" } })
   })
 
+  it("a record with no step (as issue #16 found them: Started, GatesPassed, then an internal error) is shown and rolled back over HTTP, not a 500", async () => {
+    const db = join(mkdtempSync(join(tmpdir(), "rollwise-db-")), "evidence.db")
+    await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const store = yield* SqliteEvidenceStore.make({ path: db })
+          yield* store.create({ rolloutId: "empty-1", service: "checkout", target: "simulated:checkout", startedAt: Date.parse("2026-11-29T10:00:00Z"), data: { setup: { decision: { steps: [] } }, startedBy: "cli" } })
+          yield* store.append("empty-1", { type: "Started", at: Date.parse("2026-11-29T10:00:01Z"), data: { _tag: "Started", plan: { ...plan, steps: [] } } })
+          yield* store.append("empty-1", { type: "GatesPassed", at: Date.parse("2026-11-29T10:00:02Z"), data: { _tag: "GatesPassed" } })
+        })
+      )
+    )
+    const options = await Effect.runPromise(resolveOptions(flags(db), {}).pipe(Effect.provide(NodeServices.layer)))
+    const server = await startServer({ evidenceStore: options.evidenceStore, evidencePath: options.evidencePath })
+    try {
+      const detail = await server.fetch("/v1/rollouts/empty-1", { headers: auth })
+      expect(detail.status).toBe(200)
+      expect((await server.fetch("/v1/evidence/empty-1", { headers: auth })).status).toBe(200)
+      const rollback = await server.post("/v1/rollouts/empty-1/rollback", { by: "oncall", reason: "stuck record" })
+      expect(rollback.status).toBe(200)
+      const list = (await (await server.fetch("/v1/rollouts", { headers: auth })).json()) as { rollouts: Array<{ rolloutId: string; result?: string }> }
+      expect(list.rollouts.find((r) => r.rolloutId === "empty-1")?.result).toBe("aborted")
+    } finally {
+      await server.close()
+    }
+  })
+
   it("without --db or ROLLWISE_EVIDENCE_DB the routes answer 503 saying how to configure one", async () => {
     const options = await Effect.runPromise(resolveOptions({ ...flags("x"), db: Option.none() }, {}).pipe(Effect.provide(NodeServices.layer)))
     expect(options.evidenceStore).toBeUndefined()

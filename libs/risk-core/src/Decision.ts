@@ -67,7 +67,8 @@ export const Decision = Schema.Struct({
   risk_score: Percent,
   strategy: Strategy,
   pace: Pace,
-  steps: Schema.Array(Step),
+  // a rollout with no step has nothing to do and nothing to judge: refused before anything is recorded
+  steps: Schema.Array(Step).check(Schema.isMinLength(1, { message: "needs at least one step (a rollout with no step has nothing to roll out)" })),
   approval_required: Schema.Boolean,
   model: ModelRef,
   reasons: Schema.Array(Reason)

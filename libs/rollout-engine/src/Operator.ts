@@ -104,9 +104,48 @@ export const approve = (rolloutId: string, by: string, at: number) =>
   })
 
 /**
+ * End a rollout that no process drives and whose target holds nothing of
+ * the candidate (no step ever attempted, or the target already rolled back): there
+ * is nothing left to do on the target, so the operator records the end
+ * itself, under the rollout's lease (refused quietly while a driver holds
+ * it: the driver ends it). This is what stops a record no driver can resume
+ * (a setup this version no longer reads, a plan with no step). Returns the
+ * result recorded, or undefined when it left the rollout to its driver.
+ */
+const settle = (rolloutId: string, by: string, at: number) =>
+  Effect.gen(function* () {
+    const store = yield* EvidenceStore
+    if (store.leases === undefined) return undefined
+    const leases = store.leases
+    const lease = yield* leases.acquire(rolloutId, { host: "operator", pid: 0, kind: `operator ${by}` }, 10_000).pipe(
+      Effect.catchTag("LeaseError", () => Effect.succeed(undefined))
+    )
+    if (lease === undefined) return undefined
+    return yield* Effect.gen(function* () {
+      const { rollout, events } = yield* store.get(rolloutId)
+      const state = stateOf(events)
+      if (rollout.result !== undefined || state === undefined) return undefined
+      // only when no step was ever attempted (a killed driver may have moved traffic without
+      // recording it), or the target was rolled back and only the end is missing
+      if (!(state.stepIndex < 0 || state.phase === "rolled_back")) return undefined
+      if (state.phase === "promoted" || state.phase === "promoting") return undefined
+      if (state.phase === "rolling_back") yield* leases.append(lease, { type: "RolledBack", at, data: { _tag: "RolledBack" } satisfies Rollout.Event }, events.at(-1)?.seq ?? 0)
+      const result = state.phase === "aborted" ? "aborted" : "rolled_back"
+      yield* leases.finish(lease, result, at)
+      return result
+    }).pipe(
+      Effect.catchTag("LeaseError", () => Effect.succeed(undefined)),
+      Effect.ensuring(Effect.ignore(leases.release(lease)))
+    )
+  })
+
+/**
  * Roll a rollout back. Idempotent: a rollout rolled back, rolling back or
  * aborted is left as it is. Refused once it is promoted (or promoting):
  * the candidate is the stable release then; deploy the previous version.
+ * When no process drives it and its target holds nothing of the candidate,
+ * the end is recorded at once (see `settle`); otherwise its driver (or
+ * `rollwise rollout --resume`) rolls the target back.
  */
 export const rollback = (rolloutId: string, by: string, reason: string, at: number) =>
   Effect.gen(function* () {
@@ -115,8 +154,16 @@ export const rollback = (rolloutId: string, by: string, reason: string, at: numb
       return yield* new RolloutRefused({ rolloutId, reason: "Promoted", detail: "is already promoted; rollback refused — deploy the previous version to go back" })
     }
     if (state.phase === "rolled_back" || state.phase === "rolling_back" || state.phase === "aborted") {
-      return { rollout, outcome: "already", phase: state.phase, detail: `is already ${state.phase.replace("_", " ")}${state.reason !== undefined ? ` (${state.reason})` : ""}` } satisfies Outcome
+      const ended = rollout.result === undefined ? yield* settle(rolloutId, by, at) : undefined
+      const why = state.reason !== undefined ? ` (${state.reason})` : ""
+      return ended !== undefined
+        ? ({ rollout: { ...rollout, result: ended, finishedAt: at }, outcome: "recorded", phase: ended, detail: `is ${ended.replace("_", " ")}${why}: nothing was left on the target, the end is recorded` } satisfies Outcome)
+        : ({ rollout, outcome: "already", phase: state.phase, detail: `is already ${state.phase.replace("_", " ")}${why}` } satisfies Outcome)
     }
     yield* appendLatest(rolloutId, { _tag: "OperatorRollback", by, reason }, at)
+    const ended = yield* settle(rolloutId, by, at)
+    if (ended !== undefined) {
+      return { rollout: { ...rollout, result: ended, finishedAt: at }, outcome: "recorded", phase: ended, detail: `rolled back by ${by}: ${reason} (no step had reached the target; the end is recorded)` } satisfies Outcome
+    }
     return { rollout, outcome: "recorded", phase: "rolling_back", detail: `rollback by ${by} recorded: ${reason}` } satisfies Outcome
   })

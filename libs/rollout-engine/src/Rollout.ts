@@ -97,8 +97,8 @@ export const appliedIndex = (state: State): number =>
 export const appliedPercent = (state: State): number => {
   if (state.phase === "promoted") return 100
   if (state.phase === "rolled_back") return 0
-  const index = appliedIndex(state)
-  return index >= 0 ? percent(state.steps[index]!.step) : 0
+  const step = state.steps[appliedIndex(state)]
+  return step !== undefined ? percent(step.step) : 0
 }
 const withPercent = (step: Step, p: number): Step => ("weight" in step ? { weight: p } : { cohort: p })
 
@@ -113,8 +113,17 @@ export const initial = (plan: Plan): State => ({
   approved: false
 })
 
+/** Why a plan cannot go on: a step it should apply is not there (a record written before plans needed a step). */
+const noStep = (state: State, index: number): Transition => {
+  const reason = state.steps.length === 0 ? "the plan has no steps: nothing to roll out" : `the plan has no step ${index + 1} (it has ${state.steps.length})`
+  return index <= 0 || appliedIndex(state) < 0
+    ? { state: { ...state, phase: "aborted", reason }, commands: [{ _tag: "Finish", result: "aborted", reason }] }
+    : rollback(state, reason)
+}
+
 const apply = (state: State, index: number): Transition => {
-  const next = state.steps[index]!
+  const next = state.steps[index]
+  if (next === undefined) return noStep(state, index)
   // approval before the step that reaches 100 %
   if (state.plan.approvalRequired && !state.approved && percent(next.step) >= 100) {
     return { state: { ...state, phase: "awaiting_approval", stepIndex: index, attempts: 0 }, commands: [{ _tag: "AwaitApproval", timeoutSeconds: state.plan.approvalTimeoutSeconds }] }
@@ -145,7 +154,8 @@ export const transition = (state: State, event: Event): Transition => {
     }
     case "StepApplied": {
       if (state.phase !== "stepping" || event.index !== state.stepIndex) return ignore(state)
-      const current = state.steps[state.stepIndex]!
+      const current = state.steps[state.stepIndex]
+      if (current === undefined) return noStep(state, state.stepIndex)
       // at 100 % there is no baseline traffic left to compare with: the full step is the promotion
       if (percent(current.step) >= 100) return { state: { ...state, phase: "promoting", attempts: 0 }, commands: [{ _tag: "Promote" }] }
       return { state: { ...state, phase: "analyzing", attempts: 0 }, commands: [{ _tag: "Analyze", index: state.stepIndex, pauseSeconds: current.pauseSeconds }] }
@@ -233,10 +243,14 @@ export const resume = (state: State): ReadonlyArray<Command> => {
       return []
     case "gating":
       return [{ _tag: "EvaluateGates" }]
-    case "stepping":
-      return [{ _tag: "ApplyStep", index: state.stepIndex, step: state.steps[state.stepIndex]!.step }]
-    case "analyzing":
-      return [{ _tag: "Analyze", index: state.stepIndex, pauseSeconds: state.steps[state.stepIndex]!.pauseSeconds }]
+    case "stepping": {
+      const step = state.steps[state.stepIndex]
+      return step === undefined ? [] : [{ _tag: "ApplyStep", index: state.stepIndex, step: step.step }]
+    }
+    case "analyzing": {
+      const step = state.steps[state.stepIndex]
+      return step === undefined ? [] : [{ _tag: "Analyze", index: state.stepIndex, pauseSeconds: step.pauseSeconds }]
+    }
     case "awaiting_approval":
       return [{ _tag: "AwaitApproval", timeoutSeconds: state.plan.approvalTimeoutSeconds }]
     case "promoting":

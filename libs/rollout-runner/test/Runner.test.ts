@@ -65,6 +65,21 @@ describe("Runner.run (simulated target and traffic, in-memory store)", () => {
 describe("setup checks", () => {
   const fail = <A>(effect: Effect.Effect<A, Runner.SetupError>) => Effect.runSync(Effect.flip(effect))
 
+  it("refuses a decision with no step before anything is recorded, naming the field (issue #16)", async () => {
+    const error = await Effect.runPromise(Effect.flip(Runner.prepare(setup("healthy", { decision: { ...(decision as object), steps: [] } }), sources)))
+    expect(error.message).toBe("strategy.json: steps: needs at least one step (a rollout with no step has nothing to roll out)")
+    const store = await Effect.runPromise(EvidenceStore.makeMemory)
+    const run = await Effect.runPromise(
+      Effect.flip(
+        Runner.run({ rollout: { rolloutId: "none", service: "checkout", target: "simulated:checkout", startedAt: 0 }, setup: setup("healthy", { decision: { ...(decision as object), steps: [] } }), mode: "start", sources, env: {} }).pipe(
+          Effect.provideService(EvidenceStore.EvidenceStore, store)
+        )
+      )
+    )
+    expect(run._tag).toBe("InputError")
+    expect(await Effect.runPromise(store.list())).toEqual([])
+  })
+
   it("parses targets and names the field of a bad one", () => {
     expect(Effect.runSync(Runner.parseTarget("simulated"))).toEqual({ kind: "simulated" })
     expect(Effect.runSync(Runner.parseTarget("k8s"))).toEqual({ kind: "k8s" })
