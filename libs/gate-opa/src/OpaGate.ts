@@ -1,3 +1,4 @@
+import { Redaction } from "@rollwise/redaction"
 import { Gates } from "@rollwise/slo-policy"
 import { Duration, Effect, Redacted } from "effect"
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
@@ -12,7 +13,10 @@ export interface OpaAuth {
  * and read the gate's answer from the `result` document (see
  * `Gates.interpretOpa`). Never fails: an unreachable server, a timeout, a
  * non-200 answer or a body that is not JSON becomes a block (or a pass when
- * the policy says `failOpen`), with the reason in words.
+ * the policy says `failOpen`), with the reason in words. Every reason
+ * (OPA's error message, the policy's own reasons) passes through the one
+ * redaction function before it is recorded: a proxy or a policy that echoes
+ * the request's credentials must not carry them into the evidence.
  */
 export const ask = Effect.fn("OpaGate.ask")(function* (opa: Gates.Opa, input: Gates.OpaInput, auth: OpaAuth = {}) {
   const client = yield* HttpClient.HttpClient
@@ -38,7 +42,8 @@ export const ask = Effect.fn("OpaGate.ask")(function* (opa: Gates.Opa, input: Ga
       duration: timeout,
       orElse: () => Effect.succeed(Gates.opaUnreachable(opa, `no answer within ${Duration.format(timeout)}`))
     }),
-    Effect.catch((error) => Effect.succeed(Gates.opaUnreachable(opa, describeTransport(error))))
+    Effect.catch((error) => Effect.succeed(Gates.opaUnreachable(opa, describeTransport(error)))),
+    Effect.map((result) => ({ ...result, reasons: result.reasons.map((reason) => Redaction.redact(reason, [auth.token === undefined ? undefined : Redacted.value(auth.token)])) }))
   )
 })
 

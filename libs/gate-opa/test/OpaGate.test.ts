@@ -44,6 +44,9 @@ beforeAll(async () => {
           return send(200, { result: { allow: risk < 50, reasons: risk < 50 ? [] : [`risk ${risk} needs a change ticket`] } })
         case "rollwise/slow":
           return send(200, { result: { allow: true } }, 2_000)
+        case "rollwise/echo":
+          // a policy (or a proxy) that quotes the request's headers back in its reasons
+          return send(200, { result: { allow: false, reasons: [`denied for ${req.headers.authorization}; retry with access_token=${String(req.headers.authorization).slice(7)}`] } })
         case "rollwise/broken":
           return send(500, { code: "internal_error", message: "eval_conflict_error: functions must not produce multiple outputs" })
         default:
@@ -88,6 +91,13 @@ describe("OpaGate.ask (against a fake OPA that follows the REST data API)", () =
     expect(denied.status).toBe("block")
     expect(denied.reasons.join(" ")).toContain("HTTP 401: missing or invalid token")
     expect(JSON.stringify(denied)).not.toContain("wrong-token")
+  })
+
+  it("redacts a token OPA's answer quotes back, in every reason it records", async () => {
+    const r = await ask("rollwise/echo", 10, {}, "opa-t0ken-9f8e7d")
+    expect(r.status).toBe("block")
+    expect(r.reasons.join(" ")).toContain("denied for Bearer ***")
+    expect(JSON.stringify(r)).not.toContain("opa-t0ken-9f8e7d")
   })
 
   it("fails closed on a server error, a timeout and a refused connection", async () => {

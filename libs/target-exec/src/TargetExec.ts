@@ -1,3 +1,4 @@
+import { Redaction } from "@rollwise/redaction"
 import { DeployTarget } from "@rollwise/rollout-engine"
 import { Duration, Effect, Layer, Schema } from "effect"
 import { execFile } from "node:child_process"
@@ -47,17 +48,17 @@ export const exitCodes = { unavailable: 69, tempfail: 75, noperm: 77, config: 78
 const secretName = /TOKEN|PASSWORD|PASSWD|SECRET|API_?KEY|PRIVATE|CREDENTIAL/i
 
 /**
- * Mask the values of secret-looking variables (`*TOKEN*`, `*PASSWORD*`, …)
- * wherever they appear in the text: a hook that echoes its credentials must
+ * Mask credentials in a hook's output: the values of secret-looking variables
+ * (`*TOKEN*`, `*PASSWORD*`, …) wherever they appear, and whatever else the
+ * one redaction function recognises (an `Authorization:` header a `curl -v`
+ * prints, URL userinfo, `token=` pairs): a hook that echoes credentials must
  * not carry them into logs, evidence or error messages.
  */
-export const maskSecrets = (text: string, env: Readonly<Record<string, string | undefined>>): string => {
-  let out = text
-  for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined && value.length >= 4 && secretName.test(name)) out = out.split(value).join("***")
-  }
-  return out
-}
+export const maskSecrets = (text: string, env: Readonly<Record<string, string | undefined>>): string =>
+  Redaction.redact(
+    text,
+    Object.entries(env).flatMap(([name, value]) => (value !== undefined && value.length >= 4 && secretName.test(name) ? [value] : []))
+  )
 
 const Step = Schema.Union([Schema.Struct({ weight: Schema.Finite }), Schema.Struct({ cohort: Schema.Finite })])
 const StatusJson = Schema.Struct({

@@ -93,4 +93,12 @@ describe("exec target (real child processes)", () => {
   it("maskSecrets masks only secret-looking variables", () => {
     expect(TargetExec.maskSecrets("a hunter22 b checkout", { DB_PASSWORD: "hunter22", SERVICE: "checkout" })).toBe("a *** b checkout")
   })
+
+  it("never carries a credential the hook prints that is not in its environment (curl -v's Authorization header)", async () => {
+    // (the fixture's HOOK_FAIL is op:code:message, so the message carries no colon)
+    const { options } = fresh({ HOOK_FAIL: "promote:1:sent Bearer eyJhbGciOi.payload.sig and got 401" })
+    const error = await failure(TargetExec.make(options).promote)
+    expect(error.detail).toContain("sent Bearer *** and got 401")
+    expect(error.detail).not.toContain("eyJhbGciOi")
+  })
 })
