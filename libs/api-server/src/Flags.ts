@@ -38,7 +38,7 @@ export const serveFlags = {
   prometheusTimeout: Flag.Int("prometheus-timeout").pipe(Flag.withDescription("Seconds per Prometheus query (default 5)"), Flag.withDefault(5)),
   publicUrl: Flag.String("public-url").pipe(Flag.withDescription("This server's external base URL, for the evidenceUrl of Argo answers"), Flag.optional),
   bodyLimit: Flag.Int("body-limit").pipe(Flag.withDescription("Largest request body in bytes (default 1048576: 1 MiB)"), Flag.withDefault(1024 * 1024)),
-  requestTimeout: Flag.Int("request-timeout").pipe(Flag.withDescription("Seconds a request may run before a 503 (default 30)"), Flag.withDefault(30)),
+  requestTimeout: Flag.Int("request-timeout").pipe(Flag.withDescription("Seconds a request may run before a 503 (default 30); a body not received by then gets 408 Request Timeout"), Flag.withDefault(30)),
   db: Flag.String("db").pipe(
     Flag.withDescription("The evidence store (SQLite) the /v1/rollouts and /v1/evidence routes read and append to — the file rollwise rollout writes (default: ROLLWISE_EVIDENCE_DB; none: those routes answer 503)"),
     Flag.optional

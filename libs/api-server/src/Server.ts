@@ -156,6 +156,20 @@ export const validate = (options: ServerOptions): Effect.Effect<void, ServerConf
  * `Layer.launch` under `NodeRuntime.runMain`, which releases it on SIGTERM
  * and SIGINT. Logs are JSON lines on stderr with no secrets.
  */
+/**
+ * Node's own deadline for receiving a whole request (headers and body), set
+ * just inside the handler's `requestTimeout`: a client that sends its body
+ * too slowly gets Node's `408 Request Timeout` before the handler's timeout
+ * would interrupt the body read (which closes the socket with no answer at
+ * all). Node checks its deadlines every `connectionsCheckingInterval`, so
+ * the deadline leaves one interval and a margin before the handler's.
+ */
+export const bodyDeadline = (requestTimeout: Duration.Input | undefined): { readonly requestTimeout: number; readonly connectionsCheckingInterval: number } => {
+  const total = Duration.toMillis(Duration.fromInputUnsafe(requestTimeout ?? ApiServer.defaultRequestTimeout))
+  const interval = Math.max(50, Math.min(1000, Math.floor(total / 4)))
+  return { requestTimeout: Math.max(1, total - interval - Math.min(500, Math.floor(total / 10))), connectionsCheckingInterval: interval }
+}
+
 export const makeServer = (
   options: ServerOptions
 ): Layer.Layer<HttpServer.HttpServer, ServerConfigError | HttpServerError.ServeError | EvidenceStore.EvidenceError> => {
@@ -221,7 +235,7 @@ export const makeServer = (
           ).pipe(Layer.provideMerge(options.evidenceStore ?? Rollouts.noStore))
         ),
         Layer.provideMerge(
-          NodeHttpServer.layer(createServer, {
+          NodeHttpServer.layer(() => createServer(bodyDeadline(options.requestTimeout)), {
             host: options.host,
             port: options.port,
             gracefulShutdownTimeout: options.shutdownTimeout ?? Duration.seconds(20)
