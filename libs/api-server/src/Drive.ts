@@ -2,7 +2,7 @@ import { ApiError, Rollouts } from "@rollwise/api-contract"
 import type { InputError as LibInputError } from "@rollwise/input-schema"
 import { DeployTarget, EvidenceStore, type MetricSource } from "@rollwise/rollout-engine"
 import { Runner } from "@rollwise/rollout-runner"
-import { Cause, Deferred, Effect, Layer, Option, Predicate, Schema } from "effect"
+import { Cause, Deferred, Duration, Effect, Layer, Option, Predicate, Schema } from "effect"
 
 /**
  * The rollouts `POST /v1/rollouts` starts, driven by this server: each is
@@ -86,7 +86,7 @@ export const layer = (options: DriveOptions): Layer.Layer<Rollouts.RolloutDriver
           const id = rollout.rolloutId
           const started = yield* Deferred.make<void, ApiError.Unavailable | Rollouts.AlreadyExists>()
           running.add(id)
-          yield* Runner.run({
+          const runOnce = Runner.run({
             rollout,
             setup,
             mode,
@@ -101,7 +101,22 @@ export const layer = (options: DriveOptions): Layer.Layer<Rollouts.RolloutDriver
                 Deferred.succeed(started, undefined),
                 Effect.logInfo("rollout event").pipe(Effect.annotateLogs({ rollout: id, event: event._tag, phase: state.phase }))
               )
-          }).pipe(
+          })
+          // a rollout this server resumes may still be leased to a driver that died (this server
+          // before a crash, a killed rollwise rollout): take it over once that lease runs out; one
+          // that renews its lease is alive and keeps driving, and this server keeps waiting
+          const program = Effect.gen(function* () {
+            for (;;) {
+              const attempt = yield* Effect.result(runOnce)
+              if (attempt._tag === "Success") return attempt.success
+              const error = attempt.failure
+              if (mode !== "resume" || !(error instanceof EvidenceStore.LeaseError) || error.reason !== "Held") return yield* Effect.fail(error)
+              const wait = Math.max(1_000, (error.expiresAt ?? 0) - Date.now() + 250)
+              yield* Effect.logInfo(`waiting ${Math.ceil(wait / 1000)} s to take over: ${error.message}`).pipe(Effect.annotateLogs({ rollout: id }))
+              yield* Effect.sleep(Duration.millis(wait))
+            }
+          })
+          yield* program.pipe(
             Effect.provideService(EvidenceStore.EvidenceStore, store),
             Effect.onExit((exit) =>
               Effect.andThen(
@@ -213,6 +228,15 @@ export const layer = (options: DriveOptions): Layer.Layer<Rollouts.RolloutDriver
         const setup = kept.value.setup
         if (!kinds.includes(setup.target)) {
           yield* Effect.logWarning(`not resuming a ${setup.target} rollout: this server does not drive ${setup.target} (--drive ${setup.target})`).pipe(Effect.annotateLogs({ rollout: rollout.rolloutId }))
+          continue
+        }
+        const unreadable = yield* Runner.prepare(setup, { decision: "decision", slo: "slo", policy: "policy" }).pipe(
+          Effect.as(undefined),
+          Effect.catch((e) => Effect.succeed(e.message))
+        )
+        if (unreadable !== undefined) {
+          // named once per start, as a warning: an operator's rollback (POST …/rollback) ends such a record
+          yield* Effect.logWarning(`not resuming: its recorded setup does not read (${unreadable}); roll it back to end it`).pipe(Effect.annotateLogs({ rollout: rollout.rolloutId }))
           continue
         }
         const events = yield* store.get(rollout.rolloutId).pipe(Effect.map((r) => r.events), Effect.orElseSucceed(() => []))

@@ -146,6 +146,31 @@ describe("driving across restarts and under load", () => {
     }
   }, 30_000)
 
+  it("a server restarted while a dead driver's lease is still running waits it out, then takes over (one driver at a time)", async () => {
+    const db = join(mkdtempSync(join(tmpdir(), "rollwise-drive-lease-")), "evidence.db")
+    const options = { evidenceStore: SqliteEvidenceStore.layer({ path: db }), evidencePath: db, drive: { simulated: true, opaUrls: [], env: {} } }
+    const first = await startServer(options)
+    expect((await first.post("/v1/rollouts", { decision: approvalDecision, slo, target: simulated("healthy"), rolloutId: "leased-1" })).status).toBe(202)
+    expect(await until(() => phaseOf(first, "leased-1"), (p) => p === "awaiting_approval")).toBe("awaiting_approval")
+    await first.close()
+    // a driver that died holding the lease (a SIGKILLed rollwise rollout --resume): 1.5 s left on it
+    const lease = await Effect.runPromise(
+      Effect.scoped(Effect.flatMap(SqliteEvidenceStore.make({ path: db }), (s) => s.leases!.acquire("leased-1", { host: "ci-7", pid: 4242, kind: "cli" }, 1_500)))
+    )
+    const second = await startServer(options)
+    try {
+      const waiting = await until(async () => second.lines.find((l) => l.includes("to take over") && l.includes("cli pid 4242 on ci-7")), (l) => l !== undefined, 5_000)
+      expect(waiting).toContain("is being driven by cli pid 4242 on ci-7")
+      // an approval is an operator's, not a driver's: recorded while nobody (yet) drives
+      expect((await second.post("/v1/rollouts/leased-1/promote", { by: "release-manager" })).status).toBe(200)
+      expect(await until(() => phaseOf(second, "leased-1"), (p) => p === "promoted")).toBe("promoted")
+      const after = await Effect.runPromise(Effect.scoped(Effect.flatMap(SqliteEvidenceStore.make({ path: db }), (s) => s.leases!.current("leased-1"))))
+      expect(after).toMatchObject({ token: lease.token + 1, holder: { kind: "server" }, released: true })
+    } finally {
+      await second.close()
+    }
+  }, 30_000)
+
   it("refuses a rollout over --max-driven-rollouts with 503, and two starts of one id give one 202 and one 409", async () => {
     const db = join(mkdtempSync(join(tmpdir(), "rollwise-drive-limit-")), "evidence.db")
     const server = await startServer({ evidenceStore: SqliteEvidenceStore.layer({ path: db }), evidencePath: db, drive: { simulated: true, opaUrls: [], env: {}, maxRollouts: 2 } })
