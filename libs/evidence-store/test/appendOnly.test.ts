@@ -122,6 +122,34 @@ describe("SqliteEvidenceStore history cannot be rewritten by any SQL verb (real 
     }
   })
 
+  it("a lease row is never deleted, replaced or given back an older fencing token (a fenced-off driver would write again)", async () => {
+    const path = temp.fresh()
+    await promotedThroughStore(path)
+    // two drivers in turn (the first lease expired): token 2 is the live one
+    let t = 0
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        const leases = (yield* EvidenceStore.EvidenceStore).leases!
+        yield* leases.acquire("r1", { host: "h", pid: 1, kind: "cli" }, 1)
+        yield* leases.acquire("r1", { host: "h", pid: 2, kind: "cli" }, 1)
+      }).pipe(Effect.provide(SqliteEvidenceStore.layer({ path, now: () => (t += 10) })))
+    )
+    const db = raw(path)
+    try {
+      for (const sql of [
+        "DELETE FROM leases",
+        "UPDATE leases SET token = 1",
+        "REPLACE INTO leases (rollout_id, token, host, pid, kind, acquired_at, expires_at) VALUES ('r1', 1, 'x', 0, 'cli', 0, 0)",
+        "INSERT OR REPLACE INTO leases (rollout_id, token, host, pid, kind, acquired_at, expires_at) VALUES ('r1', 1, 'x', 0, 'cli', 0, 0)"
+      ]) {
+        expect(() => db.exec(sql), sql).toThrow(/lease|append-only/)
+      }
+      expect(db.prepare("SELECT token FROM leases").all()).toEqual([{ token: 2 }])
+    } finally {
+      db.close()
+    }
+  })
+
   it("the store's own appends and endings still work after the migration (new keys are not refused)", async () => {
     const path = temp.fresh()
     promotedInVersion1(path)
