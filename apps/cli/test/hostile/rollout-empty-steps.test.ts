@@ -49,7 +49,9 @@ describe("a decision with no step (bundled CLI, real SQLite)", () => {
 
     const resumed = run("rollout", "--resume", "stuck-1", "--db", old)
     expect(resumed.code).toBe(3)
-    expect(resumed.stderr.trim()).toBe("rollwise: rollout stuck-1: steps: needs at least one step (a rollout with no step has nothing to roll out)")
+    expect(resumed.stderr.trim()).toBe(
+      "rollwise: rollout stuck-1: its recorded setup does not read (rollout stuck-1: steps: needs at least one step (a rollout with no step has nothing to roll out)); end it with: rollwise rollback --rollout stuck-1"
+    )
 
     const promoted = run("promote", "--rollout", "stuck-1", "--db", old)
     expect(promoted.code).toBe(7)

@@ -131,7 +131,14 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
     store = yield* Store.openOrCreate(dbPath)
   }
 
-  const { plan, decision } = yield* Runner.prepare(setup, sources)
+  const { plan, decision } = yield* Runner.prepare(setup, sources).pipe(
+    // a record this version cannot drive (its setup no longer reads): say what is wrong and how to end it
+    Effect.mapError((e) =>
+      Option.isSome(flags.resume) && e._tag === "InputError"
+        ? new InputError({ file: `rollout ${rollout.rolloutId}`, detail: `its recorded setup does not read (${e.message}); end it with: rollwise rollback --rollout ${rollout.rolloutId}`, cause: e })
+        : e
+    )
+  )
   const id = rollout.rolloutId
   const resuming = Option.isSome(flags.resume)
   if (resuming && store.leases !== undefined) {
