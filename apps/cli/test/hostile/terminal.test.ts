@@ -76,6 +76,22 @@ describe("stored and upstream text is printed inert (bundled CLI)", () => {
   })
 })
 
+describe("rollwise promote and rollback refuse a --by or --reason that is not one plain line (exit 3, nothing recorded)", () => {
+  it.each([
+    ["promote --by with a newline and a forged row", "promote", ["--by", `mallory${forged}`], "--by"],
+    ["rollback --by with escape sequences", "rollback", ["--by", `eve${esc}`], "--by"],
+    ["rollback --reason with a newline and a forged row", "rollback", ["--reason", `pager${forged}`], "--reason"],
+    ["rollback --reason of 2,001 characters", "rollback", ["--reason", "x".repeat(2001)], "--reason"]
+  ] as const)("%s", (_, command, flags, flag) => {
+    const before = rollwise("evidence", "show", "hostile-1", "--db", db, "--json").stdout
+    const r = rollwise(command, "--rollout", "hostile-1", "--db", db, ...flags)
+    expect(r.code).toBe(3)
+    expect(r.stderr.trim().split("\n")).toHaveLength(1)
+    expect(r.stderr).toContain(flag)
+    expect(rollwise("evidence", "show", "hostile-1", "--db", db, "--json").stdout).toBe(before)
+  })
+})
+
 describe("upstream text in analyze's warnings and errors is printed inert", () => {
   let prometheus: Awaited<ReturnType<typeof hostileServer>>
   beforeAll(async () => {

@@ -5,7 +5,7 @@ import { Runner } from "@rollwise/rollout-runner"
 import { Clock, Console, Data, Duration, Effect, Option } from "effect"
 import { resolve } from "node:path"
 import { Json } from "../../GlobalFlags.ts"
-import { InputError, note, printJson, readJson, readYaml } from "../../internal/Io.ts"
+import { InputError, note, plainField, printJson, readJson, readYaml } from "../../internal/Io.ts"
 import * as Store from "../../internal/Store.ts"
 import type { PromoteFlags, RollbackFlags, RolloutFlags } from "../Rollout.ts"
 
@@ -204,8 +204,10 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
 /** `rollwise promote`: record an approval. */
 export const runPromote = Effect.fn("cli.promote")(function* (flags: PromoteFlags) {
   const json = yield* Json
+  // what the evidence keeps for people to read: one plain line, checked before the store is opened
+  const by = yield* plainField("--by", who(flags.by), 200)
   const store = yield* Store.openExisting(Store.pathOf(flags.db))
-  const outcome = yield* Operator.approve(flags.rollout, who(flags.by), Date.now()).pipe(Effect.provideService(EvidenceStore.EvidenceStore, store))
+  const outcome = yield* Operator.approve(flags.rollout, by, Date.now()).pipe(Effect.provideService(EvidenceStore.EvidenceStore, store))
   if (json) return yield* printJson({ rolloutId: flags.rollout, outcome: outcome.outcome, phase: outcome.phase, detail: outcome.detail })
   yield* Console.log(`rollout ${flags.rollout} ${outcome.detail}`)
   if (outcome.outcome === "recorded") yield* Console.log("  the running rollwise rollout goes on within 5 s (if none is running: rollwise rollout --resume " + flags.rollout + ")")
@@ -214,8 +216,10 @@ export const runPromote = Effect.fn("cli.promote")(function* (flags: PromoteFlag
 /** `rollwise rollback`: record an operator's rollback. */
 export const runRollback = Effect.fn("cli.rollback")(function* (flags: RollbackFlags) {
   const json = yield* Json
+  const by = yield* plainField("--by", who(flags.by), 200)
+  const reason = yield* plainField("--reason", flags.reason, 2000)
   const store = yield* Store.openExisting(Store.pathOf(flags.db))
-  const outcome = yield* Operator.rollback(flags.rollout, who(flags.by), flags.reason, Date.now()).pipe(Effect.provideService(EvidenceStore.EvidenceStore, store))
+  const outcome = yield* Operator.rollback(flags.rollout, by, reason, Date.now()).pipe(Effect.provideService(EvidenceStore.EvidenceStore, store))
   if (json) return yield* printJson({ rolloutId: flags.rollout, outcome: outcome.outcome, phase: outcome.phase, detail: outcome.detail })
   yield* Console.log(`rollout ${flags.rollout} ${outcome.detail}`)
   if (outcome.outcome === "recorded") yield* Console.log("  the running rollwise rollout rolls the target back within 5 s (if none is running: rollwise rollout --resume " + flags.rollout + ")")
