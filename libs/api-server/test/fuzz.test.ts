@@ -72,7 +72,13 @@ const weird: fc.Arbitrary<unknown> = fc.oneof(
   fc.array(fc.double(), { maxLength: 50 }),
   fc.array(fc.constantFrom(1e308, -1e308, 0, null, 1e-300), { minLength: 1, maxLength: 400 }),
   fc.integer({ min: 1, max: 200 }).map((d) => nested(d, 1)),
-  fc.string({ maxLength: 20 }).map((s) => s.repeat(500))
+  fc.string({ maxLength: 20 }).map((s) => s.repeat(500)),
+  // tied and adversarial value arrays (issue #16): alternating 0/1, all equal, a few distinct values
+  fc.integer({ min: 2, max: 5000 }).map((n) => Array.from({ length: n }, (_, i) => i % 2)),
+  fc.tuple(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 1, max: 5000 })).map(([v, n]) => Array.from({ length: n }, () => v)),
+  fc.tuple(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 5 }), fc.integer({ min: 10, max: 5000 })).map(([values, n]) =>
+    Array.from({ length: n }, (_, i) => values[(i * 7) % values.length]!)
+  )
 )
 
 /** Finite numbers at the edges: overflow in sums, products and logs. */
