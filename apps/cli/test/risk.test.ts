@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { examples, rollwiseIn, scratch } from "./support.ts"
 
-const kamei = fileURLToPath(new URL("../../../../shared/testdata/jit/kamei2013/columba.csv", import.meta.url))
+const kamei = fileURLToPath(new URL("../../../testdata/jit/kamei2013/columba.csv", import.meta.url))
 const rollwise = rollwiseIn()
 const { dir: tmp, file } = scratch("risk")
 

@@ -364,7 +364,7 @@ describe("agreement with Kayenta's classifier cases", () => {
     readonly expected_classification: string | null
     readonly expected_critical?: boolean
   }
-  const cases = (JSON.parse(readFileSync(new URL("../../../../shared/testdata/kayenta-fixtures.json", import.meta.url), "utf8")) as { classifier_cases: Array<Case> }).classifier_cases
+  const cases = (JSON.parse(readFileSync(new URL("../../../testdata/kayenta-fixtures.json", import.meta.url), "utf8")) as { classifier_cases: Array<Case> }).classifier_cases
 
   const judged = cases.map((c) => {
     // effect-size thresholds are mean ratios, except under the CLES measure (a probability), which has no Rollwise counterpart

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest"
 import { Assess, SloSpec } from "../src/index.ts"
 
 /**
- * Kayenta's classifier cases (../shared/testdata/kayenta-fixtures.json, from
+ * Kayenta's classifier cases (testdata/kayenta-fixtures.json, from
  * Kayenta's own test suite) through Rollwise's per-window assessment. Our
  * classification: Nodata when the window is nodata; High when the metric
  * fails as lower-is-better; Low when it fails as higher-is-better ("Either"
@@ -23,7 +23,7 @@ interface Case {
   readonly experiment: ReadonlyArray<number | "NaN">
   readonly expected_classification: "Pass" | "High" | "Low" | "Nodata" | null
 }
-const fixtures = JSON.parse(readFileSync(new URL("../../../../shared/testdata/kayenta-fixtures.json", import.meta.url), "utf8")) as {
+const fixtures = JSON.parse(readFileSync(new URL("../../../testdata/kayenta-fixtures.json", import.meta.url), "utf8")) as {
   readonly classifier_cases: ReadonlyArray<Case>
 }
 

@@ -1,6 +1,6 @@
 /**
- * Every entry of ../shared/testdata/stats-vectors.json (SciPy 1.17) and
- * ../shared/testdata/mwu-reference.json (SciPy's and Kayenta's test suites,
+ * Every entry of testdata/stats-vectors.json (SciPy 1.17) and
+ * testdata/mwu-reference.json (SciPy's and Kayenta's test suites,
  * values from R) is checked here; nothing is skipped or filtered, and an
  * unknown section, alternative or method fails the test.
  *

@@ -1,14 +1,14 @@
 /**
- * Read-only reference data from ../shared/testdata, read in place (never
- * copied into the repo). The path is relative to this file, which sits beside
- * the tests: libs/stats-core/test → ../../../../shared/testdata.
+ * Reference data from the repository's `testdata/` folder (each file's source
+ * and licence in its README). The path is relative to this file, which sits
+ * beside the tests: libs/stats-core/test → ../../../testdata.
  */
 import { readFileSync } from "node:fs"
 
-/** Parsed JSON of a file in shared/testdata. */
+/** Parsed JSON of a file in testdata/. */
 export const readTestdata = (file: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../../../../shared/testdata/${file}`, import.meta.url), "utf8"))
+  JSON.parse(readFileSync(new URL(`../../../testdata/${file}`, import.meta.url), "utf8"))
 
-/** Text of a file in shared/testdata. */
+/** Text of a file in testdata/. */
 export const readTestdataText = (file: string): string =>
-  readFileSync(new URL(`../../../../shared/testdata/${file}`, import.meta.url), "utf8")
+  readFileSync(new URL(`../../../testdata/${file}`, import.meta.url), "utf8")
