@@ -9,15 +9,28 @@ export interface MetricChart {
   readonly svg: string
 }
 
+/** Where a rollout step began: the first window judged in it, and what to call it ("step 2: 25 %"). */
+export interface StepStart {
+  readonly window: number
+  readonly label: string
+}
+
 const colors = { baseline: "#1f77b4", candidate: "#d62728", rule: "#7f7f7f", promote: "#2ca02c", slow: "#ff7f0e", rollback: "#d62728" }
 
 /**
  * Charts of candidate against baseline for each metric of a spec over a run
  * of verdicts (as `Analyzer.run` returns them): the per-window summaries, the
  * candidate's confidence band where a test gave one, the SLO threshold, and
- * the decision marked at its window.
+ * the decision marked at the end of its window and, when `steps` are given, a
+ * labelled rule where each step began. Error rates and counts cannot be
+ * negative, so their axes start at 0; a single window is drawn as points.
  */
-export const forVerdicts = (spec: SloSpec.Spec, verdicts: ReadonlyArray<Verdict.Verdict>, title = spec.service): ReadonlyArray<MetricChart> => {
+export const forVerdicts = (
+  spec: SloSpec.Spec,
+  verdicts: ReadonlyArray<Verdict.Verdict>,
+  title = spec.service,
+  steps: ReadonlyArray<StepStart> = []
+): ReadonlyArray<MetricChart> => {
   const last = verdicts.at(-1)
   return spec.metrics.map((metric) => {
     const rows = verdicts.map((v) => ({ window: v.window, m: v.metrics.find((m) => m.name === metric.name) }))
@@ -46,7 +59,11 @@ export const forVerdicts = (spec: SloSpec.Spec, verdicts: ReadonlyArray<Verdict.
         { name: "candidate", color: colors.candidate, points: point((m) => m.candidate), band }
       ],
       rules: [{ y: metric.threshold, label: `SLO ${metric.threshold}`, color: colors.rule }],
-      markers: last === undefined || last.window < 0 ? [] : [{ x: last.window, label: last.action, color: colors[last.action] }]
+      // a step begins before its first window, a decision is taken after its last: both between points, never through them
+      steps: steps.map((s) => ({ x: s.window - 0.5, label: s.label })),
+      markers: last === undefined || last.window < 0 ? [] : [{ x: last.window + 0.5, label: last.action, color: colors[last.action] }],
+      nonNegative: metric.kind !== "continuous",
+      integer: metric.kind === "counter"
     })
     return { metric: metric.name, file: `${metric.name.replace(/[^A-Za-z0-9_.-]/g, "_")}.svg`, svg }
   })

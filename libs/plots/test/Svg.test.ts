@@ -44,16 +44,46 @@ describe("Svg.lineChart", () => {
     expect(svg.match(/<circle/g)).toHaveLength(4)
   })
 
+  it("starts a non-negative axis at zero, with 0 as its lowest tick", () => {
+    const series = [{ name: "errors", color: "red", points: [0.0031, 0.0042, 0.0035].map((y, x) => ({ x, y })) }]
+    const fitted = Svg.lineChart({ ...chart([]), rules: [], markers: [], series })
+    const fromZero = Svg.lineChart({ ...chart([]), rules: [], markers: [], series, nonNegative: true })
+    const lowest = (svg: string) => [...svg.matchAll(/<text class="y-tick" x="[^"]*" y="([^"]*)"[^>]*>([^<]*)</g)].sort((a, b) => Number(b[1]) - Number(a[1]))[0]![2]
+    expect(lowest(fitted)).not.toBe("0")
+    expect(lowest(fromZero)).toBe("0")
+  })
+
+  it("marks step boundaries as labelled vertical rules", () => {
+    const svg = Svg.lineChart({ ...chart([1, 2, 3, 4]), steps: [{ x: -0.5, label: "step 1: 5 %" }, { x: 1.5, label: "step 2: 25 %" }] })
+    expect([...svg.matchAll(/<g class="step"><line [^>]*\/><text[^>]*>([^<]*)<\/text><\/g>/g)].map((m) => m[1])).toEqual(["step 1: 5 %", "step 2: 25 %"])
+    // the x axis still labels windows only, not the boundaries between them
+    expect(svg).not.toContain(">-0.5<")
+    expect(wellFormed(svg)).toBe(true)
+  })
+
+  it("draws a single point as a marker, with no zero-width line or band", () => {
+    const svg = Svg.lineChart({
+      title: "one window",
+      xLabel: "window",
+      yLabel: "y",
+      series: [{ name: "c", color: "red", points: [{ x: 0, y: 2 }], band: [{ x: 0, low: 1, high: 3 }] }]
+    })
+    expect(svg.match(/<circle/g)).toHaveLength(1)
+    expect(svg).not.toMatch(/<polyline|<polygon|<path/)
+    const box = svg.match(/<rect class="band" x="[^"]*" y="[^"]*" width="([^"]*)"/)
+    expect(Number(box![1])).toBeGreaterThan(0)
+  })
+
   it("says no data when there is nothing to draw", () => {
     const svg = Svg.lineChart({ title: "t", xLabel: "x", yLabel: "y", series: [] })
     expect(svg).toContain(">no data<")
     expect(wellFormed(svg)).toBe(true)
   })
 
-  test.prop([fc.array(fc.oneof(fc.double({ noNaN: false }), fc.constant(0)), { maxLength: 30 }), fc.string()])(
+  test.prop([fc.array(fc.oneof(fc.double({ noNaN: false }), fc.constant(0)), { maxLength: 30 }), fc.string(), fc.boolean(), fc.boolean()])(
     "any data and title give a well-formed SVG with no raw markup from the title",
-    (ys, title) => {
-      const svg = Svg.lineChart({ ...chart(ys), title })
+    (ys, title, nonNegative, integer) => {
+      const svg = Svg.lineChart({ ...chart(ys), title, nonNegative, integer, steps: [{ x: 0.5, label: title }] })
       expect(wellFormed(svg)).toBe(true)
       expect(svg).not.toContain("NaN")
       expect(svg).not.toContain("Infinity")
