@@ -88,8 +88,8 @@ const tooLarge = (observations: Request["observations"]): InputError | undefined
   return undefined
 }
 
-/** The verdict before any window: hold. The CLI prints the same for an empty release. */
-export const noWindows: Verdict.Verdict = { action: "slow", window: -1, metrics: [], reasons: ["no windows observed yet: holding"], score: 0 }
+/** The verdict before any window: hold (slo-policy's, which the CLI prints for an empty release too). */
+export const noWindows: Verdict.Verdict = Analyzer.noWindows
 
 /**
  * Judge the request's release. The observations go through the same checks

@@ -2,6 +2,7 @@ import { Analysis, type MetricSource } from "@rollwise/rollout-engine"
 import { type SloSpec, Verdict } from "@rollwise/slo-policy"
 import { Clock, Context, Effect, Layer, Schema } from "effect"
 import { InputError, NotFound } from "./ApiError.ts"
+import { finiteOrNull } from "./internal/finite.ts"
 
 /**
  * `POST /v1/argo/metric`: the Argo Rollouts `web` metric provider. An
@@ -172,7 +173,6 @@ export const specFor = (spec: SloSpec.Spec, request: Subject): SloSpec.Spec => (
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
-const finiteOrNull = (x: number | null): number | null => (x === null || Number.isFinite(x) ? x : null)
 
 /**
  * A verdict fit for JSON: a summary that overflowed on extreme measurements

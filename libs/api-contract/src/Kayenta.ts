@@ -3,6 +3,7 @@ import { Assess, type SloSpec } from "@rollwise/slo-policy"
 import { Cause, Context, Effect, Exit, Schema } from "effect"
 import { maxMagnitude } from "./Analyses.ts"
 import { InputError } from "./ApiError.ts"
+import { finiteOrNull } from "./internal/finite.ts"
 
 /**
  * `POST /judge`: Rollwise as a Kayenta **remote judge**. A Kayenta configured
@@ -280,7 +281,6 @@ const stats = (xs: ReadonlyArray<number>): typeof Stats.Type => {
   return { count: n, min: sorted[0]!, max: sorted[n - 1]!, mean: finite(mean), median, std: finite(std) }
 }
 
-const finiteOrNull = (x: number | null): number | null => (x !== null && Number.isFinite(x) ? x : null)
 
 /** The metric as Rollwise's analyzer sees it: no absolute SLO (Kayenta has none), only the baseline comparison. */
 const specOf = (name: string, direction: "lower" | "higher", tolerance: number): SloSpec.MetricSpec => ({

@@ -28,11 +28,7 @@ export interface ScenarioOptions {
 /** A deterministic uniform generator in [0, 1) from a seed. */
 const uniform = Random.mulberry32
 
-const hash = (text: string): number => {
-  let h = 2166136261
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619)
-  return h >>> 0
-}
+const hash = Random.fnv1a
 
 /**
  * The sample a scenario gives for one metric, track and window. The draw

@@ -18,14 +18,7 @@ export interface Service {
 }
 
 /** FNV-1a, to derive an independent seeded stream per (service, track, window). */
-const hash = (text: string): number => {
-  let h = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i)
-    h = Math.imul(h, 0x01000193) >>> 0
-  }
-  return h
-}
+const hash = Random.fnv1a
 
 /**
  * A MetricSource for a simulated service: for every metric of the spec it

@@ -97,9 +97,11 @@ export const run = (spec: Spec, release: Release): ReadonlyArray<Verdict> => {
   return out
 }
 
-/** The verdict for the windows seen so far (the last of `run`), or `slow` with no windows at all. */
-export const analyze = (spec: Spec, release: Release): Verdict =>
-  run(spec, release).at(-1) ?? { action: "slow", window: -1, metrics: [], reasons: ["no windows observed yet: holding"], score: 0 }
+/** The verdict before any window: hold (`slow`), window -1, nothing judged. */
+export const noWindows: Verdict = { action: "slow", window: -1, metrics: [], reasons: ["no windows observed yet: holding"], score: 0 }
+
+/** The verdict for the windows seen so far (the last of `run`), or {@link noWindows}. */
+export const analyze = (spec: Spec, release: Release): Verdict => run(spec, release).at(-1) ?? noWindows
 
 /** One release replayed as a live rollout would have seen it. */
 export interface BacktestResult {

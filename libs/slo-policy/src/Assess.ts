@@ -1,7 +1,7 @@
 import * as Stats from "./internal/stats.ts"
 import type { MetricWindow, Sample } from "./Observation.ts"
 import { defaultMinSamples, type MetricSpec } from "./SloSpec.ts"
-import type { MetricVerdict, Status } from "./Verdict.ts"
+import { type MetricVerdict, type Status, statusRank } from "./Verdict.ts"
 
 /**
  * Judging one metric in one window: the candidate against its SLO threshold
@@ -83,7 +83,7 @@ const orientedSorted = (values: ReadonlyArray<number>, sign: number): Float64Arr
 
 const median = (sorted: Float64Array): number => Stats.quantileSorted(sorted, 0.5)
 const worst = (a: Status, b: Status): Status => (rank[a] >= rank[b] ? a : b)
-const rank: Record<Status, number> = { pass: 0, nodata: 1, marginal: 1, fail: 2 }
+const rank = statusRank
 const pct = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)} %`
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3))
 

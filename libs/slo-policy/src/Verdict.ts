@@ -14,6 +14,13 @@ export const severity = (action: Action): number => (action === "promote" ? 0 : 
 export const Status = Schema.Literals(["pass", "marginal", "fail", "nodata"])
 export type Status = typeof Status.Type
 
+/**
+ * How much a status holds a release back: pass 0; marginal and nodata 1 (both
+ * hold, neither fails); fail 2. The one ordering the assessment and the
+ * cross-window checks use to combine statuses ("the worse of the two").
+ */
+export const statusRank: Readonly<Record<Status, number>> = { pass: 0, nodata: 1, marginal: 1, fail: 2 }
+
 /** A metric's numbers and judgement in the verdict. */
 export const MetricVerdict = Schema.Struct({
   name: Schema.String,

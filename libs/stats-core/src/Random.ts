@@ -51,3 +51,16 @@ export const permutation = (n: number, random: Uniform): Uint32Array => {
   }
   return out
 }
+
+const utf8 = new TextEncoder()
+
+/**
+ * 32-bit FNV-1a of a string's UTF-8 bytes (the hash Kubernetes uses for
+ * pod-template-hash): to derive an independent, reproducible seed from a
+ * name — a service, a track, a window. Not for cryptography.
+ */
+export const fnv1a = (text: string): number => {
+  let hash = 0x811c9dc5
+  for (const byte of utf8.encode(text)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0
+  return hash >>> 0
+}

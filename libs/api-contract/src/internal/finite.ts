@@ -11,3 +11,6 @@ export const allFinite = (value: unknown): boolean =>
       : typeof value === "object" && value !== null
         ? Object.values(value).every(allFinite)
         : true
+
+/** A number the wire can carry, or null: JSON has no NaN or Infinity, and the answers' schemas say "number or null". */
+export const finiteOrNull = (x: number | null): number | null => (x !== null && Number.isFinite(x) ? x : null)

@@ -9,7 +9,7 @@
 import { Distributions, Ewma, Proportions, Quantile } from "@rollwise/stats-core"
 import * as Assess from "../Assess.ts"
 import type { MetricSpec, Spec } from "../SloSpec.ts"
-import type { MetricVerdict, Status } from "../Verdict.ts"
+import { type MetricVerdict, type Status, statusRank } from "../Verdict.ts"
 import * as Stats from "./stats.ts"
 
 /** Cross-window settings (documented defaults, in the README). */
@@ -68,7 +68,7 @@ export interface MetricState {
 
 export const empty: MetricState = {}
 
-const rank: Record<Status, number> = { pass: 0, nodata: 1, marginal: 1, fail: 2 }
+const rank = statusRank
 const pct = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)} %`
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
 

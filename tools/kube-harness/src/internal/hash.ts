@@ -1,16 +1,10 @@
+import { Random } from "@rollwise/stats-core"
 import { canonical } from "./json.ts"
 
 const ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"
 
-/** 32-bit FNV-1a, the hash Kubernetes uses for pod-template-hash. */
-const fnv32a = (text: string): number => {
-  let hash = 0x811c9dc5
-  for (const byte of new TextEncoder().encode(text)) {
-    hash ^= byte
-    hash = Math.imul(hash, 0x01000193) >>> 0
-  }
-  return hash >>> 0
-}
+/** 32-bit FNV-1a of the UTF-8 bytes (stats-core's), the hash Kubernetes uses for pod-template-hash. */
+const fnv32a = Random.fnv1a
 
 /**
  * A pod-template-hash as Deployments and Rollouts write it: FNV-1a of the

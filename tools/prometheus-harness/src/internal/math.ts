@@ -10,15 +10,8 @@ export type Random = () => number
 
 export const seeded = (seed: number): Random => StatsRandom.mulberry32(seed)
 
-/** FNV-1a of a string, to derive one independent stream per track from one seed. */
-export const hashString = (text: string): number => {
-  let hash = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i)
-    hash = Math.imul(hash, 0x01000193) >>> 0
-  }
-  return hash
-}
+/** FNV-1a of a string (stats-core's), to derive one independent stream per track from one seed. */
+export const hashString = StatsRandom.fnv1a
 
 /** A standard normal draw (Box–Muller). */
 export const standardNormal = (random: Random): number => {

@@ -176,7 +176,7 @@ export const runAnalyze = Effect.fn("cli.analyze")(function* (flags: AnalyzeFlag
       const verdicts = Option.isSome(flags.prometheus)
         ? (yield* live(spec, flags.prometheus.value, flags)).map(redactVerdict)
         : yield* offline(spec, flags.observations.pipe(Option.getOrThrow), flags.release)
-      const verdict = verdicts.at(-1) ?? { action: "slow" as const, window: -1, metrics: [], reasons: ["no windows observed yet: holding"], score: 0 }
+      const verdict = verdicts.at(-1) ?? Analyzer.noWindows
       if (Option.isSome(flags.plots)) {
         const files = yield* writePlots(flags.plots.value, spec, verdicts, spec.service)
         yield* note(`wrote ${files.length} plots to ${flags.plots.value}`)
