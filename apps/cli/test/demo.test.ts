@@ -54,6 +54,8 @@ describe("rollwise demo (the bundled CLI, simulated targets, the real analyzer)"
     expect(html.match(/<section class="target"/g)).toHaveLength(3)
     expect(html).toContain('data-result="rolled_back"')
     expect(html.match(/<svg /g)!.length).toBe(9)
+    // step boundaries are labelled on the charts
+    expect(html).toContain(">step 2: 25 %</text>")
     expect(html).toMatch(/<table id="timeline">[\s\S]*PROMOTED[\s\S]*<\/table>/)
   })
 })

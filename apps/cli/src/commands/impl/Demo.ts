@@ -95,6 +95,8 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
   const runId = `demo-${flags.scenario}-${flags.seed}-${Date.now().toString(36)}`
   const store = Option.isSome(flags.evidence) ? yield* SqliteEvidenceStore.make({ path: flags.evidence.value }) : yield* EvidenceStore.makeMemory
   const verdicts = new Map<string, Array<Verdict.Verdict>>()
+  // per target: the first window judged in each step, for the report's step boundaries
+  const stepStarts = new Map<string, Array<{ readonly window: number; readonly step: number }>>()
   const timeline: Array<{ readonly target: string; readonly at: number; readonly text: string }> = []
   const results = yield* Effect.forEach(
     plans,
@@ -107,6 +109,8 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
         )
         const windows: Array<Verdict.Verdict> = []
         verdicts.set(t.id, windows)
+        const starts: Array<{ readonly window: number; readonly step: number }> = []
+        stepStarts.set(t.id, starts)
         let stepIndex = 0
         const say = (text: string) =>
           Effect.gen(function* () {
@@ -147,6 +151,7 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
           },
           onWindow: (r) =>
             Effect.gen(function* () {
+              if (starts.at(-1)?.step !== stepIndex) starts.push({ window: windows.length, step: stepIndex })
               windows.push({ ...r.verdict, window: windows.length })
               yield* say(`step ${stepIndex + 1} window ${r.index + 1}: ${r.verdict.metrics.map((m) => `${m.name} ${m.status}`).join(", ")} → ${r.verdict.action}`)
             })
@@ -167,7 +172,7 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
     reason: final.reason ?? ""
   }))
   if (Option.isSome(flags.report)) {
-    yield* writeAtomic(flags.report.value, report(flags, first, results, verdicts, timeline, started))
+    yield* writeAtomic(flags.report.value, report(flags, first, results, verdicts, stepStarts, timeline, started))
     yield* note(`report: ${flags.report.value}`)
   }
   const summary = { scenario: flags.scenario, seed: flags.seed, riskScore: first.risk_score, simulatedMinutes: Math.round((finished - started) / 60_000), rollouts: rows }
@@ -193,13 +198,19 @@ const report = (
   decision: { readonly risk_score: number; readonly strategy: string; readonly pace: string },
   results: ReadonlyArray<{ readonly target: { readonly id: string; readonly label: string }; readonly plan: Rollout.Plan; readonly final: Rollout.State }>,
   verdicts: ReadonlyMap<string, ReadonlyArray<Verdict.Verdict>>,
+  stepStarts: ReadonlyMap<string, ReadonlyArray<{ readonly window: number; readonly step: number }>>,
   timeline: ReadonlyArray<{ readonly target: string; readonly at: number; readonly text: string }>,
   started: number
 ): string => {
   const minutes = (at: number) => `${((at - started) / 60_000).toFixed(1)} min`
   const sections = results
     .map(({ target, plan, final }) => {
-      const charts = VerdictCharts.forVerdicts(spec, verdicts.get(target.id) ?? [], target.label)
+      const steps = (stepStarts.get(target.id) ?? []).map(({ window, step: index }) => {
+        const step = plan.steps[index]?.step
+        const share = step === undefined ? "" : "cohort" in step ? `: cohort ${step.cohort} %` : `: ${step.weight} %`
+        return { window, label: `step ${index + 1}${share}` }
+      })
+      const charts = VerdictCharts.forVerdicts(spec, verdicts.get(target.id) ?? [], target.label, steps)
       return `<section class="target" data-target="${target.id}" data-result="${final.phase}">
 <h2>${escapeHtml(target.label)} — <span class="result ${final.phase}">${final.phase.replace("_", " ")}</span></h2>
 <p>${escapeHtml(plan.strategy)} in ${plan.steps.length} steps; ${escapeHtml(final.reason ?? "")}</p>
