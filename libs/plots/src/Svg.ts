@@ -210,9 +210,9 @@ export const lineChart = (chart: Chart): string => {
     if (!ok(m.x)) continue
     parts.push(`<g class="marker"><line x1="${px(m.x)}" x2="${px(m.x)}" y1="${pad.top}" y2="${height - pad.bottom}" stroke="${m.color}" stroke-width="2"/>${labelAt(px(m.x), m.label, ' font-weight="600"')} fill="${m.color}">${escape(m.label)}</text></g>`)
   }
-  // legend
+  // legend, short of the right edge, where a rule at the top of the plot has its label
   chart.series.forEach((s, i) => {
-    const x = width - pad.right - (chart.series.length - i) * 130
+    const x = width - pad.right - 64 - (chart.series.length - i) * 130
     parts.push(`<g class="legend"><line x1="${x}" x2="${x + 18}" y1="${pad.top - 6}" y2="${pad.top - 6}" stroke="${s.color}" stroke-width="3"/><text x="${x + 22}" y="${pad.top - 2}">${escape(s.name)}</text></g>`)
   })
   parts.push("</svg>")
