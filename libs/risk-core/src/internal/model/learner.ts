@@ -63,7 +63,7 @@ export interface Learner<M extends Model> {
   readonly check: (model: M) => RiskInputError | undefined
   /** Raw score (log-odds, before calibration) of the feature vector at `x[offset…offset+d)`. */
   readonly score: (model: M, x: Float64Array, offset?: number) => number
-  /** Raw scores of `n` rows of a row-major matrix; must equal `score` row by row, bit for bit. */
+  /** Raw scores of `n` rows of a row-major matrix, the fast path for tables; agrees with `score` row by row up to rounding. */
   readonly scoreMatrix: (model: M, X: Float64Array, n: number) => Float64Array
   /** Per-feature contributions to the raw score (they add up to it minus a constant baseline). */
   readonly contributions: (model: M, x: Float64Array) => Float64Array
