@@ -52,15 +52,35 @@ export const permutation = (n: number, random: Uniform): Uint32Array => {
   return out
 }
 
-const utf8 = new TextEncoder()
-
 /**
  * 32-bit FNV-1a of a string's UTF-8 bytes (the hash Kubernetes uses for
  * pod-template-hash): to derive an independent, reproducible seed from a
- * name — a service, a track, a window. Not for cryptography.
+ * name — a service, a track, a window. Not for cryptography. The bytes are
+ * encoded here (no TextEncoder: the library runs on any platform); a lone
+ * surrogate is encoded as U+FFFD, as TextEncoder does.
  */
 export const fnv1a = (text: string): number => {
   let hash = 0x811c9dc5
-  for (const byte of utf8.encode(text)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0
+  const mix = (byte: number) => {
+    hash = Math.imul(hash ^ byte, 0x01000193) >>> 0
+  }
+  for (const char of text) {
+    let code = char.codePointAt(0)!
+    if (code >= 0xd800 && code <= 0xdfff) code = 0xfffd
+    if (code < 0x80) mix(code)
+    else if (code < 0x800) {
+      mix(0xc0 | (code >> 6))
+      mix(0x80 | (code & 0x3f))
+    } else if (code < 0x10000) {
+      mix(0xe0 | (code >> 12))
+      mix(0x80 | ((code >> 6) & 0x3f))
+      mix(0x80 | (code & 0x3f))
+    } else {
+      mix(0xf0 | (code >> 18))
+      mix(0x80 | ((code >> 12) & 0x3f))
+      mix(0x80 | ((code >> 6) & 0x3f))
+      mix(0x80 | (code & 0x3f))
+    }
+  }
   return hash >>> 0
 }

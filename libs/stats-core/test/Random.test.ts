@@ -19,6 +19,12 @@ describe("Random.fnv1a", () => {
     expect(Random.fnv1a("é")).toBe(h)
   })
 
+  test.prop([fc.string({ unit: "binary" })])("hashes exactly the bytes TextEncoder gives, lone surrogates included", (text) => {
+    let h = 0x811c9dc5
+    for (const byte of new TextEncoder().encode(text)) h = Math.imul(h ^ byte, 0x01000193) >>> 0
+    expect(Random.fnv1a(text)).toBe(h)
+  })
+
   test.prop([fc.string()])("is an unsigned 32-bit integer, the same every time", (text) => {
     const h = Random.fnv1a(text)
     expect(Number.isInteger(h) && h >= 0 && h < 2 ** 32).toBe(true)
