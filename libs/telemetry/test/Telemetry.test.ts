@@ -135,7 +135,8 @@ const secret = fc.string({ minLength: 4, maxLength: 30, unit: awkward }).map((s)
 /** The same, limited to what an HTTP header value may carry. */
 const headerChar = fc.oneof(fc.constant(9), fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0x80, max: 0xff })).map((c) => String.fromCharCode(c))
 const headerValue = fc.string({ minLength: 4, maxLength: 30, unit: headerChar }).map((s) => `sk-${s}`)
-const headerName = fc.stringMatching(/^x-[a-z0-9-]{1,15}$/)
+// names are shown on purpose (describe lists them); the values' "sk-" marker must not occur in one, or the check below could not tell them apart
+const headerName = fc.stringMatching(/^x-[a-z0-9-]{1,15}$/).filter((name) => !name.includes("sk-"))
 
 describe("secrets (property)", () => {
   test.prop([fc.uniqueArray(fc.tuple(headerName, headerValue), { minLength: 1, maxLength: 4, selector: ([k]) => k })])(
