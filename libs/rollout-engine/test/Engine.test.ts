@@ -4,29 +4,9 @@ import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { describe, expect } from "vitest"
 import { DeployTarget, Engine, EvidenceStore, MetricSource, Operator, type Rollout, Timeline } from "../src/index.ts"
+// the same spec, plan and samples the driver contract uses
+import { lat, plan, spec } from "../src/internal/driverContract.ts"
 
-const spec = Effect.runSync(
-  SloSpec.decode({
-    apiVersion: "rollwise/v1",
-    kind: "SloSpec",
-    service: "svc",
-    window: "1m",
-    maxWindows: 5,
-    promoteAfter: 2,
-    warmupWindows: 0,
-    metrics: [{ name: "latency", kind: "continuous", threshold: 1, minSamples: 5, tolerance: 0.1 }]
-  })
-)
-const plan: Rollout.Plan = {
-  strategy: "canary",
-  steps: [10, 50, 100].map((weight) => ({ step: { weight }, pauseSeconds: 120 })),
-  approvalRequired: false,
-  approvalTimeoutSeconds: 600,
-  onApprovalTimeout: "rollback",
-  maxTargetAttempts: 3,
-  maxSlows: 1
-}
-const lat = (median: number) => Array.from({ length: 60 }, (_, i) => median * (0.8 + (0.4 * ((i * 37) % 60)) / 60))
 const metrics = (candidateMedian: number) =>
   MetricSource.layerMemory((_metric, track) => ({ _tag: "Values", values: lat(track === "candidate" ? candidateMedian : 0.1) }))
 const pass = Effect.succeed({ status: "pass" as const, reasons: [] })

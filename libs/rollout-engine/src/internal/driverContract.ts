@@ -19,7 +19,8 @@ import type * as Rollout from "../Rollout.ts"
  * leases expire by the `now` it is given.
  */
 
-const spec = Effect.runSync(
+/** The SLO every driver judges with: one latency metric, two healthy windows to promote, five at most. */
+export const spec = Effect.runSync(
   SloSpec.decode({
     apiVersion: "rollwise/v1",
     kind: "SloSpec",
@@ -32,7 +33,8 @@ const spec = Effect.runSync(
   })
 )
 
-const plan: Rollout.Plan = {
+/** Three canary steps (10, 50, 100 %), two minutes each, no approval. */
+export const plan: Rollout.Plan = {
   strategy: "canary",
   steps: [10, 50, 100].map((weight) => ({ step: { weight }, pauseSeconds: 120 })),
   approvalRequired: false,
@@ -42,7 +44,8 @@ const plan: Rollout.Plan = {
   maxSlows: 1
 }
 
-const lat = (median: number) => Array.from({ length: 60 }, (_, i) => median * (0.8 + (0.4 * ((i * 37) % 60)) / 60))
+/** Sixty latency samples spread evenly around `median` (±20 %), the same every call. */
+export const lat = (median: number) => Array.from({ length: 60 }, (_, i) => median * (0.8 + (0.4 * ((i * 37) % 60)) / 60))
 /** Metrics of a healthy candidate: every window passes. */
 export const healthy = MetricSource.layerMemory(() => ({ _tag: "Values", values: lat(0.1) }))
 
