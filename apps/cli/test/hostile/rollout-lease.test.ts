@@ -110,15 +110,10 @@ describe("one driver per rollout (bundled CLI, real SQLite, real hook processes)
         if (codes[i] === 7) refusals.push(r.output().stderr.trim())
         else expect([0, null]).toContain(codes[i])
       }
-      // one driver at a time: of the wave's drivers, in the order they started, each but the last had
-      // ended before the next began — killed before it (its lease had to run out first), or finished (exit 0)
-      const drivers = [0, 1, 2].filter((i) => drivingAt[i] !== undefined).sort((a, b) => drivingAt[a]! - drivingAt[b]!)
-      for (let k = 1; k < drivers.length; k++) {
-        const previous = drivers[k - 1]!
-        const killed = killedWhen[previous]
-        if (killed !== undefined) expect(killed).toBeLessThanOrEqual(drivingAt[drivers[k]!]!)
-        else expect(codes[previous]).toBe(0)
-      }
+      // at most one of a wave finished the rollout. Two may have driven in turn: on a loaded machine a
+      // driver whose 1 s lease lapsed between renewals is taken over while its process still lives, and is
+      // then fenced — it can no longer record anything — which expectDrivenOnce below checks by its effects
+      expect(codes.filter((code, i) => code === 0 && drivingAt[i] !== undefined && killedWhen[i] === undefined).length).toBeLessThanOrEqual(1)
     }
     expectDrivenOnce("waves-1", env)
     expect(refusals.length).toBeGreaterThan(0)
