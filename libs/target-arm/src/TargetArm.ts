@@ -1,0 +1,4 @@
+/**
+ * DeployTarget for ARM/edge fleets: nested device cohorts through Mender, Balena or a generic HTTP OTA service, with per-cohort health
+ */
+export {}

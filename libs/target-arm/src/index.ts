@@ -1,0 +1,6 @@
+/**
+ * DeployTarget for ARM/edge fleets: nested device cohorts through Mender, Balena or a generic HTTP OTA service, with per-cohort health
+ *
+ * @since 0.1.0
+ */
+export * as TargetArm from "./TargetArm.ts"

@@ -1,0 +1,4 @@
+/**
+ * Test support for @rollwise/target-arm: in-memory layers and contract suites.
+ */
+export {}

@@ -1,0 +1,6 @@
+/**
+ * DeployTarget for Windows fleets: IIS blue/green, ARR canary weights and rolling batches, PowerShell built as data and sent over OpenSSH
+ *
+ * @since 0.1.0
+ */
+export * as TargetWindows from "./TargetWindows.ts"

@@ -1,0 +1,4 @@
+/**
+ * Test support for @rollwise/target-windows: in-memory layers and contract suites.
+ */
+export {}
