@@ -3,12 +3,12 @@ import { analyze, backtest } from "./commands/Analyze.ts"
 import { changes } from "./commands/Changes.ts"
 import { decide } from "./commands/Decide.ts"
 import { demo } from "./commands/Demo.ts"
-import { exportHistory, list as evidenceList, show as evidenceShow } from "./commands/Evidence.ts"
+import { bundle } from "./commands/Bundle.ts"
+import { exportHistory, list as evidenceList, publish as evidencePublish, show as evidenceShow } from "./commands/Evidence.ts"
 import { gate } from "./commands/Gate.ts"
 import { promote, rollback, rollout } from "./commands/Rollout.ts"
 import { serve } from "./commands/Serve.ts"
 import { evaluate, train } from "./commands/Risk.ts"
-import { notYet } from "./commands/NotYet.ts"
 import { ConfigFile, Debug, Json } from "./GlobalFlags.ts"
 import packageJson from "../package.json" with { type: "json" }
 
@@ -22,7 +22,7 @@ const evidence = Command.make("evidence").pipe(
     evidenceShow,
     evidenceList,
     exportHistory,
-    notYet("publish", "evidence publish", "the Artifactory evidence adapter, not yet filed", "Publish a rollout's evidence to the configured store (Artifactory)")
+    evidencePublish
   ])
 )
 
@@ -53,6 +53,7 @@ export const command = Command.make("rollwise").pipe(
     rollout,
     promote,
     rollback,
+    bundle,
     evidence,
     risk,
     serve,

@@ -69,7 +69,7 @@ describe("rollwise binary", () => {
   it("a command not built yet says so in one line, exit 6, no stack trace", () => {
     const r = rollwise("evidence", "publish")
     expect(r.code).toBe(6)
-    expect(r.stderr.trim()).toBe("rollwise: `rollwise evidence publish` is not built yet in this version (tracked as the Artifactory evidence adapter, not yet filed)")
+    expect(r.stderr.trim()).toBe("rollwise: `rollwise evidence publish` is not built yet in this version (tracked as issue #20)")
     expect(r.stderr).not.toMatch(/\bat .*\(.*:\d+:\d+\)/)
   })
 
@@ -83,7 +83,7 @@ describe("rollwise binary", () => {
     const r = rollwise("evidence", "publish", "--debug")
     expect(r.code).toBe(6)
     const lines = r.stderr.trim().split("\n")
-    expect(lines[0]).toBe("rollwise: `rollwise evidence publish` is not built yet in this version (tracked as the Artifactory evidence adapter, not yet filed)")
+    expect(lines[0]).toBe("rollwise: `rollwise evidence publish` is not built yet in this version (tracked as issue #20)")
     expect(lines.length).toBeGreaterThan(1)
     expect(r.stderr).toContain("NotImplementedError")
   })

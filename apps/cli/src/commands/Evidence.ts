@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
+import { notYet } from "./NotYet.ts"
 
 const db = Flag.String("db").pipe(Flag.withDescription("The evidence store (default: .rollwise/evidence.db)"), Flag.withDefault(".rollwise/evidence.db"))
 
@@ -51,3 +52,6 @@ export const exportHistory = Command.make("export", exportFlags, (flags) => Effe
   Command.withShortDescription("Export outcomes as the history table `risk train` reads"),
   Command.withExamples([{ command: "rollwise evidence export --format csv --out history.csv && rollwise risk train --history history.csv --time finishedAt --out model.json", description: "Learn from your own rollouts" }])
 )
+
+/** `rollwise evidence publish`: the rollout's evidence as build-info in Artifactory (issue #20). */
+export const publish = notYet("publish", "evidence publish", "issue #20", "Publish a rollout's evidence to JFrog Artifactory as build-info")
