@@ -13,6 +13,9 @@ import { fastClock } from "./internal/fastClock.ts"
 export { fastClock }
 import * as Gating from "./Gating.ts"
 import { SetupError } from "./internal/errors.ts"
+import { target as armTarget } from "./internal/targets/arm.ts"
+import type { TargetModule } from "./internal/targets/context.ts"
+import { target as windowsTarget } from "./internal/targets/windows.ts"
 import * as MetricSources from "./Sources.ts"
 
 /**
@@ -48,14 +51,28 @@ export const K8sSetup = Schema.Struct({
 /** @see {@link K8sSetup} */
 export type K8sSetup = typeof K8sSetup.Type
 
+/**
+ * A target's own file as kept in a setup (`--hosts hosts.yaml`, `--fleet
+ * fleet.yaml`): the document as read and the absolute folder it came from,
+ * against which relative paths in it resolve on every resume.
+ */
+export const TargetFile = Schema.Struct({ document: Schema.Unknown, dir: Schema.String })
+
+/** @see {@link TargetFile} */
+export type TargetFile = typeof TargetFile.Type
+
 /** Everything a rollout needs besides the store, kept in its record. */
 export const Setup = Schema.Struct({
   decision: Schema.Unknown,
   slo: Schema.Unknown,
   policy: Schema.optionalKey(Schema.Unknown),
-  /** `simulated`, `k8s` or `exec:/absolute/path`. */
+  /** `simulated`, `k8s`, `windows`, `arm` or `exec:/absolute/path`. */
   target: Schema.String,
   k8s: Schema.optionalKey(K8sSetup),
+  /** With `windows`: the hosts file (farm, servers, sites, pools, artifact, credentials by reference). */
+  windows: Schema.optionalKey(TargetFile),
+  /** With `arm`: the fleet file (OTA manager, devices or their source, cohorts, health). */
+  arm: Schema.optionalKey(TargetFile),
   metrics: Schema.Union([
     Schema.Struct({ prometheus: Schema.String, timeout: Schema.Finite }),
     Schema.Struct({ simulate: Scenario, seed: Schema.Int, speed: Schema.Finite })
@@ -74,17 +91,40 @@ export const RecordData = Schema.Struct({ setup: Setup })
 export { SetupError }
 
 /** What a setup's `target` names. */
-export type TargetKind = { readonly kind: "simulated" } | { readonly kind: "k8s" } | { readonly kind: "exec"; readonly command: string }
+export type TargetKind =
+  | { readonly kind: "simulated" }
+  | { readonly kind: "k8s" }
+  | { readonly kind: "windows" }
+  | { readonly kind: "arm" }
+  | { readonly kind: "exec"; readonly command: string }
 
-/** Parse a target (`--target`): k8s, exec:PATH (made absolute) or simulated. */
+/** Parse a target (`--target`): k8s, windows, arm, exec:PATH (made absolute) or simulated. */
 export const parseTarget = (text: string, field = "--target"): Effect.Effect<TargetKind, SetupError> =>
-  text === "simulated"
-    ? Effect.succeed({ kind: "simulated" as const })
-    : text === "k8s"
-      ? Effect.succeed({ kind: "k8s" as const })
-      : text.startsWith("exec:") && text.length > 5
-        ? Effect.succeed({ kind: "exec" as const, command: resolve(text.slice(5)) })
-        : Effect.fail(new SetupError({ field, detail: `"${text}" is not a target: use k8s, exec:PATH (your hook executable) or simulated (Windows and ARM adapters come with their issues)` }))
+  text === "simulated" || text === "k8s" || text === "windows" || text === "arm"
+    ? Effect.succeed({ kind: text })
+    : text.startsWith("exec:") && text.length > 5
+      ? Effect.succeed({ kind: "exec" as const, command: resolve(text.slice(5)) })
+      : Effect.fail(new SetupError({ field, detail: `"${text}" is not a target: use k8s, windows (with --hosts), arm (with --fleet), exec:PATH (your hook executable) or simulated` }))
+
+/** The target families configured by a file of their own, with the flag that names it. */
+export const fileTargets: Readonly<Record<"windows" | "arm", { readonly flag: string; readonly module: TargetModule }>> = {
+  windows: { flag: "--hosts", module: windowsTarget },
+  arm: { flag: "--fleet", module: armTarget }
+}
+
+/**
+ * Check a file target's setup: the file is there (and only for its own
+ * target) and decodes. `flag` spells the field as the caller's user knows it.
+ */
+export const checkTargetFile = (setup: Setup, kind: TargetKind["kind"], flag: (field: "windows" | "arm") => string): Effect.Effect<void, SetupError> =>
+  Effect.gen(function* () {
+    for (const family of ["windows", "arm"] as const) {
+      const file = setup[family]
+      if (family === kind && file === undefined) return yield* new SetupError({ field: flag(family), detail: `--target ${family} needs ${fileTargets[family].flag} FILE` })
+      if (family !== kind && file !== undefined) return yield* new SetupError({ field: flag(family), detail: `only makes sense with --target ${family}` })
+      if (file !== undefined) yield* fileTargets[family].module.check(file, flag(family))
+    }
+  })
 
 /** The Kubernetes modes, in the order they are named. */
 export const k8sModes = ["rollout", "bluegreen", "canary", "deployment"] as const
@@ -201,6 +241,7 @@ export interface Prepared {
 export const prepare = (setup: Setup, sources: Sources) =>
   Effect.gen(function* () {
     const { decision, spec, policy } = yield* load(setup, sources)
+    yield* checkTargetFile(setup, (yield* parseTarget(setup.target)).kind, (family) => fileTargets[family].flag)
     if ("prometheus" in setup.metrics) {
       yield* MetricSources.requireCredentialFreeUrl(setup.metrics.prometheus)
       yield* MetricSources.requireQueries(spec, sources.slo)
@@ -215,6 +256,10 @@ export const prepare = (setup: Setup, sources: Sources) =>
  * the setup.
  */
 export const run = (options: RunOptions) =>
+  Effect.scoped(runScoped(options))
+
+// the target's connections (SSH sessions, HTTP agents) live as long as the run
+const runScoped = (options: RunOptions) =>
   Effect.gen(function* () {
     const { setup, rollout } = options
     const { plan, decision, policy, spec } = yield* prepare(setup, options.sources)
@@ -239,6 +284,14 @@ export const run = (options: RunOptions) =>
             },
             k8sMode(k8s, Duration.seconds(setup.hookTimeoutSeconds))
           )
+        : target.kind === "windows" || target.kind === "arm"
+          ? yield* fileTargets[target.kind].module.make(setup[target.kind]!, {
+              rollout: { id, service: rollout.service, version: rollout.version },
+              plan,
+              env: options.env,
+              timeout: Duration.seconds(setup.hookTimeoutSeconds),
+              onOutput: options.onHookOutput ?? (() => undefined)
+            })
         : target.kind === "simulated"
           ? (yield* DeployTarget.makeMemory({ kind: "simulated", name: rollout.service, ...(rollout.version !== undefined ? { candidateVersion: rollout.version } : {}) })).target
           : TargetExec.make({

@@ -84,9 +84,26 @@ describe("setup checks", () => {
     expect(Effect.runSync(Runner.parseTarget("simulated"))).toEqual({ kind: "simulated" })
     expect(Effect.runSync(Runner.parseTarget("k8s"))).toEqual({ kind: "k8s" })
     expect(Effect.runSync(Runner.parseTarget("exec:/opt/deploy.sh"))).toEqual({ kind: "exec", command: "/opt/deploy.sh" })
-    expect(fail(Runner.parseTarget("windows", "target.kind")).message).toBe(
-      'target.kind: "windows" is not a target: use k8s, exec:PATH (your hook executable) or simulated (Windows and ARM adapters come with their issues)'
+    expect(Effect.runSync(Runner.parseTarget("windows"))).toEqual({ kind: "windows" })
+    expect(Effect.runSync(Runner.parseTarget("arm"))).toEqual({ kind: "arm" })
+    expect(fail(Runner.parseTarget("iis", "target.kind")).message).toBe(
+      'target.kind: "iis" is not a target: use k8s, windows (with --hosts), arm (with --fleet), exec:PATH (your hook executable) or simulated'
     )
+  })
+
+  it("a file target needs its own file and refuses the other family's", () => {
+    const flag = (family: "windows" | "arm") => (family === "windows" ? "--hosts" : "--fleet")
+    const base: Runner.Setup = {
+      decision: {},
+      slo: {},
+      target: "windows",
+      metrics: { simulate: "healthy", seed: 1, speed: 1 },
+      hookTimeoutSeconds: 60,
+      approvalTimeoutSeconds: 60,
+      onApprovalTimeout: "rollback"
+    }
+    expect(fail(Runner.checkTargetFile(base, "windows", flag)).message).toBe("--hosts: --target windows needs --hosts FILE")
+    expect(fail(Runner.checkTargetFile({ ...base, target: "k8s", arm: { document: {}, dir: "/" } }, "k8s", flag)).message).toBe("--fleet: only makes sense with --target arm")
   })
 
   it("wants exactly one Kubernetes mode, an image where it deploys one, and a route for a canary", () => {

@@ -10,7 +10,7 @@ export const rolloutFlags = {
   decision: Flag.String("decision").pipe(Flag.withDescription("strategy.json from `rollwise decide` (its strategy, steps, pauses, approval)"), Flag.optional),
   slo: Flag.String("slo").pipe(Flag.withDescription("slo.yaml: the metrics every step is judged on"), Flag.optional),
   target: Flag.String("target").pipe(
-    Flag.withDescription("Where to roll out: k8s (with --rollout NAME or --bluegreen SERVICE --image IMAGE), exec:PATH (your hook executable: PATH apply weight 25 | promote | rollback | status) or simulated (in memory, for trying it out)"),
+    Flag.withDescription("Where to roll out: k8s (with --rollout NAME or --bluegreen SERVICE --image IMAGE), windows (with --hosts hosts.yaml), arm (with --fleet fleet.yaml), exec:PATH (your hook executable: PATH apply weight 25 | promote | rollback | status) or simulated (in memory, for trying it out)"),
     Flag.optional
   ),
   kubeconfig: Flag.String("kubeconfig").pipe(Flag.withDescription("With --target k8s: the kubeconfig (default: $KUBECONFIG, ~/.kube/config, or the pod's service account)"), Flag.optional),
@@ -23,6 +23,8 @@ export const rolloutFlags = {
   deployment: Flag.String("deployment").pipe(Flag.withDescription("With --target k8s: a rolling update of this Deployment in batches (pauses it between batches; needs --image)"), Flag.optional),
   image: Flag.String("image").pipe(Flag.withDescription("With --bluegreen, --canary or --deployment: the candidate's image"), Flag.optional),
   container: Flag.String("container").pipe(Flag.withDescription("The container to set --image on (default: the first)"), Flag.optional),
+  hosts: Flag.String("hosts").pipe(Flag.withDescription("With --target windows: hosts.yaml, the IIS/ARR farm (servers, sites, pools, artifact, credentials by reference)"), Flag.optional),
+  fleet: Flag.String("fleet").pipe(Flag.withDescription("With --target arm: fleet.yaml, the devices and their OTA manager (Mender, Balena or your own), cohorts and health"), Flag.optional),
   prometheus: Flag.String("prometheus").pipe(Flag.withDescription("Judge the windows with metrics from this Prometheus (queries from slo.yaml; credentials from ROLLWISE_PROMETHEUS_TOKEN, or _USER and _PASSWORD)"), Flag.optional),
   simulate: Flag.Literals("simulate", ["healthy", "latency-regression", "error-spike", "crash-loop"]).pipe(
     Flag.withDescription("Judge simulated traffic instead of Prometheus: a healthy candidate or one that regresses"),

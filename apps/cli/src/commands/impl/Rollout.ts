@@ -3,7 +3,7 @@ import { ChangeSet, RiskPolicy } from "@rollwise/risk-core"
 import { DeployTarget, EvidenceStore, Operator, Timeline } from "@rollwise/rollout-engine"
 import { Runner } from "@rollwise/rollout-runner"
 import { Clock, Console, Data, Duration, Effect, Option } from "effect"
-import { resolve } from "node:path"
+import { dirname, resolve } from "node:path"
 import { Json } from "../../GlobalFlags.ts"
 import { InputError, note, plainField, printJson, readJson, readYaml } from "../../internal/Io.ts"
 import * as Store from "../../internal/Store.ts"
@@ -41,6 +41,9 @@ const driven = (e: EvidenceStore.LeaseError) => {
   })
 }
 
+/** A target's own file (--hosts, --fleet), kept in the setup with the folder its relative paths resolve against. */
+const targetFile = (path: string) => Effect.map(readYaml(path), (document) => ({ document, dir: dirname(resolve(path)) }))
+
 const who = (flag: Option.Option<string>) => Option.getOrElse(flag, () => process.env["BUILD_USER_ID"] || process.env["USER"] || "operator")
 
 /** `rollwise rollout`: start one, or resume a recorded one. */
@@ -53,7 +56,7 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
   const sources = { decision: "", slo: "", policy: "" }
 
   if (Option.isSome(flags.resume)) {
-    const given = (["decision", "slo", "target", "prometheus", "simulate", "policy", "changes", "id", "service", "module", "version", "build", "kubeconfig", "context", "namespace", "rollout", "bluegreen", "canary", "route", "deployment", "image", "container"] as const).filter((k) => Option.isSome(flags[k]))
+    const given = (["decision", "slo", "target", "prometheus", "simulate", "policy", "changes", "id", "service", "module", "version", "build", "kubeconfig", "context", "namespace", "rollout", "bluegreen", "canary", "route", "deployment", "image", "container", "hosts", "fleet"] as const).filter((k) => Option.isSome(flags[k]))
     if (given.length > 0) {
       return yield* new InputError({ file: "--resume", detail: `takes everything from the rollout's record; drop --${given.join(", --")}` })
     }
@@ -101,6 +104,8 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
             )
           }
         : {}),
+      ...(Option.isSome(flags.hosts) ? { windows: yield* targetFile(flags.hosts.value) } : {}),
+      ...(Option.isSome(flags.fleet) ? { arm: yield* targetFile(flags.fleet.value) } : {}),
       metrics: Option.isSome(flags.prometheus)
         ? { prometheus: flags.prometheus.value, timeout: flags.timeout }
         : { simulate: Option.getOrThrow(flags.simulate), seed: flags.seed, speed: flags.speed },
@@ -117,7 +122,10 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
     rollout = {
       rolloutId: Option.getOrElse(flags.id, () => `${service}-${version ?? "candidate"}-${Date.now().toString(36)}`),
       service,
-      target: kind === "k8s" ? `k8s:${[flags.rollout, flags.bluegreen, flags.canary, flags.deployment].map(Option.getOrUndefined).find((x) => x !== undefined) ?? service}` : setup.target.startsWith("exec:") ? `exec:${service}` : `simulated:${service}`,
+      target:
+        kind === "k8s"
+          ? `k8s:${[flags.rollout, flags.bluegreen, flags.canary, flags.deployment].map(Option.getOrUndefined).find((x) => x !== undefined) ?? service}`
+          : `${kind}:${service}`,
       startedAt: Date.now(),
       ...(module !== "" ? { module } : {}),
       ...(version !== undefined ? { version } : {}),
