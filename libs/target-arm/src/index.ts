@@ -3,4 +3,5 @@
  *
  * @since 0.1.0
  */
+export * as Cohorts from "./Cohorts.ts"
 export * as TargetArm from "./TargetArm.ts"
