@@ -1,4 +1,4 @@
-import { ApiServer, ArgoMetric, Gates, Rollouts } from "@rollwise/api-contract"
+import { ApiHandler, ArgoJudge, GatesRoute, RolloutsRoute } from "@rollwise/api-handler"
 import { hookTokenProblem, jsonLines, noMetricSource, tokenChecker } from "@rollwise/api-server"
 import type { MetricSource } from "@rollwise/rollout-engine"
 import { SloSpec } from "@rollwise/slo-policy"
@@ -85,7 +85,7 @@ const refusing = (error: LambdaConfigError, log: Options["log"]): Handler => {
 }
 
 /**
- * Build the API for Lambda: `ApiServer.make` (the same routes, auth, limits
+ * Build the API for Lambda: `ApiHandler.make` (the same routes, auth, limits
  * and errors as `rollwise serve`) run through `HttpEffect.toWebHandlerLayerWith`,
  * with events mapped to Web Requests. Build it once per container and reuse
  * it: the metrics registry and the Argo evidence live in it. Without a token
@@ -108,7 +108,7 @@ export const makeHandler = (options: Options = {}): Handler => {
   const logger = options.log === false ? Logger.layer([]) : Logger.layer([jsonLines(options.log ?? ((line) => console.log(line)))])
   const app = Layer.effect(
     App,
-    ApiServer.make({
+    ApiHandler.make({
       authorize: options.token === undefined ? undefined : tokenChecker(options.token),
       authorizeHook: options.hookToken === undefined ? undefined : tokenChecker(options.hookToken),
       publicJudge: options.publicJudge,
@@ -118,10 +118,10 @@ export const makeHandler = (options: Options = {}): Handler => {
       readiness: options.readiness
     })
   ).pipe(
-    Layer.provide(Layer.mergeAll(options.metricSource ?? noMetricSource, ArgoMetric.Slos.layer(options.slos ?? {}), Gates.OpaGateway.layerDisabled, Rollouts.noStore, Rollouts.RolloutDriver.none))
+    Layer.provide(Layer.mergeAll(options.metricSource ?? noMetricSource, ArgoJudge.Slos.layer(options.slos ?? {}), GatesRoute.OpaGateway.layerDisabled, RolloutsRoute.noStore, RolloutsRoute.RolloutDriver.none))
   )
-  // ApiServer.layerPlatformTracer: no platform span for /hooks/<token>/… (the handler makes its own, masked)
-  const web = HttpEffect.toWebHandlerLayerWith(Layer.mergeAll(app, logger, ApiServer.layerPlatformTracer), {
+  // ApiHandler.layerPlatformTracer: no platform span for /hooks/<token>/… (the handler makes its own, masked)
+  const web = HttpEffect.toWebHandlerLayerWith(Layer.mergeAll(app, logger, ApiHandler.layerPlatformTracer), {
     toHandler: (context) => Effect.succeed(Context.get(context, App))
   })
   return {

@@ -1,5 +1,6 @@
 import { ArgoMetric } from "@rollwise/api-contract"
-import { byName, ndjsonLines, scenarioSource, sloDocument } from "@rollwise/api-contract/testing"
+import { ArgoJudge } from "@rollwise/api-handler"
+import { byName, ndjsonLines, scenarioSource, sloDocument } from "@rollwise/api-handler/testing"
 import { ChangeSet, Heuristic, RiskPolicy, type Decision } from "@rollwise/risk-core"
 import { Analysis } from "@rollwise/rollout-engine"
 import { Analyzer, Gates as SloGates, Observation, SloSpec } from "@rollwise/slo-policy"
@@ -105,7 +106,7 @@ describe("makeHandler (options injected)", () => {
       expect(ev.statusCode).toBe(200)
       const evidence = bodyOf(ev) as ArgoMetric.Evidence
       const expected = await Effect.runPromise(
-        Analysis.analyzeTrailing(ArgoMetric.specFor(argoSpec, argoBody(service)), Date.parse(evidence.at), argoSpec.promoteAfter).pipe(Effect.provide(scenarioSource(byName)))
+        Analysis.analyzeTrailing(ArgoJudge.specFor(argoSpec, argoBody(service)), Date.parse(evidence.at), argoSpec.promoteAfter).pipe(Effect.provide(scenarioSource(byName)))
       )
       expect(answer.score).toBe(expected.at(-1)!.verdict.score)
       expect(evidence.windows.map((w) => w.verdict)).toEqual(expected.map((e) => e.verdict))

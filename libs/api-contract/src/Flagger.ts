@@ -1,8 +1,5 @@
-import type { MetricSource } from "@rollwise/rollout-engine"
-import type { Verdict } from "@rollwise/slo-policy"
-import { Effect, Schema } from "effect"
+import { Schema } from "effect"
 import { HttpApiSchema } from "effect/http-api"
-import { InputError } from "./ApiError.ts"
 import * as ArgoMetric from "./ArgoMetric.ts"
 
 /**
@@ -15,7 +12,6 @@ import * as ArgoMetric from "./ArgoMetric.ts"
  * Flagger go on or 409 — a deliberate "no", never a 5xx, which Flagger would
  * treat like a fault — to stop it; the others acknowledge with 200.
  */
-
 /** Every webhook type Flagger calls, in the order a Canary meets them. */
 export const hooks = [
   "confirm-rollout",
@@ -78,104 +74,3 @@ export const Halt = Schema.Struct({ ...answerFields, proceed: Schema.Literal(fal
 
 /** The answer to a hook: {@link Proceed} (200) or {@link Halt} (409), told apart by `proceed`. */
 export type Answer = typeof Proceed.Type | typeof Halt.Type
-
-/**
- * Whether Flagger may proceed after a hook judged `action`:
- *
- * - `rollout` fails a check only on `rollback` (`slow` is no failure: Flagger
- *   runs the hook again next interval);
- * - `confirm-traffic-increase` and `confirm-promotion` let the weight grow or
- *   the canary be promoted only on `promote`; Flagger holds otherwise and
- *   counts nothing;
- * - `rollback` answers success — Flagger rolls back — only on `rollback`.
- */
-export const proceeds = (hook: Hook, action: Verdict.Action): boolean => {
-  switch (hook) {
-    case "rollout":
-      return action !== "rollback"
-    case "confirm-traffic-increase":
-    case "confirm-promotion":
-      return action === "promote"
-    case "rollback":
-      return action === "rollback"
-    default:
-      return true
-  }
-}
-
-const metadataName = (payload: Payload, key: "service" | "canaryHash" | "stableHash", schema: Schema.Codec<string>) => {
-  const value = payload.metadata?.[key]
-  if (value === undefined) return Effect.succeed(undefined)
-  const valid: (u: unknown) => boolean = Schema.is(schema)
-  return valid(value)
-    ? Effect.succeed(value)
-    : Effect.fail(
-        new InputError({
-          field: `metadata.${key}`,
-          message: `metadata.${key}: ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)} is not a valid ${key === "service" ? "name (letters, digits, `_ . : -`, at most 253 characters)" : "hash (letters, digits, `_ . -`, at most 128 characters)"}`
-        })
-      )
-}
-
-/**
- * What a judging hook judges: the SLO `metadata.slo` names (missing → 400
- * naming it), the service `metadata.service` or the Canary's `name`, the
- * Canary's namespace and the hashes the metadata gives.
- */
-export const subjectOf = (payload: Payload): Effect.Effect<ArgoMetric.Subject, InputError> =>
-  Effect.gen(function* () {
-    const slo = payload.metadata?.["slo"]
-    if (slo === undefined || slo === "") {
-      return yield* new InputError({ field: "metadata.slo", message: "metadata.slo: name the SLO to judge with in the webhook's metadata (slo: <name>)" })
-    }
-    const service = yield* metadataName(payload, "service", ArgoMetric.Name)
-    const canaryHash = yield* metadataName(payload, "canaryHash", ArgoMetric.Hash)
-    const stableHash = yield* metadataName(payload, "stableHash", ArgoMetric.Hash)
-    return {
-      service: service ?? payload.name,
-      namespace: payload.namespace,
-      slo,
-      ...(canaryHash === undefined ? {} : { canaryHash }),
-      ...(stableHash === undefined ? {} : { stableHash })
-    }
-  })
-
-/**
- * Answer a hook. The judging hooks analyze through
- * {@link ArgoMetric.judgeSubject} (same windows, same evidence log, an
- * `evidenceUrl` under `/v1/argo/evidence/`) and proceed by {@link proceeds};
- * `event` is logged; the other hooks acknowledge.
- */
-export const answer = (
-  hook: Hook,
-  payload: Payload,
-  publicUrl: string
-): Effect.Effect<Answer, InputError, ArgoMetric.Slos | ArgoMetric.EvidenceLog | MetricSource.MetricSource> =>
-  Effect.gen(function* () {
-    if (!judgedHooks.has(hook)) {
-      if (hook === "event") {
-        yield* Effect.logInfo("flagger event").pipe(
-          Effect.annotateLogs({
-            canary: `${payload.namespace}/${payload.name}`,
-            phase: payload.phase ?? "",
-            eventType: payload.metadata?.["eventType"] ?? "",
-            eventMessage: (payload.metadata?.["eventMessage"] ?? "").slice(0, 500)
-          })
-        )
-      }
-      return { hook, proceed: true as const, reasons: [hook === "event" ? "event recorded" : `${hook}: acknowledged, Rollwise does not gate it`] }
-    }
-    const subject = yield* subjectOf(payload)
-    const { evidenceUrl, verdict } = yield* ArgoMetric.judgeSubject(subject, {
-      publicUrl,
-      sloField: "metadata.slo",
-      flagger: {
-        hook,
-        name: payload.name,
-        namespace: payload.namespace,
-        ...(payload.phase === undefined ? {} : { phase: payload.phase }),
-        ...(payload.checksum === undefined ? {} : { checksum: payload.checksum })
-      }
-    })
-    return { hook, decision: verdict.action, proceed: proceeds(hook, verdict.action), reasons: ArgoMetric.reasonsOf(verdict), evidenceUrl }
-  })

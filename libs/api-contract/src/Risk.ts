@@ -1,8 +1,5 @@
-import { ChangeSet, Decision, Heuristic, RiskPolicy, type RiskInputError } from "@rollwise/risk-core"
-import { Effect, Schema } from "effect"
-import { InputError } from "./ApiError.ts"
-import { allFinite } from "./internal/finite.ts"
-
+import { ChangeSet, Decision } from "@rollwise/risk-core"
+import { Schema } from "effect"
 /**
  * `POST /v1/risk`: a ChangeSet (as `changes.json`), where it deploys, and an
  * optional risk policy → the Decision (`strategy.json`), exactly what
@@ -27,30 +24,3 @@ export type Request = typeof Request.Type
 
 /** The answer: the Decision (`strategy.json`). */
 export const Response = Decision.Decision.annotate({ identifier: "Decision" })
-
-/** A risk-core input error, re-rooted at the request field it came from. */
-export const fromRiskInputError = (root: string) => (error: RiskInputError) =>
-  new InputError({
-    field: error.field === undefined ? root : `${root}.${error.field}`,
-    message: error.message
-  })
-
-/**
- * The decision for a request: the policy decoded and merged over the
- * default (a bad policy is an InputError naming `policy.<field>`), then the
- * Phase 1 heuristic, the same function `rollwise decide` calls. Weights so
- * large that the contributions overflow are an InputError too.
- */
-export const decide = (request: Request): Effect.Effect<Decision.Decision, InputError> =>
-  Effect.gen(function* () {
-    const policy =
-      request.policy === undefined
-        ? RiskPolicy.defaultPolicy
-        : yield* RiskPolicy.decode(request.policy).pipe(Effect.mapError(fromRiskInputError("policy")))
-    const decision = Heuristic.decide(request.changes, policy, request.target ?? "k8s")
-    if (!allFinite(decision)) {
-      // weights so large that contributions overflow: the policy's doing
-      return yield* new InputError({ field: "policy.weights", message: "policy.weights: these weights make the contributions overflow (beyond the largest number); use weights in score points (0–100)" })
-    }
-    return decision
-  })

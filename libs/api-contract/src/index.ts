@@ -1,8 +1,9 @@
 /**
  * The Rollwise HTTP API declared once with Effect HttpApi and Schema — risk,
  * offline analyses, gates, the Argo Rollouts web metric, health, metrics and
- * the OpenAPI document — and the platform-free handler that serves it by
- * deciding through the same libraries as the CLI.
+ * the OpenAPI document — and the wire schemas of every route, ours and the
+ * foreign protocols' (Argo Rollouts, Flagger, Kayenta). What the routes do is
+ * `@rollwise/api-handler`'s.
  *
  * @since 0.1.0
  */
@@ -34,8 +35,3 @@ export * as Kayenta from "./Kayenta.ts"
 /** `GET /v1/rollouts[/{id}]`, promote/rollback, `GET /v1/evidence/{id}`: the evidence store over HTTP. */
 export * as Rollouts from "./Rollouts.ts"
 
-/** The service's own Prometheus metrics. */
-export * as ServiceMetrics from "./ServiceMetrics.ts"
-
-/** The platform-free HTTP handler: routes, handlers, auth, limits, JSON errors, metrics, logs. */
-export * as ApiServer from "./ApiServer.ts"

@@ -8,7 +8,8 @@
  *
  *   cd libs/api-server && npx tsx --conditions=@rollwise/source bench/hostile.ts
  */
-import { Analyses, Kayenta } from "@rollwise/api-contract"
+import { Kayenta } from "@rollwise/api-contract"
+import { AnalysesRoute, KayentaJudge } from "@rollwise/api-handler"
 import { Effect } from "effect"
 import { bundledAnalysisWorker, startServer } from "../test/helpers.ts"
 import { alternating, analysesBody, judgeBody, uniform } from "../test/hostile/bodies.ts"
@@ -33,7 +34,7 @@ const bodies = {
 const rows: Array<string> = []
 for (const [name, [path, body]] of Object.entries(bodies)) {
   const ms = time(5, () =>
-    path === "/judge" ? Effect.runSync(Effect.flatMap(Kayenta.decodeRequest(JSON.parse(body)), Kayenta.judgeHere)) : Effect.runSync(Analyses.analyzeBody(body))
+    path === "/judge" ? Effect.runSync(Effect.flatMap(Kayenta.decodeRequest(JSON.parse(body)), KayentaJudge.judgeHere)) : Effect.runSync(AnalysesRoute.analyzeBody(body))
   )
   rows.push(`| in process | ${name} (${Math.round(body.length / 1000)} KB) | ${ms.toFixed(1)} | |`)
 }

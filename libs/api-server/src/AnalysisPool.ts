@@ -7,8 +7,8 @@ import type { Job, Reply } from "./analysisWorker.ts"
  * `POST /v1/analyses` and `POST /judge` on worker threads: an analyses
  * body's text (3 metrics × 2 tracks × 1,000 samples: ~0.6 ms to parse and
  * decode, ~2 ms of statistics) or a decoded Kayenta request goes to one of
- * `size` threads, which runs the route on it (`Analyses.analyzeBody`,
- * `Kayenta.judgeHere`), while the main thread only reads bodies and writes
+ * `size` threads, which runs the route on it (`AnalysesRoute.analyzeBody`,
+ * `KayentaJudge.judgeHere`), while the main thread only reads bodies and writes
  * answers — so `/healthz` keeps answering while a large payload is judged,
  * and a server on several cores judges several bodies at once with the
  * routes' own answers; each job goes to the thread with the fewest in
@@ -26,7 +26,7 @@ interface Slot {
 
 /**
  * A pool of `size` analysis threads for the scope's lifetime; its `analyze`
- * is `Analyses.analyze` off the main thread. A thread that dies (an error,
+ * is `AnalysesRoute.analyze` off the main thread. A thread that dies (an error,
  * an exit) fails only the jobs it held — answered as a defect, a 500 the
  * server logs — and is replaced at once, so later jobs never wait on it.
  */
@@ -84,9 +84,9 @@ export const make = (size: number, script: URL = defaultScript()) =>
               : Effect.die(new Error(reply.defect))
         )
       )
-    /** `Analyses.analyzeBody` on a thread. */
+    /** `AnalysesRoute.analyzeBody` on a thread. */
     const analyze = (text: string): Effect.Effect<Analyses.Response, ApiError.InputError> => submit((id) => ({ id, text }))
-    /** `Kayenta.judgeHere` on a thread (what `Kayenta.Judge` is set to). */
+    /** `KayentaJudge.judgeHere` on a thread (what `KayentaJudge.Judge` is set to). */
     const judge = (request: Kayenta.Request): Effect.Effect<Kayenta.Response, ApiError.InputError> => submit((id) => ({ id, judge: request }))
     return { analyze, judge, size, threads: () => slots.map((slot) => slot.worker.threadId) }
   })

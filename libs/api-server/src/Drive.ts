@@ -1,4 +1,5 @@
 import { ApiError, Rollouts } from "@rollwise/api-contract"
+import { RolloutsRoute } from "@rollwise/api-handler"
 import type { InputError as LibInputError } from "@rollwise/input-schema"
 import { DeployTarget, EvidenceStore, type MetricSource } from "@rollwise/rollout-engine"
 import { Runner } from "@rollwise/rollout-runner"
@@ -62,9 +63,9 @@ const leaseRefusal = (cause: Cause.Cause<unknown>): EvidenceStore.LeaseError | u
 }
 
 /** The driver as a layer over the server's evidence store; its runs live in the layer's scope. */
-export const layer = (options: DriveOptions): Layer.Layer<Rollouts.RolloutDriver, never, EvidenceStore.EvidenceStore> =>
+export const layer = (options: DriveOptions): Layer.Layer<RolloutsRoute.RolloutDriver, never, EvidenceStore.EvidenceStore> =>
   Layer.effect(
-    Rollouts.RolloutDriver,
+    RolloutsRoute.RolloutDriver,
     Effect.gen(function* () {
       const store = yield* EvidenceStore.EvidenceStore
       const scope = yield* Effect.scope
@@ -244,6 +245,6 @@ export const layer = (options: DriveOptions): Layer.Layer<Rollouts.RolloutDriver
         yield* drive(rollout, setup, "resume", events)
       }
 
-      return Rollouts.RolloutDriver.of({ start })
+      return RolloutsRoute.RolloutDriver.of({ start })
     })
   )

@@ -1,5 +1,6 @@
 import { NodeHttpServer } from "@effect/platform-node"
-import { ApiError, ApiServer, ArgoMetric, Gates, Kayenta, Rollouts } from "@rollwise/api-contract"
+import { ApiError } from "@rollwise/api-contract"
+import { ApiHandler, ArgoJudge, GatesRoute, KayentaJudge, RolloutsRoute } from "@rollwise/api-handler"
 import { OpaGate } from "@rollwise/gate-opa"
 import type { EvidenceStore, MetricSource } from "@rollwise/rollout-engine"
 import type { SloSpec } from "@rollwise/slo-policy"
@@ -98,12 +99,12 @@ export interface ServerOptions {
 const normalizeUrl = (url: string) => url.trim().replace(/\/+$/, "")
 
 /** The OPA port over gate-opa, limited to the configured servers. */
-export const opaGateway = (opa: OpaOptions | undefined): Layer.Layer<Gates.OpaGateway> => {
-  if (opa === undefined || opa.urls.length === 0) return Gates.OpaGateway.layerDisabled
+export const opaGateway = (opa: OpaOptions | undefined): Layer.Layer<GatesRoute.OpaGateway> => {
+  if (opa === undefined || opa.urls.length === 0) return GatesRoute.OpaGateway.layerDisabled
   const allowed = new Set(opa.urls.map(normalizeUrl))
   return Layer.succeed(
-    Gates.OpaGateway,
-    Gates.OpaGateway.of({
+    GatesRoute.OpaGateway,
+    GatesRoute.OpaGateway.of({
       ask: (policy, input) =>
         allowed.has(normalizeUrl(policy.url))
           ? OpaGate.ask(policy, input, opa.token === undefined ? {} : { token: opa.token }).pipe(Effect.provide(FetchHttpClient.layer))
@@ -165,7 +166,7 @@ export const validate = (options: ServerOptions): Effect.Effect<void, ServerConf
  * the deadline leaves one interval and a margin before the handler's.
  */
 export const bodyDeadline = (requestTimeout: Duration.Input | undefined): { readonly requestTimeout: number; readonly connectionsCheckingInterval: number } => {
-  const total = Duration.toMillis(Duration.fromInputUnsafe(requestTimeout ?? ApiServer.defaultRequestTimeout))
+  const total = Duration.toMillis(Duration.fromInputUnsafe(requestTimeout ?? ApiHandler.defaultRequestTimeout))
   const interval = Math.max(50, Math.min(1000, Math.floor(total / 4)))
   return { requestTimeout: Math.max(1, total - interval - Math.min(500, Math.floor(total / 10))), connectionsCheckingInterval: interval }
 }
@@ -186,7 +187,7 @@ export const makeServer = (
       const readiness = options.readiness ?? Effect.succeed([])
       const workers = options.analysisWorkers ?? 0
       const pool = workers > 0 ? yield* AnalysisPool.make(workers, options.analysisWorkerScript) : undefined
-      const handler = yield* ApiServer.make({
+      const handler = yield* ApiHandler.make({
         analyzeBody: pool?.analyze,
         authorize: options.token === undefined ? undefined : tokenChecker(options.token),
         authorizeHook: options.hookToken === undefined ? undefined : tokenChecker(options.hookToken),
@@ -197,7 +198,7 @@ export const makeServer = (
         readiness: Effect.suspend(() => (draining ? Effect.succeed(["shutting down"]) : readiness))
       }).pipe(
         // Kayenta's judge on the pool too: a large payload never holds up /healthz
-        pool === undefined ? (make) => make : Effect.provideService(Kayenta.Judge, pool.judge)
+        pool === undefined ? (make) => make : Effect.provideService(KayentaJudge.Judge, pool.judge)
       )
       const server = yield* HttpServer.HttpServer
       // finalizers run last-added first: "shutting down", then the server drains, then "stopped"
@@ -229,10 +230,10 @@ export const makeServer = (
         Layer.provide(
           Layer.mergeAll(
             options.metricSource,
-            ArgoMetric.Slos.layer(options.slos),
+            ArgoJudge.Slos.layer(options.slos),
             opaGateway(options.opa),
-            options.drive === undefined ? Rollouts.RolloutDriver.none : Drive.layer(options.drive)
-          ).pipe(Layer.provideMerge(options.evidenceStore ?? Rollouts.noStore))
+            options.drive === undefined ? RolloutsRoute.RolloutDriver.none : Drive.layer(options.drive)
+          ).pipe(Layer.provideMerge(options.evidenceStore ?? RolloutsRoute.noStore))
         ),
         Layer.provideMerge(
           NodeHttpServer.layer(() => createServer(bodyDeadline(options.requestTimeout)), {
@@ -243,7 +244,7 @@ export const makeServer = (
         ),
         Layer.provide(logger),
         // the platform's server span would record /hooks/<token>/… as is: the handler traces those itself, masked
-        Layer.provide(ApiServer.layerPlatformTracer),
+        Layer.provide(ApiHandler.layerPlatformTracer),
         Layer.provide(options.tracing ?? Layer.empty)
       )
     )

@@ -1,12 +1,13 @@
 /**
  * A worker thread of the analysis pool. It takes either a `POST /v1/analyses`
- * body's text and runs the route on it — `Analyses.analyzeBody`: the route's
- * JSON parsing and decoding, then the same `Analyses.analyze` — or a decoded
- * `POST /judge` request and runs `Kayenta.judgeHere` on it; it answers the
+ * body's text and runs the route on it — `AnalysesRoute.analyzeBody`: the route's
+ * JSON parsing and decoding, then the same `AnalysesRoute.analyze` — or a decoded
+ * `POST /judge` request and runs `KayentaJudge.judgeHere` on it; it answers the
  * response or the InputError's field and message. The apps build this file
  * as their `analysis-worker.js`.
  */
-import { Analyses, type ApiError, Kayenta } from "@rollwise/api-contract"
+import { ApiError, Analyses, Kayenta } from "@rollwise/api-contract"
+import { AnalysesRoute, KayentaJudge } from "@rollwise/api-handler"
 import { Cause, Effect, Exit } from "effect"
 import { parentPort } from "node:worker_threads"
 
@@ -22,7 +23,7 @@ export type Reply =
   | { readonly id: number; readonly defect: string }
 
 const run = (job: Job): Effect.Effect<Analyses.Response | Kayenta.Response, ApiError.InputError> =>
-  "judge" in job ? Kayenta.judgeHere(job.judge) : Analyses.analyzeBody(job.text)
+  "judge" in job ? KayentaJudge.judgeHere(job.judge) : AnalysesRoute.analyzeBody(job.text)
 
 const port = parentPort
 if (port !== null) {

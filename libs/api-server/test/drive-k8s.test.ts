@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { scenarioSource } from "@rollwise/api-contract/testing"
+import { scenarioSource } from "@rollwise/api-handler/testing"
 import { SqliteEvidenceStore } from "@rollwise/evidence-store"
 import { argoRolloutInFlight, type FakeKube, startFakeKube } from "@rollwise/kube-harness"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs"
-import { byName, ndjsonLines, scenarioSource, sloDocument } from "@rollwise/api-contract/testing"
+import { byName, ndjsonLines, scenarioSource, sloDocument } from "@rollwise/api-handler/testing"
 import { SloSpec } from "@rollwise/slo-policy"
 import { Context, Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
 import { HttpServer } from "effect/http"

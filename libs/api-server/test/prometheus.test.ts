@@ -7,7 +7,7 @@ import { NodeServices } from "@effect/platform-node"
 import { liveSloYaml, prometheusAvailable, type RunningPrometheus, type Series, stableCanary, startPrometheus } from "@rollwise/prometheus-harness"
 import { Effect, Option, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { ArgoMetric } from "@rollwise/api-contract"
+import { ArgoMetric } from "@rollwise/api-contract"
 import { resolveOptions } from "../src/index.ts"
 import { auth, type Running, serveFlagsWith, spec, startServer, token } from "./helpers.ts"
 

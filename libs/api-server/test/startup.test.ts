@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeServer, resolveOptions, type ServeFlags, ServerConfigError, validate } from "../src/index.ts"
 import { isLoopback, tokenChecker } from "../src/internal/auth.ts"
 import { json, serveFlagsWith, sloDocument, spec, startServer } from "./helpers.ts"
-import { scenarioSource } from "@rollwise/api-contract/testing"
+import { scenarioSource } from "@rollwise/api-handler/testing"
 
 const base = { host: "127.0.0.1", port: 0, slos: { checkout: spec }, metricSource: scenarioSource(() => "healthy"), log: (_line: string) => undefined }
 

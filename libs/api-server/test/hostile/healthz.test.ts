@@ -11,7 +11,8 @@ import { request } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
-import { Analyses, Kayenta } from "@rollwise/api-contract"
+import { Kayenta } from "@rollwise/api-contract"
+import { AnalysesRoute, KayentaJudge } from "@rollwise/api-handler"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { auth, bundledAnalysisWorker, type Running, startServer } from "../helpers.ts"
@@ -97,8 +98,8 @@ describe("a judgement that takes seconds", () => {
   const bodies = { "/v1/analyses": analysesBody(() => alternating(1_000)), "/judge": judgeBody(() => alternating(1_000)) }
   let server: Running
   beforeAll(async () => {
-    const analyses = Effect.runSync(Analyses.analyzeBody(bodies["/v1/analyses"]))
-    const judged = Effect.runSync(Effect.flatMap(Kayenta.decodeRequest(JSON.parse(bodies["/judge"])), Kayenta.judgeHere))
+    const analyses = Effect.runSync(AnalysesRoute.analyzeBody(bodies["/v1/analyses"]))
+    const judged = Effect.runSync(Effect.flatMap(Kayenta.decodeRequest(JSON.parse(bodies["/judge"])), KayentaJudge.judgeHere))
     const answers = { analyses: { ...analyses, release: "stand-in worker" }, judge: { ...judged, judgeName: "stand-in worker" } }
     const script = join(mkdtempSync(join(tmpdir(), "rollwise-hostile-")), "slow-worker.mjs")
     writeFileSync(

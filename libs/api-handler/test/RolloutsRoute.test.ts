@@ -1,10 +1,10 @@
 import { EvidenceStore, Rollout } from "@rollwise/rollout-engine"
 import { Effect, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Rollouts } from "../src/index.ts"
+import { Rollouts } from "@rollwise/api-contract"
+import { GatesRoute } from "../src/index.ts"
 import { byName, makeHandler } from "./helpers.ts"
 import { scenarioSource } from "../src/testing.ts"
-import { Gates } from "../src/index.ts"
 
 const plan = (approvalRequired: boolean) =>
   Rollout.planOf({
@@ -61,7 +61,7 @@ describe("rollouts and evidence routes (in-memory evidence store)", () => {
   let api: Awaited<ReturnType<typeof makeHandler>>
   beforeAll(async () => {
     const store = await Effect.runPromise(seeded)
-    api = await makeHandler({ publicUrl: "https://rollwise.example.com/" }, scenarioSource(byName), Gates.OpaGateway.layerDisabled, Layer.succeed(EvidenceStore.EvidenceStore, store))
+    api = await makeHandler({ publicUrl: "https://rollwise.example.com/" }, scenarioSource(byName), GatesRoute.OpaGateway.layerDisabled, Layer.succeed(EvidenceStore.EvidenceStore, store))
   })
   afterAll(() => api.close())
 
@@ -145,7 +145,7 @@ describe("rollouts and evidence routes (in-memory evidence store)", () => {
 
   it("records an operator rollback with who and why; a second one is a no-op", async () => {
     const store = await Effect.runPromise(seeded)
-    const local = await makeHandler({}, scenarioSource(byName), Gates.OpaGateway.layerDisabled, Layer.succeed(EvidenceStore.EvidenceStore, store))
+    const local = await makeHandler({}, scenarioSource(byName), GatesRoute.OpaGateway.layerDisabled, Layer.succeed(EvidenceStore.EvidenceStore, store))
     try {
       const res = await local.post("/v1/rollouts/checkout-waiting/rollback", { by: "bob", reason: "pager went off" })
       expect(res.status).toBe(200)

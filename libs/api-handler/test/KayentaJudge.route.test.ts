@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { Kayenta } from "../src/index.ts"
+import { Kayenta } from "@rollwise/api-contract"
 import { json, makeHandler } from "./helpers.ts"
 
 /** What Kayenta's RemoteJudge posts (extra fields and "NaN" strings included). */

@@ -1,6 +1,6 @@
 import { fc, test } from "@fast-check/vitest"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Analyses } from "../src/index.ts"
+import { AnalysesRoute } from "../src/index.ts"
 import { json, makeHandler, ndjson } from "./helpers.ts"
 
 /**
@@ -13,7 +13,7 @@ describe("POST /v1/analyses handed to analyzeBody answers as the route does", ()
   let offThread: Awaited<ReturnType<typeof makeHandler>>
   beforeAll(async () => {
     route = await makeHandler()
-    offThread = await makeHandler({ analyzeBody: Analyses.analyzeBody })
+    offThread = await makeHandler({ analyzeBody: AnalysesRoute.analyzeBody })
   })
   afterAll(async () => {
     await route.close()

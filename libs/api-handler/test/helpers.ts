@@ -3,7 +3,7 @@ import type { EvidenceStore, MetricSource } from "@rollwise/rollout-engine"
 import { SloSpec } from "@rollwise/slo-policy"
 import { Context, Effect, Exit, Layer, Logger, Scope } from "effect"
 import { HttpEffect, type HttpServerRequest } from "effect/http"
-import { ApiServer, ArgoMetric, Gates, Rollouts } from "../src/index.ts"
+import { ApiHandler, ArgoJudge, GatesRoute, RolloutsRoute } from "../src/index.ts"
 import { byName, ndjsonLines, scenarioSource, sloDocument } from "../src/testing.ts"
 
 /** A fixture file's text. */
@@ -22,15 +22,15 @@ export const spec = Effect.runSync(SloSpec.decode(sloDocument, "test"))
 
 /** A web-Request handler over the platform-free server, and a way to close it. */
 export const makeHandler = async (
-  options: ApiServer.Options = {},
+  options: ApiHandler.Options = {},
   source: Layer.Layer<MetricSource.MetricSource> = scenarioSource(byName),
-  opa: Layer.Layer<Gates.OpaGateway> = Gates.OpaGateway.layerDisabled,
-  store: Layer.Layer<EvidenceStore.EvidenceStore> = Rollouts.noStore,
-  driver: Layer.Layer<Rollouts.RolloutDriver> = Rollouts.RolloutDriver.none
+  opa: Layer.Layer<GatesRoute.OpaGateway> = GatesRoute.OpaGateway.layerDisabled,
+  store: Layer.Layer<EvidenceStore.EvidenceStore> = RolloutsRoute.noStore,
+  driver: Layer.Layer<RolloutsRoute.RolloutDriver> = RolloutsRoute.RolloutDriver.none
 ) => {
   const scope = Effect.runSync(Scope.make())
   const app = await Effect.runPromise(
-    ApiServer.make(options).pipe(Effect.provide(Layer.mergeAll(source, ArgoMetric.Slos.layer({ checkout: spec }), opa, store, driver)), Scope.provide(scope))
+    ApiHandler.make(options).pipe(Effect.provide(Layer.mergeAll(source, ArgoJudge.Slos.layer({ checkout: spec }), opa, store, driver)), Scope.provide(scope))
   )
   // quiet: the request log lines are the server's business, tested in the app
   const handler = HttpEffect.toWebHandlerWith<never, HttpServerRequest.HttpServerRequest | Scope.Scope>(Context.make(Logger.CurrentLoggers, new Set()))(app)

@@ -1,7 +1,8 @@
 import { Analysis } from "@rollwise/rollout-engine"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Api, ArgoMetric, Flagger } from "../src/index.ts"
+import { Api, Flagger, ArgoMetric } from "@rollwise/api-contract"
+import { ArgoJudge, FlaggerJudge } from "../src/index.ts"
 import { scenarioSource } from "../src/testing.ts"
 import { byName, makeHandler, spec } from "./helpers.ts"
 
@@ -66,11 +67,11 @@ describe("POST /v1/flagger/{hook}", () => {
     expect(evidence.request).toEqual(subject)
     expect(evidence.flagger).toEqual({ hook: "rollout", name: "regressing-checkout", namespace: "shop", phase: "Progressing", checksum: "6d4f8b7c9" })
     const expected = await Effect.runPromise(
-      Analysis.analyzeTrailing(ArgoMetric.specFor(spec, subject), Date.parse(evidence.at), spec.promoteAfter).pipe(Effect.provide(scenarioSource(byName)))
+      Analysis.analyzeTrailing(ArgoJudge.specFor(spec, subject), Date.parse(evidence.at), spec.promoteAfter).pipe(Effect.provide(scenarioSource(byName)))
     )
     const last = expected.at(-1)!.verdict
     expect(answer.decision).toBe(last.action)
-    expect(answer.reasons).toEqual(ArgoMetric.reasonsOf(last))
+    expect(answer.reasons).toEqual(ArgoJudge.reasonsOf(last))
     expect(evidence.windows.map((w) => w.verdict)).toEqual(expected.map((e) => e.verdict))
   })
 
@@ -81,8 +82,8 @@ describe("POST /v1/flagger/{hook}", () => {
   })
 
   it("sets only the hash variables the metadata gives", () => {
-    expect(ArgoMetric.specFor(spec, { service: "web", namespace: "prod", slo: "checkout" }).variables ?? {}).toEqual({})
-    expect(ArgoMetric.specFor(spec, { service: "web", namespace: "prod", slo: "checkout", stableHash: "5c4b3a291" }).variables).toEqual({ stableHash: "5c4b3a291" })
+    expect(ArgoJudge.specFor(spec, { service: "web", namespace: "prod", slo: "checkout" }).variables ?? {}).toEqual({})
+    expect(ArgoJudge.specFor(spec, { service: "web", namespace: "prod", slo: "checkout", stableHash: "5c4b3a291" }).variables).toEqual({ stableHash: "5c4b3a291" })
   })
 
   it.each(["rollout", "confirm-traffic-increase", "confirm-promotion", "rollback"] as const)("%s answers 400 naming metadata.slo when it is missing or unknown", async (hook) => {
@@ -158,11 +159,11 @@ describe("POST /v1/flagger/{hook}", () => {
   })
 })
 
-describe("Flagger.proceeds", () => {
+describe("FlaggerJudge.proceeds", () => {
   it.each(table.filter(([hook]) => Flagger.judgedHooks.has(hook)))("%s: promote %i, rollback %i, slow %i", (hook, promote, rollback, slow) => {
-    expect(Flagger.proceeds(hook, "promote")).toBe(promote === 200)
-    expect(Flagger.proceeds(hook, "rollback")).toBe(rollback === 200)
-    expect(Flagger.proceeds(hook, "slow")).toBe(slow === 200)
+    expect(FlaggerJudge.proceeds(hook, "promote")).toBe(promote === 200)
+    expect(FlaggerJudge.proceeds(hook, "rollback")).toBe(rollback === 200)
+    expect(FlaggerJudge.proceeds(hook, "slow")).toBe(slow === 200)
   })
 })
 

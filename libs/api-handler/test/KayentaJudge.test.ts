@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs"
 import { fc, test } from "@fast-check/vitest"
 import { Effect, Exit, Schema } from "effect"
 import { describe, expect, it } from "vitest"
-import { InputError } from "../src/ApiError.ts"
-import * as Kayenta from "../src/Kayenta.ts"
+import { ApiError, Kayenta } from "@rollwise/api-contract"
+import { KayentaJudge } from "../src/index.ts"
 import { json } from "./helpers.ts"
 
 /** The RemoteJudgeRequest fixture: what Kayenta's RemoteJudge posts, extra fields and all. */
@@ -11,8 +11,8 @@ const body = json<Record<string, unknown>>("kayenta-judge-request.json")
 
 const decoded = Effect.runSync(Kayenta.decodeRequest(body))
 
-const run = (request: Kayenta.Request) => Effect.runSync(Kayenta.judge(request))
-const failure = (request: Kayenta.Request) => Effect.runSync(Effect.flip(Kayenta.judge(request)))
+const run = (request: Kayenta.Request) => Effect.runSync(KayentaJudge.judge(request))
+const failure = (request: Kayenta.Request) => Effect.runSync(Effect.flip(KayentaJudge.judge(request)))
 
 /** Deterministic noise around `mu`: a small LCG, so cases never flake. */
 const noisy = (mu: number, spread: number, n = 30, seed = 1): Array<number> => {
@@ -238,7 +238,7 @@ describe("NaN", () => {
   })
 })
 
-describe("InputError", () => {
+describe("ApiError.InputError", () => {
   const healthy = request([{ name: "m", control: base, experiment: same }])
   it.each([
     ["an unknown metric", "metricSetPairList[1].name", { ...healthy, metricSetPairList: [...healthy.metricSetPairList, { name: "cpu", values: {} }] }],
@@ -250,7 +250,7 @@ describe("InputError", () => {
     ["a value beyond 1e15", "metricSetPairList[0].values.experiment[1]", { ...healthy, metricSetPairList: [{ name: "m", values: { control: base, experiment: [1, 2e15] } }] }]
   ] as const)("judge refuses %s, naming %s", (_, field, bad) => {
     const error = failure(bad as Kayenta.Request)
-    expect(error).toBeInstanceOf(InputError)
+    expect(error).toBeInstanceOf(ApiError.InputError)
     expect(error.field).toBe(field)
     expect(error.message.startsWith(`${field}: `)).toBe(true)
   })

@@ -1,7 +1,7 @@
 import { Analyzer, Observation, SloSpec } from "@rollwise/slo-policy"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { Analyses } from "../src/index.ts"
+import { Analyses } from "@rollwise/api-contract"
 import { fixture, json, makeHandler, ndjson } from "./helpers.ts"
 
 const slo = json<Record<string, unknown>>("slo.json")

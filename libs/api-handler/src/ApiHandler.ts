@@ -3,29 +3,28 @@ import { ByteSize, Cause, Clock, Context, Duration, Effect, Layer, Metric, Redac
 import { constFalse } from "effect/Function"
 import { HttpIncomingMessage, HttpMiddleware, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
-import * as Analyses from "./Analyses.ts"
-import { BearerAuth, hookPathPrefix, isIntegrationRoute, openapiPath, publicPaths, RollwiseApi, routes } from "./Api.ts"
-import { type InputError, Unavailable } from "./ApiError.ts"
-import * as ArgoMetric from "./ArgoMetric.ts"
-import * as Flagger from "./Flagger.ts"
-import * as Gates from "./Gates.ts"
-import * as Kayenta from "./Kayenta.ts"
+import { Analyses, Api, ApiError, Flagger, Rollouts } from "@rollwise/api-contract"
+import * as AnalysesRoute from "./AnalysesRoute.ts"
+import * as ArgoJudge from "./ArgoJudge.ts"
+import * as FlaggerJudge from "./FlaggerJudge.ts"
+import * as GatesRoute from "./GatesRoute.ts"
+import * as KayentaJudge from "./KayentaJudge.ts"
 import * as Responses from "./internal/responses.ts"
 import { maxDepth } from "./internal/jsonDepth.ts"
-import * as Risk from "./Risk.ts"
-import * as Rollouts from "./Rollouts.ts"
+import * as RiskRoute from "./RiskRoute.ts"
+import * as RolloutsRoute from "./RolloutsRoute.ts"
 import * as ServiceMetrics from "./ServiceMetrics.ts"
 
 /**
- * The Rollwise API as one platform-free HTTP handler: the routes of
- * {@link RollwiseApi} with their handlers (which decide through risk-core,
+ * The Rollwise API as one platform-free HTTP handler: the Api.routes of
+ * {@link Api.RollwiseApi} with their handlers (which decide through risk-core,
  * slo-policy and rollout-engine, nothing of their own), wrapped in what every
  * request gets — authentication, a body limit, a nesting limit, a timeout,
  * JSON errors, metrics and one log line. A Node server, a Lambda handler or a
  * test runs the same handler.
  *
  * Two credentials: the operator token opens every route; the integration
- * token (when configured) opens only the routes Argo Rollouts, Flagger,
+ * token (when configured) opens only the Api.routes Argo Rollouts, Flagger,
  * Kayenta and Prometheus call (`Api.integrationRoutes`), sent either as
  * `Authorization: Bearer` or, for callers that cannot send headers, as the
  * path prefix `/hooks/<token>/…`, which is stripped before routing and shown
@@ -46,7 +45,7 @@ export interface Options {
    * Whether a token is the integration token (compare in constant time),
    * which opens only `Api.integrationRoutes` — as a bearer token or as the
    * `/hooks/<token>/` path prefix. Absent: no integration token; the
-   * integration routes take the operator token and `/hooks/…` answers 404.
+   * integration Api.routes take the operator token and `/hooks/…` answers 404.
    */
   readonly authorizeHook?: ((token: Redacted.Redacted<string> | undefined) => boolean) | undefined
   /**
@@ -68,11 +67,11 @@ export interface Options {
   /**
    * Where `POST /v1/analyses` bodies are parsed, decoded and judged (default:
    * by the route, on this thread). A Node server passes a pool of worker
-   * threads running `Analyses.analyzeBody` — the route's own decoding and
+   * threads running `AnalysesRoute.analyzeBody` — the route's own decoding and
    * analysis, so the answers are the same — and the body's text is all this
    * thread handles.
    */
-  readonly analyzeBody?: ((text: string) => Effect.Effect<Analyses.Response, InputError>) | undefined
+  readonly analyzeBody?: ((text: string) => Effect.Effect<Analyses.Response, ApiError.InputError>) | undefined
   /** Readiness: the problems of the configured dependencies, empty when ready (default: always ready). */
   readonly readiness?: Effect.Effect<ReadonlyArray<string>> | undefined
 }
@@ -107,7 +106,7 @@ const exceeds = (text: string, limit: number): boolean =>
 
 const bearer = /^bearer[ \t]+(\S+)[ \t]*$/i
 
-/** A body the JSON routes take: `application/json`, with parameters. */
+/** A body the JSON Api.routes take: `application/json`, with parameters. */
 const jsonContent = /^application\/json\s*(;|$)/i
 
 /** The token of an `Authorization: Bearer <token>` header, if that is what it is. */
@@ -125,8 +124,8 @@ const pathOf = (url: string): string => url.split("?")[0]!.split("#")[0]!
  * with `/`, query string kept). Undefined for any other URL.
  */
 export const splitHookPath = (url: string): { readonly token: string; readonly url: string } | undefined => {
-  if (!url.startsWith(hookPathPrefix)) return undefined
-  const after = url.slice(hookPathPrefix.length)
+  if (!url.startsWith(Api.hookPathPrefix)) return undefined
+  const after = url.slice(Api.hookPathPrefix.length)
   const end = after.search(/[/?#]/)
   const token = end === -1 ? after : after.slice(0, end)
   const rest = end === -1 ? "" : after.slice(end)
@@ -136,7 +135,7 @@ export const splitHookPath = (url: string): { readonly token: string; readonly u
 /** The URL as logs, spans and error messages may show it: the token of `/hooks/<token>/…` replaced by `***`. */
 export const maskedUrl = (url: string): string => {
   const hook = splitHookPath(url)
-  return hook === undefined ? url : `${hookPathPrefix}***${hook.url}`
+  return hook === undefined ? url : `${Api.hookPathPrefix}***${hook.url}`
 }
 
 /**
@@ -145,7 +144,7 @@ export const maskedUrl = (url: string): string => {
  * so a server must not trace these requests itself: give its HTTP server
  * {@link layerPlatformTracer}. The handler traces them with the token masked.
  */
-export const secretInPath = (request: HttpServerRequest.HttpServerRequest): boolean => request.url.startsWith(hookPathPrefix)
+export const secretInPath = (request: HttpServerRequest.HttpServerRequest): boolean => request.url.startsWith(Api.hookPathPrefix)
 
 /**
  * `HttpMiddleware.TracerDisabledWhen` for the platform that serves this
@@ -156,7 +155,7 @@ export const layerPlatformTracer: Layer.Layer<never> = Layer.succeed(HttpMiddlew
 
 /** The route template a request matched, for metrics and logs (`unmatched` otherwise). */
 export const routeOf = (method: string, path: string): string => {
-  for (const route of routes) {
+  for (const route of Api.routes) {
     if (route.method !== method && !(method === "HEAD" && route.method === "GET")) continue
     const pattern = route.path.split("/")
     const actual = path.split("/")
@@ -189,20 +188,20 @@ const analysisDecided = decided<Analyses.Response>("analysis", (r) => ({
   attributes: { "rollwise.score": r.verdict.score, "rollwise.windows": r.verdicts.length, "rollwise.release": r.release }
 }))
 
-const DecisionsLive = HttpApiBuilder.group(RollwiseApi, "decisions", (handlers) =>
+const DecisionsLive = HttpApiBuilder.group(Api.RollwiseApi, "decisions", (handlers) =>
   handlers
     .handle("risk", ({ payload }) =>
-      Risk.decide(payload).pipe(decided("risk", (d) => ({ action: d.strategy, attributes: { "rollwise.risk_score": d.risk_score, "rollwise.pace": d.pace, "rollwise.model": `${d.model.kind}@${d.model.version}` } })))
+      RiskRoute.decide(payload).pipe(decided("risk", (d) => ({ action: d.strategy, attributes: { "rollwise.risk_score": d.risk_score, "rollwise.pace": d.pace, "rollwise.model": `${d.model.kind}@${d.model.version}` } })))
     )
-    .handle("analyses", ({ payload }) => Analyses.analyze(payload).pipe(analysisDecided))
-    .handle("gates", ({ payload }) => Gates.evaluate(payload).pipe(decided("gate", (r) => ({ action: r.status, attributes: { "rollwise.gates": r.gates.length } }))))
+    .handle("analyses", ({ payload }) => AnalysesRoute.analyze(payload).pipe(analysisDecided))
+    .handle("gates", ({ payload }) => GatesRoute.evaluate(payload).pipe(decided("gate", (r) => ({ action: r.status, attributes: { "rollwise.gates": r.gates.length } }))))
 )
 
 const ArgoLive = (publicUrl: string) =>
-  HttpApiBuilder.group(RollwiseApi, "argo", (handlers) =>
+  HttpApiBuilder.group(Api.RollwiseApi, "argo", (handlers) =>
     handlers
       .handle("metric", ({ payload }) =>
-        ArgoMetric.judge(payload, publicUrl).pipe(
+        ArgoJudge.judge(payload, publicUrl).pipe(
           decided("argo", (r) => ({
             action: r.decision,
             attributes: { "rollwise.score": r.score, "rollwise.slo": payload.slo, "rollwise.service": payload.service, "k8s.namespace.name": payload.namespace, "rollwise.evidence_url": r.evidenceUrl }
@@ -211,7 +210,7 @@ const ArgoLive = (publicUrl: string) =>
       )
       .handle("evidence", ({ params }) =>
         Effect.gen(function* () {
-          const log = yield* ArgoMetric.EvidenceLog
+          const log = yield* ArgoJudge.EvidenceLog
           return yield* log.get(params.id)
         })
       )
@@ -219,13 +218,13 @@ const ArgoLive = (publicUrl: string) =>
 
 const FlaggerLive = (publicUrl: string) => {
   const hook = (name: Flagger.Hook) => ({ payload }: { readonly payload: Flagger.Payload }) =>
-    Flagger.answer(name, payload, publicUrl).pipe(
+    FlaggerJudge.answer(name, payload, publicUrl).pipe(
       decided("flagger", (a) => ({
         action: `${name}:${a.proceed ? "proceed" : "halt"}`,
         attributes: { "rollwise.flagger.hook": name, "rollwise.flagger.canary": `${payload.namespace}/${payload.name}`, "rollwise.proceed": a.proceed }
       }))
     )
-  return HttpApiBuilder.group(RollwiseApi, "flagger", (handlers) =>
+  return HttpApiBuilder.group(Api.RollwiseApi, "flagger", (handlers) =>
     handlers
       .handle("confirm-rollout", hook("confirm-rollout"))
       .handle("pre-rollout", hook("pre-rollout"))
@@ -242,46 +241,46 @@ const operatorAction = (verb: "promote" | "rollback") =>
   decided<Rollouts.ActionResponse>("operator", (r) => ({ action: `${verb}:${r.outcome}`, attributes: { "rollwise.rollout": r.rolloutId, "rollwise.phase": r.phase } }))
 
 const RolloutsLive = (publicUrl: string) =>
-  HttpApiBuilder.group(RollwiseApi, "rollouts", (handlers) =>
+  HttpApiBuilder.group(Api.RollwiseApi, "rollouts", (handlers) =>
     handlers
-      .handle("list", ({ query }) => Rollouts.list(query))
+      .handle("list", ({ query }) => RolloutsRoute.list(query))
       .handle("start", ({ payload }) =>
         Effect.gen(function* () {
-          const driver = yield* Rollouts.RolloutDriver
+          const driver = yield* RolloutsRoute.RolloutDriver
           return yield* driver.start(payload, publicUrl)
         }).pipe(
           decided("rollout", (r) => ({ action: r.strategy, attributes: { "rollwise.rollout": r.rolloutId, "rollwise.steps": r.steps.join(","), "rollwise.approval_required": r.approvalRequired } }))
         )
       )
-      .handle("get", ({ params }) => Rollouts.detail(params.id, publicUrl))
-      .handle("promote", ({ params, payload }) => Effect.flatMap(Clock.currentTimeMillis, (now) => Rollouts.promote(params.id, payload, now)).pipe(operatorAction("promote")))
-      .handle("rollback", ({ params, payload }) => Effect.flatMap(Clock.currentTimeMillis, (now) => Rollouts.rollback(params.id, payload, now)).pipe(operatorAction("rollback")))
-      .handle("evidence", ({ params }) => Rollouts.evidence(params.id))
+      .handle("get", ({ params }) => RolloutsRoute.detail(params.id, publicUrl))
+      .handle("promote", ({ params, payload }) => Effect.flatMap(Clock.currentTimeMillis, (now) => RolloutsRoute.promote(params.id, payload, now)).pipe(operatorAction("promote")))
+      .handle("rollback", ({ params, payload }) => Effect.flatMap(Clock.currentTimeMillis, (now) => RolloutsRoute.rollback(params.id, payload, now)).pipe(operatorAction("rollback")))
+      .handle("evidence", ({ params }) => RolloutsRoute.evidence(params.id))
   )
 
-const KayentaLive = HttpApiBuilder.group(RollwiseApi, "kayenta", (handlers) =>
+const KayentaLive = HttpApiBuilder.group(Api.RollwiseApi, "kayenta", (handlers) =>
   handlers.handle("judge", ({ payload }) =>
-    Kayenta.judge(payload).pipe(
+    KayentaJudge.judge(payload).pipe(
       decided("kayenta", (r) => ({ action: r.score.classification, attributes: { "rollwise.score": r.score.score, "rollwise.metrics": r.results.length } }))
     )
   )
 )
 
 const HealthLive = (readiness: Effect.Effect<ReadonlyArray<string>>) =>
-  HttpApiBuilder.group(RollwiseApi, "health", (handlers) =>
+  HttpApiBuilder.group(Api.RollwiseApi, "health", (handlers) =>
     handlers
       .handle("healthz", () => Effect.succeed({ status: "ok" as const }))
       .handle("readyz", () =>
         Effect.gen(function* () {
           const problems = yield* readiness
-          if (problems.length > 0) return yield* new Unavailable({ message: "not ready", reasons: problems })
-          const slos = yield* ArgoMetric.Slos
+          if (problems.length > 0) return yield* new ApiError.Unavailable({ message: "not ready", reasons: problems })
+          const slos = yield* ArgoJudge.Slos
           return { status: "ready" as const, slos: [...slos.keys()].sort() }
         })
       )
   )
 
-const MetricsLive = HttpApiBuilder.group(RollwiseApi, "metrics", (handlers) => handlers.handle("metrics", () => ServiceMetrics.render))
+const MetricsLive = HttpApiBuilder.group(Api.RollwiseApi, "metrics", (handlers) => handlers.handle("metrics", () => ServiceMetrics.render))
 
 /**
  * The contract's security middleware, satisfied: every request is
@@ -289,15 +288,15 @@ const MetricsLive = HttpApiBuilder.group(RollwiseApi, "metrics", (handlers) => h
  * into the router), where the route, the path token and both credentials are
  * known; the middleware itself has nothing left to check.
  */
-const authLayer = Layer.succeed(BearerAuth, BearerAuth.of({ bearer: (httpEffect) => httpEffect }))
+const authLayer = Layer.succeed(Api.BearerAuth, Api.BearerAuth.of({ bearer: (httpEffect) => httpEffect }))
 
-/** The integration routes in words, for the 403. */
+/** The integration Api.routes in words, for the 403. */
 const integrationRoutesText = "POST /v1/argo/metric, POST /v1/flagger/<hook>, POST /judge and GET /metrics"
 
 /**
  * Build the handler. It needs the SLO specs Argo requests name
- * ({@link ArgoMetric.Slos}), a MetricSource to measure them, and an
- * {@link Gates.OpaGateway}; the metrics registry is its own, so two servers
+ * ({@link ArgoJudge.Slos}), a MetricSource to measure them, and an
+ * {@link GatesRoute.OpaGateway}; the metrics registry is its own, so two servers
  * in one process count separately.
  */
 export const make = (
@@ -305,15 +304,15 @@ export const make = (
 ): Effect.Effect<
   Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest | Scope.Scope>,
   never,
-  Scope.Scope | MetricSource.MetricSource | ArgoMetric.Slos | Gates.OpaGateway | EvidenceStore.EvidenceStore | Rollouts.RolloutDriver
+  Scope.Scope | MetricSource.MetricSource | ArgoJudge.Slos | GatesRoute.OpaGateway | EvidenceStore.EvidenceStore | RolloutsRoute.RolloutDriver
 > =>
   Effect.gen(function* () {
     const limit = options.bodyLimitBytes ?? defaultBodyLimitBytes
     const depthLimit = options.maxJsonDepth ?? defaultMaxJsonDepth
     const timeout = options.requestTimeout ?? defaultRequestTimeout
     const registry: Metric.MetricRegistry = new Map()
-    const evidence = ArgoMetric.EvidenceLog.makeMemory()
-    // every query the judging routes make is counted, so Prometheus trouble shows in /metrics (not in readiness)
+    const evidence = ArgoJudge.EvidenceLog.makeMemory()
+    // every query the judging Api.routes make is counted, so Prometheus trouble shows in /metrics (not in readiness)
     const source = yield* MetricSource.MetricSource
     const record = (outcome: ServiceMetrics.QueryOutcome) => Effect.provideService(ServiceMetrics.recordQuery(outcome), Metric.MetricRegistry, registry)
     const countedSource = MetricSource.MetricSource.of({
@@ -323,10 +322,10 @@ export const make = (
           Effect.tapError((error) => record({ result: "error", reason: error.reason }))
         )
     })
-    // the handlers' services, for the routes to run with
+    // the handlers' services, for the Api.routes to run with
     const services = Context.add(
       Context.add(
-        Context.add(yield* Effect.context<MetricSource.MetricSource | ArgoMetric.Slos | Gates.OpaGateway | EvidenceStore.EvidenceStore | Rollouts.RolloutDriver>(), ArgoMetric.EvidenceLog, evidence),
+        Context.add(yield* Effect.context<MetricSource.MetricSource | ArgoJudge.Slos | GatesRoute.OpaGateway | EvidenceStore.EvidenceStore | RolloutsRoute.RolloutDriver>(), ArgoJudge.EvidenceLog, evidence),
         Metric.MetricRegistry,
         registry
       ),
@@ -348,7 +347,7 @@ export const make = (
     )
     const router = Effect.provideContext(
       yield* HttpRouter.toHttpEffect(
-        HttpApiBuilder.layer(RollwiseApi, { openapiPath }).pipe(Layer.provide(handlers), Layer.provide(HttpServer.layerServices))
+        HttpApiBuilder.layer(Api.RollwiseApi, { openapiPath: Api.openapiPath }).pipe(Layer.provide(handlers), Layer.provide(HttpServer.layerServices))
       ),
       services
     )
@@ -366,17 +365,17 @@ export const make = (
     const authenticate = (method: string, path: string, route: string, header: string | undefined, pathToken: string | undefined) => {
       const authorizeHook = options.authorizeHook
       if (pathToken !== undefined) {
-        if (authorizeHook === undefined) return Responses.error(404, "NotFound", `no route ${method} ${hookPathPrefix}***${path}: this server has no integration token (ROLLWISE_HOOK_TOKEN)`)
-        if (!authorizeHook(Redacted.make(pathToken))) return Responses.unauthorized(`wrong integration token in the path (${hookPathPrefix}<token>/…)`)
-        return isIntegrationRoute(method, route) ? undefined : forbidden()
+        if (authorizeHook === undefined) return Responses.error(404, "NotFound", `no route ${method} ${Api.hookPathPrefix}***${path}: this server has no integration token (ROLLWISE_HOOK_TOKEN)`)
+        if (!authorizeHook(Redacted.make(pathToken))) return Responses.unauthorized(`wrong integration token in the path (${Api.hookPathPrefix}<token>/…)`)
+        return Api.isIntegrationRoute(method, route) ? undefined : forbidden()
       }
-      if (options.authorize === undefined || publicPaths.has(path)) return undefined
+      if (options.authorize === undefined || Api.publicPaths.has(path)) return undefined
       if (options.publicJudge === true && method === "POST" && route === "/judge") return undefined
       const token = bearerToken(header)
       const operator = options.authorize(token)
       const hook = authorizeHook !== undefined && authorizeHook(token)
       if (operator) return undefined
-      if (hook) return isIntegrationRoute(method, route) ? undefined : forbidden()
+      if (hook) return Api.isIntegrationRoute(method, route) ? undefined : forbidden()
       return Responses.unauthorized("missing or wrong bearer token (send Authorization: Bearer <token>)")
     }
 
@@ -412,7 +411,7 @@ export const make = (
       })
 
     /**
-     * One request as routed: `request` is what the routes see (the
+     * One request as routed: `request` is what the Api.routes see (the
      * `/hooks/<token>` prefix already stripped), `shownPath` what the log
      * line says, `pathToken` the stripped token if any.
      */
@@ -427,7 +426,7 @@ export const make = (
         const handled = Effect.flatMap(admit(request, path, route, pathToken), (early) =>
           early !== undefined ? Effect.succeed(early) : offThread !== undefined ? analysesOffThread(request, offThread) : router
         ).pipe(
-          // the routes read the request from the context: the one with the prefix stripped
+          // the Api.routes read the request from the context: the one with the prefix stripped
           Effect.provideService(HttpServerRequest.HttpServerRequest, request),
           Effect.provideService(HttpIncomingMessage.MaxBodySize, maxBodySize),
           Effect.timeoutOrElse({

@@ -1,7 +1,8 @@
 import { MetricSource } from "@rollwise/rollout-engine"
 import { Effect, Layer, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Api, ApiServer, Flagger } from "../src/index.ts"
+import { Api, Flagger } from "@rollwise/api-contract"
+import { ApiHandler } from "../src/index.ts"
 import { scenarioSource } from "../src/testing.ts"
 import { byName, json, makeHandler } from "./helpers.ts"
 
@@ -115,18 +116,18 @@ describe("ApiServer", () => {
 
 describe("helpers", () => {
   it("reads only bearer tokens", () => {
-    expect(ApiServer.bearerToken(undefined)).toBeUndefined()
-    expect(ApiServer.bearerToken("Basic abc")).toBeUndefined()
-    expect(ApiServer.bearerToken("Bearer")).toBeUndefined()
-    expect(Redacted.value(ApiServer.bearerToken("bearer  abc.def ")!)).toBe("abc.def")
+    expect(ApiHandler.bearerToken(undefined)).toBeUndefined()
+    expect(ApiHandler.bearerToken("Basic abc")).toBeUndefined()
+    expect(ApiHandler.bearerToken("Bearer")).toBeUndefined()
+    expect(Redacted.value(ApiHandler.bearerToken("bearer  abc.def ")!)).toBe("abc.def")
   })
 
   it("names route templates and nothing else", () => {
-    expect(ApiServer.routeOf("POST", "/v1/risk")).toBe("/v1/risk")
-    expect(ApiServer.routeOf("GET", "/v1/argo/evidence/x1")).toBe("/v1/argo/evidence/:id")
-    expect(ApiServer.routeOf("HEAD", "/healthz")).toBe("/healthz")
-    expect(ApiServer.routeOf("GET", "/v1/risk")).toBe("unmatched")
-    expect(ApiServer.routeOf("GET", "/v1/argo/evidence/")).toBe("unmatched")
+    expect(ApiHandler.routeOf("POST", "/v1/risk")).toBe("/v1/risk")
+    expect(ApiHandler.routeOf("GET", "/v1/argo/evidence/x1")).toBe("/v1/argo/evidence/:id")
+    expect(ApiHandler.routeOf("HEAD", "/healthz")).toBe("/healthz")
+    expect(ApiHandler.routeOf("GET", "/v1/risk")).toBe("unmatched")
+    expect(ApiHandler.routeOf("GET", "/v1/argo/evidence/")).toBe("unmatched")
   })
 })
 
@@ -216,12 +217,12 @@ describe("the integration token (ROLLWISE_HOOK_TOKEN): header or /hooks/<token>/
   })
 
   it("splits and masks the path token", () => {
-    expect(ApiServer.splitHookPath("/hooks/abc/v1/flagger/rollout?x=1")).toEqual({ token: "abc", url: "/v1/flagger/rollout?x=1" })
-    expect(ApiServer.splitHookPath("/hooks/abc")).toEqual({ token: "abc", url: "/" })
-    expect(ApiServer.splitHookPath("/hooks/abc?q")).toEqual({ token: "abc", url: "/?q" })
-    expect(ApiServer.splitHookPath("/v1/hooks/abc/metrics")).toBeUndefined()
-    expect(ApiServer.maskedUrl("/hooks/abc/metrics")).toBe("/hooks/***/metrics")
-    expect(ApiServer.maskedUrl("/metrics")).toBe("/metrics")
+    expect(ApiHandler.splitHookPath("/hooks/abc/v1/flagger/rollout?x=1")).toEqual({ token: "abc", url: "/v1/flagger/rollout?x=1" })
+    expect(ApiHandler.splitHookPath("/hooks/abc")).toEqual({ token: "abc", url: "/" })
+    expect(ApiHandler.splitHookPath("/hooks/abc?q")).toEqual({ token: "abc", url: "/?q" })
+    expect(ApiHandler.splitHookPath("/v1/hooks/abc/metrics")).toBeUndefined()
+    expect(ApiHandler.maskedUrl("/hooks/abc/metrics")).toBe("/hooks/***/metrics")
+    expect(ApiHandler.maskedUrl("/metrics")).toBe("/metrics")
   })
 })
 

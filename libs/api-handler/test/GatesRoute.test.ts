@@ -2,7 +2,8 @@ import { Decision } from "@rollwise/risk-core"
 import { Gates as SloGates } from "@rollwise/slo-policy"
 import { Effect, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Gates } from "../src/index.ts"
+import { Gates } from "@rollwise/api-contract"
+import { GatesRoute } from "../src/index.ts"
 import { json, makeHandler } from "./helpers.ts"
 
 const policy = json<Record<string, unknown>>("policy.json")
@@ -68,8 +69,8 @@ describe("POST /v1/gates", () => {
   it("asks OPA through the gateway the server was given, with the input rollwise gate sends", async () => {
     const asked: Array<unknown> = []
     const gateway = Layer.succeed(
-      Gates.OpaGateway,
-      Gates.OpaGateway.of({
+      GatesRoute.OpaGateway,
+      GatesRoute.OpaGateway.of({
         ask: (opa, input) =>
           Effect.sync(() => {
             asked.push({ opa, input })

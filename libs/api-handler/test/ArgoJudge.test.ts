@@ -1,7 +1,8 @@
 import { Analysis, MetricSource } from "@rollwise/rollout-engine"
 import { Effect, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ArgoMetric } from "../src/index.ts"
+import { ArgoMetric } from "@rollwise/api-contract"
+import { ArgoJudge } from "../src/index.ts"
 import { scenarioSource } from "../src/testing.ts"
 import { byName, makeHandler, spec } from "./helpers.ts"
 
@@ -33,18 +34,18 @@ describe("POST /v1/argo/metric", () => {
     const evidence = (await (await h.fetch(new URL(answer.evidenceUrl).pathname)).json()) as ArgoMetric.Evidence
     const end = Date.parse(evidence.at)
     const expected = await Effect.runPromise(
-      Analysis.analyzeTrailing(ArgoMetric.specFor(spec, body("regressing-checkout")), end, spec.promoteAfter).pipe(Effect.provide(scenarioSource(byName)))
+      Analysis.analyzeTrailing(ArgoJudge.specFor(spec, body("regressing-checkout")), end, spec.promoteAfter).pipe(Effect.provide(scenarioSource(byName)))
     )
     const last = expected.at(-1)!.verdict
     expect(answer.decision).toBe(last.action)
     expect(answer.score).toBe(last.score)
-    expect(answer.reasons).toEqual(ArgoMetric.reasonsOf(last))
+    expect(answer.reasons).toEqual(ArgoJudge.reasonsOf(last))
     expect(evidence.windows.map((w) => w.verdict)).toEqual(expected.map((e) => e.verdict))
     expect(evidence.request).toEqual(body("regressing-checkout"))
   })
 
   it("puts service, namespace and both hashes into the queries' placeholders", () => {
-    const judged = ArgoMetric.specFor(spec, body("web", { namespace: "prod" }))
+    const judged = ArgoJudge.specFor(spec, body("web", { namespace: "prod" }))
     expect(judged.service).toBe("web")
     expect(judged.namespace).toBe("prod")
     expect(judged.variables).toEqual({ canaryHash: "7d9f8c6b5", stableHash: "5c4b3a291" })
