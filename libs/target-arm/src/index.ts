@@ -4,4 +4,6 @@
  * @since 0.1.0
  */
 export * as Cohorts from "./Cohorts.ts"
+export * as Fleet from "./Fleet.ts"
+export * as SimulatedFleet from "./SimulatedFleet.ts"
 export * as TargetArm from "./TargetArm.ts"
