@@ -4,3 +4,5 @@
  * @since 0.1.0
  */
 export * as EvidenceArtifactory from "./EvidenceArtifactory.ts"
+export * as ArtifactoryClient from "./ArtifactoryClient.ts"
+export * as BuildInfo from "./BuildInfo.ts"
