@@ -92,6 +92,8 @@ export interface SimulatedFleet {
   readonly running: () => Readonly<Record<string, number>>
   /** The artifact a device runs. */
   readonly artifactOf: (id: string) => string | undefined
+  /** The device's state in the newest deployment that includes it, if any. */
+  readonly deviceState: (id: string) => { readonly deployment: string; readonly state: DeviceState } | undefined
 }
 
 /** A per-(seed, key) uniform in [0, 1), stable. */
@@ -119,6 +121,8 @@ export const make = (options: Options): SimulatedFleet => {
   const installedAt = new Int32Array(n)
   // each device's deployments, oldest first (indices into `all`)
   const queue: Array<Array<{ readonly d: number; readonly k: number }> | undefined> = new Array(n)
+  // each device's newest deployment (index into `all`, position in it)
+  const newest: Array<{ readonly d: number; readonly k: number } | undefined> = new Array(n)
   for (let i = 0; i < n; i++) {
     const id = `${prefix}${String(i + 1).padStart(6, "0")}`
     ids.push(id)
@@ -194,7 +198,11 @@ export const make = (options: Options): SimulatedFleet => {
     const at = all.length
     all.push(d)
     byId.set(d.id, d)
-    devs.forEach((i, k) => (queue[i] ??= []).push({ d: at, k }))
+    devs.forEach((i, k) => {
+      const q = (queue[i] ??= [])
+      q.push({ d: at, k })
+      newest[i] = { d: at, k }
+    })
     return view(d)
   }
 
@@ -257,6 +265,11 @@ export const make = (options: Options): SimulatedFleet => {
     artifactOf: (id) => {
       const i = index.get(id)
       return i === undefined ? undefined : artifactOf[i]
+    },
+    deviceState: (id) => {
+      const i = index.get(id)
+      const at = i === undefined ? undefined : newest[i]
+      return at === undefined ? undefined : { deployment: all[at.d]!.id, state: states[all[at.d]!.state[at.k]!]! }
     }
   }
 }

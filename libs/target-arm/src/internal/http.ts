@@ -31,6 +31,7 @@ export interface Answer {
 }
 
 const transientStatus = (status: number) => status === 429 || status >= 500
+const seconds = (ms: number) => (ms < 10_000 ? `${Number((ms / 1000).toFixed(1))} s` : `${Math.round(ms / 1000)} s`)
 
 /** The message a body carries (`{"error": …}`, `{"message": …}`, plain text), redacted and short. */
 const said = (body: unknown, secrets: ReadonlyArray<string>): string => {
@@ -106,11 +107,11 @@ export const client = (options: ClientOptions) => {
         if (result._tag === "Failure") {
           const cause = result.failure
           const timedOut = cause instanceof Error && (cause.name === "TimeoutError" || cause.name === "AbortError")
-          options.onOutput(mask(`${options.name}: ${call} → ${timedOut ? `no answer within ${Math.round(options.timeoutMs / 1000)} s` : "unreachable"}${last ? "" : ", retrying"}`))
+          options.onOutput(mask(`${options.name}: ${call} → ${timedOut ? `no answer within ${seconds(options.timeoutMs)}` : "unreachable"}${last ? "" : ", retrying"}`))
           if (last) {
             return yield* new DeployTarget.DeployTargetError({
               reason: timedOut ? "Timeout" : "Unreachable",
-              detail: mask(`${options.name} at ${options.base}: ${call}: ${timedOut ? `no answer within ${Math.round(options.timeoutMs / 1000)} s` : cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause)} (after ${attempt + 1} attempts)`),
+              detail: mask(`${options.name} at ${options.base}: ${call}: ${timedOut ? `no answer within ${seconds(options.timeoutMs)}` : cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause)} (after ${attempt + 1} attempts)`),
               cause
             })
           }
