@@ -1,12 +1,29 @@
+import type { InputError } from "@rollwise/input-schema"
+import { Fleet, TargetArm } from "@rollwise/target-arm"
 import { Effect } from "effect"
 import { SetupError } from "../errors.ts"
 import type { TargetModule } from "./context.ts"
 
-// The ARM adapter lands with issue #19: until then a setup naming it is refused up front.
-const notYet = (source: string) => Effect.fail(new SetupError({ field: source, detail: "the ARM target is not built yet in this version (issue #19)" }))
+/** The fleet file's first bad field, as the setup error naming the flag or field it came from. */
+const setupError = (source: string) => (e: InputError) => new SetupError({ field: source, detail: e.path === "" ? e.detail : `${e.path}: ${e.detail}` })
 
-/** `--target arm --fleet fleet.yaml`. */
+/**
+ * `--target arm --fleet fleet.yaml`: device cohorts through Mender, Balena,
+ * a generic HTTP OTA service or a simulated fleet. The rollout id salts the
+ * cohorts and names the deployments, so a resumed run finds what it already
+ * deployed; credentials come from the variable the file names.
+ */
 export const target: TargetModule = {
-  check: (_file, source) => notYet(source),
-  make: () => notYet("--fleet")
+  check: (file, source) => Effect.asVoid(Effect.mapError(Fleet.decode(file.document, source), setupError(source))),
+  make: (file, context) =>
+    Effect.gen(function* () {
+      const fleet = yield* Effect.mapError(Fleet.decode(file.document, "--fleet"), setupError("--fleet"))
+      return yield* TargetArm.make({
+        fleet,
+        rollout: context.rollout,
+        env: context.env,
+        timeout: context.timeout,
+        onOutput: context.onOutput
+      })
+    })
 }
