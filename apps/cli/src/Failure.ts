@@ -35,6 +35,7 @@ const exitCodeByTag: Readonly<Record<string, ExitCode>> = {
   UserError: ExitCode.BadInput,
   // rollwise input errors
   InputError: ExitCode.BadInput,
+  RiskInputError: ExitCode.BadInput,
   OutputError: ExitCode.BadInput,
   SchemaError: ExitCode.BadInput,
   ChangesError: ExitCode.BadInput,
@@ -48,7 +49,9 @@ const exitCodeByTag: Readonly<Record<string, ExitCode>> = {
   ServerConfigError: ExitCode.Usage,
   SetupError: ExitCode.BadInput,
   TelemetryConfigError: ExitCode.BadInput,
-  ServeError: ExitCode.Unavailable
+  ServeError: ExitCode.Unavailable,
+  // evidence publish/export to JFrog Artifactory: refused (401/403), 5xx/429 after retries, unreachable
+  ArtifactoryError: ExitCode.Unavailable
 }
 
 /** Errors whose `reason` changes whose fault it is. */
@@ -57,7 +60,9 @@ const exitCodeByReason: Readonly<Record<string, Readonly<Record<string, ExitCode
   EvidenceError: { NotFound: ExitCode.BadInput, Conflict: ExitCode.BadInput },
   RolloutEnded: { Aborted: ExitCode.Blocked },
   DeployTargetError: { NotFound: ExitCode.BadInput },
-  ServerConfigError: { BadOption: ExitCode.BadInput }
+  ServerConfigError: { BadOption: ExitCode.BadInput },
+  // a repository, item or build the user named does not exist; a conflicting write; a request Artifactory rejects
+  ArtifactoryError: { NotFound: ExitCode.BadInput, Conflict: ExitCode.BadInput, BadRequest: ExitCode.BadInput }
 }
 
 /** What the user sees and the process returns for a failed run. */

@@ -1,8 +1,11 @@
 import { spawnSync } from "node:child_process"
 import { builtinModules } from "node:module"
 import { fileURLToPath } from "node:url"
+import { Cause } from "effect"
 import { describe, expect, it } from "vitest"
 import packageJson from "../package.json" with { type: "json" }
+import { ExitCode } from "../src/ExitCode.ts"
+import { NotImplementedError, report } from "../src/Failure.ts"
 
 /**
  * These run the real bundled binary (the `test` target depends on `build`), the
@@ -66,26 +69,27 @@ describe("rollwise binary", () => {
     expect(r.stderr.trim()).toBe("rollwise: /nonexistent/rollwise.yaml: no such file")
   })
 
-  it("a command not built yet says so in one line, exit 6, no stack trace", () => {
-    const r = rollwise("evidence", "publish")
-    expect(r.code).toBe(6)
-    expect(r.stderr.trim()).toBe("rollwise: `rollwise evidence publish` is not built yet in this version (tracked as issue #20)")
-    expect(r.stderr).not.toMatch(/\bat .*\(.*:\d+:\d+\)/)
+  it("a command not built yet is one line naming where it is tracked, exit 6 (Failure.report; no command is not-yet today)", () => {
+    const r = report(Cause.fail(new NotImplementedError({ command: "evidence publish", tracking: "issue #20" })))
+    expect(r.exitCode).toBe(ExitCode.NotImplemented)
+    expect(r.line).toBe("`rollwise evidence publish` is not built yet in this version (tracked as issue #20)")
+    expect(r.line).not.toContain("\n")
+    expect(r.detail).toContain("NotImplementedError")
   })
 
-  it("nested commands resolve too (evidence publish)", () => {
-    const r = rollwise("evidence", "publish")
-    expect(r.code).toBe(6)
-    expect(r.stderr).toContain("`rollwise evidence publish`")
+  it("nested commands resolve too (evidence publish --help)", () => {
+    const r = rollwise("evidence", "publish", "--help")
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("rollwise evidence publish [flags]")
   })
 
   it("--debug adds the full cause after the one-line message", () => {
-    const r = rollwise("evidence", "publish", "--debug")
-    expect(r.code).toBe(6)
+    const r = rollwise("evidence", "show", "some-rollout", "--db", "/nonexistent/evidence.db", "--debug")
+    expect(r.code).toBe(3)
     const lines = r.stderr.trim().split("\n")
-    expect(lines[0]).toBe("rollwise: `rollwise evidence publish` is not built yet in this version (tracked as issue #20)")
+    expect(lines[0]).toBe("rollwise: /nonexistent/evidence.db: no evidence store here (rollwise rollout, or rollwise demo --evidence FILE, creates one)")
     expect(lines.length).toBeGreaterThan(1)
-    expect(r.stderr).toContain("NotImplementedError")
+    expect(r.stderr).toContain("InputError")
   })
 
   it("the bundle is self-contained: an entry with a node shebang and local chunks, no package imports", async () => {
