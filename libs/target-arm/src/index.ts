@@ -5,5 +5,6 @@
  */
 export * as Cohorts from "./Cohorts.ts"
 export * as Fleet from "./Fleet.ts"
+export * as Health from "./Health.ts"
 export * as SimulatedFleet from "./SimulatedFleet.ts"
 export * as TargetArm from "./TargetArm.ts"

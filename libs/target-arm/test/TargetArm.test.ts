@@ -14,7 +14,7 @@ const failure = async <A>(effect: Effect.Effect<A, DeployTarget.DeployTargetErro
 
 DeployTargetContract.suite(
   "TargetArm (simulated fleet of 500 devices, in process)",
-  () => Layer.effect(DeployTarget.DeployTarget, TargetArm.make({ fleet: fleetFile(), rollout: { id: "contract", version: "2.0.0" }, ota: SimulatedFleet.ota(SimulatedFleet.make({ size: 500 })) })),
+  () => Layer.effect(DeployTarget.DeployTarget, Effect.orDie(TargetArm.make({ fleet: fleetFile(), rollout: { id: "contract", version: "2.0.0" }, ota: SimulatedFleet.ota(SimulatedFleet.make({ size: 500 })) }))),
   "cohort",
   [1, 5, 1, 20]
 )

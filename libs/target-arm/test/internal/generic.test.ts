@@ -25,7 +25,7 @@ describe("TargetArm over the generic OTA contract (fake OTA service, from the RE
 
   DeployTargetContract.suite(
     "TargetArm over the fake generic OTA service",
-    () => Layer.effect(DeployTarget.DeployTarget, TargetArm.make({ fleet: file(), rollout: { id: `g-contract-${++n}`, version: "2" }, env: { ROLLWISE_OTA_TOKEN: token } })),
+    () => Layer.effect(DeployTarget.DeployTarget, Effect.orDie(TargetArm.make({ fleet: file(), rollout: { id: `g-contract-${++n}`, version: "2" }, env: { ROLLWISE_OTA_TOKEN: token } }))),
     "cohort",
     [1, 5, 1, 20]
   )

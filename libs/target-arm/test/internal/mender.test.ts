@@ -42,7 +42,7 @@ describe("TargetArm over Mender (fake Mender, from its OpenAPI)", () => {
   let contractRun = 0
   DeployTargetContract.suite(
     "TargetArm over the fake Mender (from its OpenAPI)",
-    () => Layer.effect(DT.DeployTarget, TargetArm.make({ fleet: menderFleet(contractUrl), rollout: { id: `contract-${++contractRun}`, version: "2.0.0" }, env: { ROLLWISE_MENDER_TOKEN: token } })),
+    () => Layer.effect(DT.DeployTarget, Effect.orDie(TargetArm.make({ fleet: menderFleet(contractUrl), rollout: { id: `contract-${++contractRun}`, version: "2.0.0" }, env: { ROLLWISE_MENDER_TOKEN: token } }))),
     "cohort",
     [1, 5, 1, 20]
   )
