@@ -88,7 +88,14 @@ export interface Deployed extends FileInfo {
 /** An AQL answer: the rows and the range Artifactory reports. */
 export interface AqlResult {
   readonly results: ReadonlyArray<Record<string, unknown>>
-  readonly range: { readonly start_pos: number; readonly end_pos: number; readonly total: number }
+  readonly range: {
+    readonly start_pos: number
+    readonly end_pos: number
+    readonly total: number
+    readonly limit?: number
+    /** Set when Artifactory's search hard limit trimmed the results. */
+    readonly notification?: string
+  }
 }
 
 /** The checksums of some bytes, as Artifactory computes them. */

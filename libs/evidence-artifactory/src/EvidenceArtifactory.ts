@@ -9,7 +9,8 @@ import type { EvidenceStore } from "@rollwise/rollout-engine"
 import { Operator } from "@rollwise/rollout-engine"
 import type { SloSpec as SloSpecModule } from "@rollwise/slo-policy"
 import { SloSpec } from "@rollwise/slo-policy"
-import { Context, Effect, Exit, Layer } from "effect"
+import { Redaction } from "@rollwise/redaction"
+import { Context, Effect, Exit, Layer, Redacted } from "effect"
 import * as ArtifactoryClient from "./ArtifactoryClient.ts"
 import * as BuildInfo from "./BuildInfo.ts"
 import { type EvidenceFile, render, windowsOf } from "./internal/report.ts"
@@ -77,6 +78,8 @@ export interface HistoryFilter {
 export interface History {
   readonly entries: ReadonlyArray<HistoryEntry>
   readonly skipped: number
+  /** Artifactory's notification when its AQL hard limit trimmed the builds found: the history is incomplete. */
+  readonly notice?: string
 }
 
 /**
@@ -237,6 +240,7 @@ const recordedSpec = (rollout: EvidenceStore.Rollout): SloSpecModule.Spec | unde
 export const make = (options: Options): EvidenceArtifactory["Service"] => {
   const client = ArtifactoryClient.make(options)
   const repo = options.repo ?? defaultRepo
+  const clean = (text: string) => Redaction.redact(text, [Redacted.value(options.token)])
 
   const publish = Effect.fn("EvidenceArtifactory.publish")(function* (input: PublishInput) {
     const { rollout, events, buildName, buildNumber } = input
@@ -370,7 +374,8 @@ export const make = (options: Options): EvidenceArtifactory["Service"] => {
       .map((v) => v.entry)
       .sort((a, b) => b.startedAt - a.startedAt || (a.rolloutId < b.rolloutId ? 1 : -1))
       .slice(0, filter.limit ?? Number.POSITIVE_INFINITY)
-    return { entries, skipped } satisfies History
+    const notice = answer.range.notification
+    return { entries, skipped, ...(typeof notice === "string" && notice !== "" ? { notice: clean(notice) } : {}) } satisfies History
   })
 
   return EvidenceArtifactory.of({ publish, history })

@@ -203,6 +203,22 @@ describe("EvidenceArtifactory publish/history contract (fake Artifactory, from J
     }
   })
 
+  it("says so when Artifactory's AQL hard limit trimmed the builds found", async () => {
+    const f = await startArtifactory({ token: canary, aqlLimit: 2 })
+    try {
+      const s = service({}, f)
+      for (const n of [1, 2, 3]) {
+        const { rollout, events } = recorded(`t-${n}`, "promoted", 1_796_110_201_346 + n)
+        await Effect.runPromise(s.publish({ buildName: "trim", buildNumber: String(n), rollout, events }))
+      }
+      const history = await Effect.runPromise(s.history())
+      expect(history.entries).toHaveLength(2)
+      expect(history.notice).toBe("AQL query reached the search hard limit, results are trimmed.")
+    } finally {
+      await f.close()
+    }
+  })
+
   it("maps properties to an entry and back without loss (property)", () => {
     fc.assert(
       fc.property(rolloutArb, (r) => {

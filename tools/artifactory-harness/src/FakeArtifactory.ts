@@ -34,6 +34,8 @@ export interface FakeArtifactoryOptions {
   readonly readOnlyToken?: string
   /** Local repositories that exist (default: rollwise-evidence, libs-release-local). */
   readonly repos?: ReadonlyArray<string>
+  /** AQL's search hard limit (`artifactory.search.userQueryLimit`): more rows are trimmed, with Artifactory's notification (default: none). */
+  readonly aqlLimit?: number
 }
 
 /**
@@ -277,22 +279,44 @@ export const start = async (options: FakeArtifactoryOptions = {}): Promise<FakeA
         return error(400, e instanceof Error ? e.message : String(e))
       }
       const include = query.include
-      const wantsProperties = include?.some((f) => f === "property.*" || f.startsWith("property.") || f === "*") ?? false
+      // .include("property.*") adds every property; .include("@key") only that one, and drops rows without it
+      const allProperties = include?.some((f) => f.startsWith("property.")) ?? false
+      const someProperties = (include ?? []).filter((f) => f.startsWith("@")).map((f) => f.slice(1))
+      if (!allProperties && someProperties.length > 0) rows = rows.filter((r) => someProperties.some((k) => r.properties.has(k)))
       const prefix = query.domain === "builds" ? "build." : ""
       const defaults = query.domain === "builds" ? ["name", "number", "started", "created", "created_by", "url"] : ["repo", "path", "name", "type", "size", "created"]
-      const fields = include === undefined ? defaults : include.filter((f) => !f.startsWith("property."))
+      const fields = include === undefined ? defaults : include.filter((f) => !f.startsWith("property.") && !f.startsWith("@"))
       const results = rows.map((r) => {
         const out: Record<string, unknown> = {}
         for (const f of fields) if (r.fields[f] !== undefined) out[`${prefix}${f}`] = r.fields[f]
-        if (wantsProperties) {
-          const pairs = [...r.properties].flatMap(([key, values]) => values.map((value) => ({ key, value })))
+        if (allProperties || someProperties.length > 0) {
+          const pairs = [...r.properties].filter(([key]) => allProperties || someProperties.includes(key)).flatMap(([key, values]) => values.map((value) => ({ key, value })))
           if (query.domain === "builds") out["build.properties"] = pairs.map((p) => ({ "build.property.key": p.key, "build.property.value": p.value }))
           else out["properties"] = pairs
         }
         return out
       })
       const offset = query.offset ?? 0
-      return send(200, JSON.stringify({ results, range: { start_pos: offset, end_pos: offset + results.length, total: results.length, ...(query.limit !== undefined ? { limit: query.limit } : {}) } }, null, 2))
+      const hard = options.aqlLimit
+      const trimmed = hard !== undefined && results.length > hard
+      const shown = trimmed ? results.slice(0, hard) : results
+      return send(
+        200,
+        JSON.stringify(
+          {
+            results: shown,
+            range: {
+              start_pos: offset,
+              end_pos: offset + shown.length,
+              total: shown.length,
+              ...(query.limit !== undefined || trimmed ? { limit: trimmed ? hard : query.limit } : {}),
+              ...(trimmed ? { notification: "AQL query reached the search hard limit, results are trimmed." } : {})
+            }
+          },
+          null,
+          2
+        )
+      )
     }
 
     // Storage API: file info and properties

@@ -123,6 +123,13 @@ describe("build-info and AQL (fake Artifactory, from JFrog's REST docs)", () => 
     })
   })
 
+  it("AQL .include(\"@key\") shows only that property and leaves out items without it, as JFrog documents", async () => {
+    fake.seed("libs-release-local", "inc/a.tgz", "a", { version: ["1"], team: ["x"] })
+    fake.seed("libs-release-local", "inc/b.tgz", "b", { team: ["y"] })
+    const r = await call("POST", "/api/search/aql", { body: 'items.find({"path":"inc"}).include("name","@version")' })
+    expect(((await r.json()) as { results: unknown }).results).toEqual([{ name: "a.tgz", properties: [{ key: "version", value: "1" }] }])
+  })
+
   it("400s a build-info without a name, and an AQL query it cannot parse", async () => {
     const put = await call("PUT", "/api/build", { headers: { "Content-Type": "application/json" }, body: JSON.stringify({ number: "1", started: "x" }) })
     expect(put.status).toBe(400)

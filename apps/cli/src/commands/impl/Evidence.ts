@@ -86,6 +86,7 @@ export const runExport = Effect.fn("cli.evidence.export")(function* (flags: Expo
     const history = yield* EvidenceArtifactory.make(options).history(filter)
     entries = history.entries
     source = `Artifactory (${history.skipped} builds without complete rollwise properties left out)`
+    if (history.notice !== undefined) yield* note(`warning: the history is incomplete: Artifactory says "${history.notice}"`)
   } else {
     const store = yield* openExisting(flags.db)
     entries = yield* store.history(filter)
