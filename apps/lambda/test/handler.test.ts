@@ -11,7 +11,7 @@ import type { HttpApiEvent, RestEvent, Result } from "../src/Event.ts"
 import { buildCount, handlerFromEnv, makeHandler, optionsFromEnv } from "../src/Lambda.ts"
 
 // the API's request fixtures are api-contract's, read in place
-const fixture = (name: string): string => readFileSync(new URL(`../../../libs/api-contract/test/fixtures/${name}`, import.meta.url), "utf8")
+const fixture = (name: string): string => readFileSync(new URL(`../../../libs/api-handler/test/fixtures/${name}`, import.meta.url), "utf8")
 const changes = JSON.parse(fixture("changes.json")) as Record<string, unknown>
 const policy = JSON.parse(fixture("policy.json")) as Record<string, unknown>
 const decision = JSON.parse(fixture("strategy.json")) as Decision.Decision

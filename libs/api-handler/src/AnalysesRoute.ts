@@ -1,32 +1,12 @@
 import { Analyses, ApiError } from "@rollwise/api-contract"
-import { Analyzer, Observation, SloSpec, Verdict } from "@rollwise/slo-policy"
-import type { InputError as LibInputError } from "@rollwise/input-schema"
+import { Analyzer, Observation, SloSpec } from "@rollwise/slo-policy"
 import { Effect, Result, Schema } from "effect"
 import { allFinite } from "./internal/finite.ts"
+import { toApiInputError } from "./LibraryErrors.ts"
 import { payloadIssue } from "./internal/responses.ts"
-/**
- * A slo-policy input error re-rooted at a request field. For the
- * observations, `line` is the array index plus one, so a line's problem
- * becomes `observations[i].<path>`; a problem of the whole set (a gap
- * between windows) names `observations`.
- */
-export const fromLibInputError = (root: string) => (error: LibInputError) => {
-  const field =
-    root === "observations"
-      ? error.line === undefined
-        ? root
-        : error.path === ""
-          ? `${root}[${error.line - 1}]`
-          : `${root}[${error.line - 1}].${error.path}`
-      : error.path === ""
-        ? root
-        : `${root}.${error.path}`
-  return new ApiError.InputError({ field, message: `${field}: ${error.detail}` })
-}
-
 /** Decode the spec as `rollwise analyze` does: schema, then window, unique names and promoteAfter. */
 export const decodeSpec = (slo: unknown): Effect.Effect<SloSpec.Spec, ApiError.InputError> =>
-  SloSpec.decode(slo, "slo").pipe(Effect.mapError(fromLibInputError("slo")))
+  SloSpec.decode(slo, "slo").pipe(Effect.mapError(toApiInputError("slo")))
 
 /** The first observation value beyond {@link Analyses.maxMagnitude}, as an ApiError.InputError naming it. */
 const tooLarge = (observations: Analyses.Request["observations"]): ApiError.InputError | undefined => {
@@ -52,9 +32,6 @@ const tooLarge = (observations: Analyses.Request["observations"]): ApiError.Inpu
   return undefined
 }
 
-/** The verdict before any window: hold (slo-policy's, which the CLI prints for an empty release too). */
-export const noWindows: Verdict.Verdict = Analyzer.noWindows
-
 /**
  * Judge the request's release. The observations go through the same checks
  * as the CLI's NDJSON file (each array element one line), so every check —
@@ -68,7 +45,7 @@ export const analyze = (request: Analyses.Request): Effect.Effect<Analyses.Respo
     if (extreme !== undefined) return yield* Effect.fail(extreme)
     // already decoded by the route's schema: only the checks across observations are left
     const parsed = Observation.groupResult(request.observations.map((observation, i) => ({ line: i + 1, observation })), spec, "")
-    if (Result.isFailure(parsed)) return yield* Effect.fail(fromLibInputError("observations")(parsed.failure))
+    if (Result.isFailure(parsed)) return yield* Effect.fail(toApiInputError("observations")(parsed.failure))
     const releases = parsed.success
     const wanted = request.release
     const release =
@@ -87,7 +64,7 @@ export const analyze = (request: Analyses.Request): Effect.Effect<Analyses.Respo
       // a combination of values the analysis cannot summarise in finite numbers: the input's doing, said as such
       return yield* new ApiError.InputError({ field: "observations", message: "observations: these values make the analysis overflow (a sum or spread beyond the largest number); check for extreme values" })
     }
-    return { release: release.id, verdict: verdicts.at(-1) ?? noWindows, verdicts }
+    return { release: release.id, verdict: verdicts.at(-1) ?? Analyzer.noWindows, verdicts }
   })
 
 const decodeJson = Schema.decodeUnknownEffect(Schema.toCodecJson(Analyses.Request))

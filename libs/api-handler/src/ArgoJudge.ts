@@ -1,6 +1,6 @@
 import { ApiError, ArgoMetric } from "@rollwise/api-contract"
 import { Analysis, type MetricSource } from "@rollwise/rollout-engine"
-import { type SloSpec, Verdict } from "@rollwise/slo-policy"
+import { Analyzer, type SloSpec, Verdict } from "@rollwise/slo-policy"
 import { Clock, Context, Effect, Layer } from "effect"
 import { finiteOrNull } from "./internal/finite.ts"
 
@@ -143,7 +143,7 @@ export const judgeSubject = (
     const spec = specFor(base, subject)
     const now = yield* Clock.currentTimeMillis
     const reports = yield* Analysis.analyzeTrailing(spec, now, spec.promoteAfter)
-    const last = reports.at(-1)?.verdict ?? { action: "slow" as const, window: -1, metrics: [], reasons: ["no windows judged yet: holding"], score: 0 }
+    const last = reports.at(-1)?.verdict ?? Analyzer.noWindows
     const log = yield* EvidenceLog
     const id = yield* log.add({
       at: iso(now),

@@ -1,5 +1,5 @@
 import { ApiError, Gates } from "@rollwise/api-contract"
-import * as AnalysesRoute from "./AnalysesRoute.ts"
+import { toApiInputError } from "./LibraryErrors.ts"
 import { Gates as SloGates } from "@rollwise/slo-policy"
 import { Clock, Context, DateTime, Effect, Layer, Option } from "effect"
 /**
@@ -43,7 +43,7 @@ const parseAt = (text: string): Effect.Effect<number, ApiError.InputError> =>
  */
 export const evaluate = (request: Gates.Request): Effect.Effect<Gates.Response, ApiError.InputError, OpaGateway> =>
   Effect.gen(function* () {
-    const policy = yield* SloGates.decodePolicy(request.policy, "policy").pipe(Effect.mapError(AnalysesRoute.fromLibInputError("policy")))
+    const policy = yield* SloGates.decodePolicy(request.policy, "policy").pipe(Effect.mapError(toApiInputError("policy")))
     const epochMs = request.at === undefined ? yield* Clock.currentTimeMillis : yield* parseAt(request.at)
     const results = [...SloGates.evaluateLocal(policy, { epochMs, riskScore: request.decision.risk_score, approved: request.approved ?? false })]
     if (policy.opa !== undefined) {

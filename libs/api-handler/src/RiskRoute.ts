@@ -1,14 +1,8 @@
 import { ApiError, Risk } from "@rollwise/api-contract"
-import { Decision, Heuristic, RiskPolicy, type RiskInputError } from "@rollwise/risk-core"
+import { Decision, Heuristic, RiskPolicy } from "@rollwise/risk-core"
 import { Effect } from "effect"
 import { allFinite } from "./internal/finite.ts"
-/** A risk-core input error, re-rooted at the request field it came from. */
-export const fromRiskInputError = (root: string) => (error: RiskInputError) =>
-  new ApiError.InputError({
-    field: error.field === undefined ? root : `${root}.${error.field}`,
-    message: error.message
-  })
-
+import { toApiInputError } from "./LibraryErrors.ts"
 /**
  * The decision for a request: the policy decoded and merged over the
  * default (a bad policy is an ApiError.InputError naming `policy.<field>`), then the
@@ -20,7 +14,7 @@ export const decide = (request: Risk.Request): Effect.Effect<Decision.Decision, 
     const policy =
       request.policy === undefined
         ? RiskPolicy.defaultPolicy
-        : yield* RiskPolicy.decode(request.policy).pipe(Effect.mapError(fromRiskInputError("policy")))
+        : yield* RiskPolicy.decode(request.policy).pipe(Effect.mapError(toApiInputError("policy")))
     const decision = Heuristic.decide(request.changes, policy, request.target ?? "k8s")
     if (!allFinite(decision)) {
       // weights so large that contributions overflow: the policy's doing

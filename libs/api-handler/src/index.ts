@@ -33,5 +33,8 @@ export * as FlaggerJudge from "./FlaggerJudge.ts"
 /** Kayenta's remote judge: each metric pair judged by the analyzer, scored as NetflixACAJudge scores. */
 export * as KayentaJudge from "./KayentaJudge.ts"
 
+/** The one mapping of a library's input error (input-schema, risk-core) to the API's 400 naming the request field. */
+export * as LibraryErrors from "./LibraryErrors.ts"
+
 /** The service's own Prometheus metrics. */
 export * as ServiceMetrics from "./ServiceMetrics.ts"

@@ -1,6 +1,5 @@
 import { ApiError, Rollouts } from "@rollwise/api-contract"
-import { RolloutsRoute } from "@rollwise/api-handler"
-import type { InputError as LibInputError } from "@rollwise/input-schema"
+import { LibraryErrors, RolloutsRoute } from "@rollwise/api-handler"
 import { DeployTarget, EvidenceStore, type MetricSource } from "@rollwise/rollout-engine"
 import { Runner } from "@rollwise/rollout-runner"
 import { Cause, Deferred, Duration, Effect, Layer, Option, Predicate, Schema } from "effect"
@@ -35,13 +34,6 @@ export interface DriveOptions {
 }
 
 const field = (f: string) => (f === "target" ? "target" : `target.${f}`)
-
-/** An input-schema error re-rooted at the request field its document came from. */
-const fromLib = (error: LibInputError): ApiError.InputError => {
-  const root = error.source ?? "body"
-  const name = error.path === "" ? root : `${root}.${error.path}`
-  return new ApiError.InputError({ field: name, message: `${name}: ${error.detail}` })
-}
 
 const trimSlash = (url: string) => url.replace(/\/+$/, "")
 
@@ -181,7 +173,7 @@ export const layer = (options: DriveOptions): Layer.Layer<RolloutsRoute.RolloutD
             onApprovalTimeout: "rollback"
           }
           const { plan, spec } = yield* Runner.prepare(setup, { decision: "decision", slo: "slo", policy: "policy" }).pipe(
-            Effect.mapError((e) => (e._tag === "SetupError" ? new ApiError.InputError({ field: e.field, message: e.message }) : fromLib(e)))
+            Effect.mapError((e) => (e._tag === "SetupError" ? new ApiError.InputError({ field: e.field, message: e.message }) : LibraryErrors.toApiInputError()(e)))
           )
           const service = request.service ?? spec.service
           const now = Date.now()

@@ -40,7 +40,9 @@ export const serveFlags = {
   bodyLimit: Flag.Int("body-limit").pipe(Flag.withDescription("Largest request body in bytes (default 1048576: 1 MiB)"), Flag.withDefault(1024 * 1024)),
   requestTimeout: Flag.Int("request-timeout").pipe(Flag.withDescription("Seconds a request may run before a 503 (default 30); a body not received by then gets 408 Request Timeout"), Flag.withDefault(30)),
   db: Flag.String("db").pipe(
-    Flag.withDescription("The evidence store (SQLite) the /v1/rollouts and /v1/evidence routes read and append to — the file rollwise rollout writes (default: ROLLWISE_EVIDENCE_DB; none: those routes answer 503)"),
+    Flag.withDescription(
+      "The evidence store the /v1/rollouts and /v1/evidence routes read and append to: a SQLite file (the one rollwise rollout writes), or a PostgreSQL database postgres://user:password@host:5432/db that several replicas share — with --drive, a replica takes over the rollouts another one stopped driving once its lease expires (default: ROLLWISE_EVIDENCE_DB, better for a password; none: those routes answer 503)"
+    ),
     Flag.optional
   ),
   analysisWorkers: Flag.Int("analysis-workers").pipe(
@@ -94,6 +96,10 @@ export const serveHelp = {
     {
       command: "OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318 rollwise serve --db .rollwise/evidence.db",
       description: "With traces to an OpenTelemetry collector, serving this machine's recorded rollouts"
+    },
+    {
+      command: "ROLLWISE_EVIDENCE_DB=postgres://rollwise:…@db:5432/rollwise rollwise serve --host 0.0.0.0 --drive simulated",
+      description: "One of several replicas on a shared PostgreSQL database: any of them answers; a rollout whose replica dies is taken over by another"
     }
   ]
 } as const

@@ -1,16 +1,19 @@
+import { EvidencePostgres } from "@rollwise/evidence-postgres"
 import { SqliteEvidenceStore } from "@rollwise/evidence-store"
 import { SloSpec } from "@rollwise/slo-policy"
-import { Sources } from "@rollwise/rollout-runner"
+import { Runner, Sources } from "@rollwise/rollout-runner"
 import { Telemetry } from "@rollwise/telemetry"
 import packageJson from "../package.json" with { type: "json" }
 import type { InputError } from "@rollwise/input-schema"
-import { type EvidenceStore, MetricSource } from "@rollwise/rollout-engine"
+import { EvidenceStore, MetricSource } from "@rollwise/rollout-engine"
 import { PrometheusSource } from "@rollwise/source-prometheus"
-import { Duration, Effect, FileSystem, Layer, Option, Path, type PlatformError, Redacted } from "effect"
+import { Cause, Duration, Effect, FileSystem, Layer, Option, Path, type PlatformError, Redacted, Schedule, Schema } from "effect"
 import { Command } from "effect/cli"
 import { serveFlags, serveHelp, type ServeFlags } from "./Flags.ts"
 import type { HttpServerError } from "effect/http"
 import { parse as parseYaml } from "yaml"
+import { hostname } from "node:os"
+import type { DriveOptions } from "./Drive.ts"
 import { makeServer, ServerConfigError, type ServerOptions } from "./Server.ts"
 
 export { serveFlags, type ServeFlags }
@@ -19,6 +22,9 @@ export { serveFlags, type ServeFlags }
 export type Env = Readonly<Record<string, string | undefined>>
 
 const nonEmpty = (value: string | undefined): string | undefined => (value === undefined || value.trim() === "" ? undefined : value.trim())
+
+/** The value of `--db` / `ROLLWISE_EVIDENCE_DB`, if any. */
+const dbOf = (flags: ServeFlags, env: Env): string | undefined => (Option.isSome(flags.db) ? flags.db.value : nonEmpty(env["ROLLWISE_EVIDENCE_DB"]))
 
 /**
  * Every SLO spec in a directory: `<name>.yaml`, `.yml` or `.json`, named by
@@ -80,7 +86,7 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
   const promPassword = env["ROLLWISE_PROMETHEUS_PASSWORD"]
   const opaToken = nonEmpty(env["ROLLWISE_OPA_TOKEN"])
   const telemetry = yield* Telemetry.parseConfig(env)
-  const db = Option.isSome(flags.db) ? flags.db.value : nonEmpty(env["ROLLWISE_EVIDENCE_DB"])
+  const db = dbOf(flags, env)
   if (url !== undefined) {
     yield* Sources.requireCredentialFreeUrl(url, Option.isSome(flags.prometheus) ? "--prometheus" : "ROLLWISE_PROMETHEUS_URL").pipe(
       Effect.mapError((e) => new ServerConfigError({ reason: "BadOption", message: e.message }))
@@ -113,8 +119,9 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
     publicJudge: flags.publicJudge || publicJudgeEnv === "true" || publicJudgeEnv === "1",
     slos,
     metricSource,
-    evidenceStore: db === undefined ? undefined : SqliteEvidenceStore.layer({ path: db }),
-    evidencePath: db,
+    evidenceStore: db === undefined ? undefined : EvidencePostgres.isUrl(db) ? EvidencePostgres.layer({ url: db }) : SqliteEvidenceStore.layer({ path: db }),
+    // logged at start: a database URL without its credentials
+    evidencePath: db === undefined ? undefined : EvidencePostgres.isUrl(db) ? EvidencePostgres.redactUrl(db) : db,
     drive:
       flags.drive.length === 0
         ? undefined
@@ -137,9 +144,102 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
   return options
 })
 
+/** How often a replica looks for rollouts another replica stopped driving (`takeover`). */
+export const takeoverEvery = Duration.seconds(5)
+
+/**
+ * Replicas on one PostgreSQL database: every `every`, take over each rollout
+ * a server started (`POST /v1/rollouts`) and nobody drives any more — its
+ * driver's lease expired (the replica was killed, or hung past its lease)
+ * or was released (it shut down) — and drive it to its end from the record,
+ * like a restarted server does. The store's `acquire` decides (on the
+ * database's clock): of the replicas that try at once, one gets the lease
+ * and the others see `Held` and leave it. Rollouts that are still renewed,
+ * that this process drives (its host and pid hold the lease), that have no
+ * lease or no event yet (their starter is between recording and taking
+ * the lease: a resume would find nothing to drive) are left alone, and so
+ * are targets this server does not drive. At most `drive.maxRollouts` are
+ * taken over at once.
+ */
+export const takeover = (drive: DriveOptions, every: Duration.Duration = takeoverEvery): Layer.Layer<never, never, EvidenceStore.EvidenceStore> =>
+  Layer.effectDiscard(
+    Effect.gen(function* () {
+      const store = yield* EvidenceStore.EvidenceStore
+      const leases = store.leases
+      if (leases === undefined) return
+      const scope = yield* Effect.scope
+      const kinds: ReadonlyArray<string> = [...(drive.simulated ? ["simulated"] : []), ...(drive.k8s !== undefined ? ["k8s"] : [])]
+      const me = { host: hostname(), pid: process.pid }
+      const driving = new Set<string>()
+      const maxRollouts = drive.maxRollouts ?? 16
+
+      const takeOver = (rollout: EvidenceStore.Rollout, setup: Runner.Setup, recorded: ReadonlyArray<EvidenceStore.Event>, from: EvidenceStore.StoredLease) =>
+        Effect.gen(function* () {
+          const id = rollout.rolloutId
+          driving.add(id)
+          yield* Effect.logInfo(`taking over a rollout ${from.released ? "its driver released" : `whose driver's lease expired (${from.holder.kind} pid ${from.holder.pid} on ${from.holder.host})`}`).pipe(
+            Effect.annotateLogs({ rollout: id, events: recorded.length })
+          )
+          yield* Runner.run({
+            rollout,
+            setup,
+            mode: "resume",
+            recorded,
+            sources: { decision: `rollout ${id}`, slo: `rollout ${id}`, policy: `rollout ${id}` },
+            env: drive.env,
+            ...(drive.prometheus !== undefined ? { metricSource: drive.prometheus.source } : {}),
+            ...(drive.pollEvery !== undefined ? { pollEvery: drive.pollEvery } : {}),
+            driver: { kind: "server" },
+            onEvent: (event, state) => Effect.logInfo("rollout event").pipe(Effect.annotateLogs({ rollout: id, event: event._tag, phase: state.phase }))
+          }).pipe(
+            Effect.provideService(EvidenceStore.EvidenceStore, store),
+            Effect.matchCauseEffect({
+              onSuccess: (state) => Effect.logInfo("rollout ended").pipe(Effect.annotateLogs({ rollout: id, phase: state.phase })),
+              onFailure: (cause) => {
+                const error = Cause.squash(cause)
+                return Cause.hasInterruptsOnly(cause)
+                  ? Effect.logWarning("rollout interrupted by shutdown; another replica, or this one when it starts again, goes on with it").pipe(Effect.annotateLogs({ rollout: id }))
+                  : error instanceof EvidenceStore.LeaseError
+                    ? Effect.logInfo(`not driving: ${error.message}`).pipe(Effect.annotateLogs({ rollout: id }))
+                    : Effect.logError("rollout failed", cause).pipe(Effect.annotateLogs({ rollout: id }))
+              }
+            }),
+            Effect.ensuring(Effect.sync(() => void driving.delete(id))),
+            Effect.forkIn(scope)
+          )
+        })
+
+      const scan = Effect.gen(function* () {
+        const unfinished = (yield* store.list({ limit: 1000 })).filter(
+          (r) => r.result === undefined && !driving.has(r.rolloutId) && (r.data as { readonly startedBy?: unknown } | undefined)?.startedBy === "api"
+        )
+        for (const rollout of unfinished) {
+          if (driving.size >= maxRollouts) return
+          const lease = yield* leases.current(rollout.rolloutId)
+          // never taken yet, ours, or still renewed (the acquire decides on the database's clock; this only spares a query)
+          if (lease === undefined || (lease.holder.host === me.host && lease.holder.pid === me.pid) || (!lease.released && lease.expiresAt > Date.now())) continue
+          const kept = Schema.decodeUnknownOption(Runner.RecordData)({ setup: (rollout.data as { readonly setup?: unknown }).setup })
+          if (Option.isNone(kept) || !kinds.includes(kept.value.setup.target)) continue
+          const { events } = yield* store.get(rollout.rolloutId)
+          if (events.length === 0) continue
+          yield* takeOver(rollout, kept.value.setup, events, lease)
+        }
+      })
+
+      yield* scan.pipe(
+        Effect.catch((e) => Effect.logWarning("cannot look for rollouts to take over").pipe(Effect.annotateLogs({ detail: e.detail }))),
+        Effect.delay(every),
+        Effect.repeat(Schedule.spaced(every)),
+        Effect.forkIn(scope)
+      )
+    })
+  )
+
 /**
  * Run the server until the process is interrupted (SIGTERM, SIGINT under
- * `NodeRuntime.runMain`), then finish in-flight requests and stop. Fails at
+ * `NodeRuntime.runMain`), then finish in-flight requests and stop. With a
+ * PostgreSQL database and `--drive`, it also takes over the rollouts other
+ * replicas stopped driving ({@link takeover}). Fails at
  * start with a {@link ServerConfigError} (insecure bind, bad option), an
  * `InputError` (an SLO spec that does not decode), `TelemetryConfigError`
  * (an `OTEL_*` value it cannot use), `EvidenceError` (the store cannot be
@@ -153,7 +253,12 @@ export const serve = (
   ServerConfigError | InputError | Telemetry.TelemetryConfigError | EvidenceStore.EvidenceError | HttpServerError.ServeError | PlatformError.PlatformError,
   FileSystem.FileSystem | Path.Path
 > =>
-  Effect.flatMap(resolveOptions(flags, env), (options) => Layer.launch(makeServer(options)))
+  Effect.flatMap(resolveOptions(flags, env), (options) => {
+    const db = dbOf(flags, env)
+    const replicated = db !== undefined && EvidencePostgres.isUrl(db) && options.drive !== undefined && options.evidenceStore !== undefined
+    // the same store layer in both: built once (layers are memoized within one launch)
+    return Layer.launch(replicated ? Layer.merge(makeServer(options), takeover(options.drive!).pipe(Layer.provide(options.evidenceStore!))) : makeServer(options))
+  })
 
 /** `rollwise serve`, ready for the CLI's command tree. */
 export const serveCommand: Command.Command<

@@ -5,8 +5,8 @@ import { Context, Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
 import { HttpServer } from "effect/http"
 import { makeServer, type ServeFlags, type ServerOptions } from "../src/index.ts"
 
-/** A fixture file's text: the API's request fixtures are api-contract's, read in place (one copy for every API test). */
-export const fixture = (name: string): string => readFileSync(new URL(`../../api-contract/test/fixtures/${name}`, import.meta.url), "utf8")
+/** A fixture file's text: the API's request fixtures are api-handler's, read in place (one copy for every API test). */
+export const fixture = (name: string): string => readFileSync(new URL(`../../api-handler/test/fixtures/${name}`, import.meta.url), "utf8")
 
 /** A JSON fixture. */
 export const json = <A = unknown>(name: string): A => JSON.parse(fixture(name)) as A

@@ -6,11 +6,10 @@
  * kind (`logistic.ts`, `gbdt.ts`) keyed by kind in `learners.ts` — the only
  * place that dispatches on `kind`.
  *
- * Errors: every failure is a {@link RiskInputError} value. The Effect forms
- * ({@link decode}, {@link train}, {@link probability}, {@link predictTable},
- * {@link reasons}, {@link decide}) fail with it in the error channel;
- * {@link predict}, {@link predictMany} and {@link explain} are their
- * synchronous forms for scripts and benchmarks and throw that same error.
+ * Errors: one style. Every failure is a {@link RiskInputError} in the
+ * Effect's error channel ({@link decode}, {@link train}, {@link probability},
+ * {@link predictTable}, {@link reasons}, {@link decide}); nothing throws.
+ * Scripts that want a plain value run the Effect (`Effect.runSync`).
  */
 import { Effect } from "effect"
 import * as ChangeSet from "./ChangeSet.ts"
@@ -47,11 +46,6 @@ export { train, type TrainOptions } from "./internal/model/train.ts"
 
 const toEffect = <A>(result: A | RiskInputError): Effect.Effect<A, RiskInputError> =>
   result instanceof RiskInputError ? Effect.fail(result) : Effect.succeed(result)
-
-const orThrow = <A>(result: A | RiskInputError): A => {
-  if (result instanceof RiskInputError) throw result
-  return result
-}
 
 // ---------------------------------------------------------------------------
 // Scoring
@@ -101,27 +95,12 @@ export const probability = (model: Model, features: Readonly<Record<string, numb
   toEffect(probabilityOf(model, features))
 
 /**
- * {@link probability}, synchronously: returns the probability, and throws
- * the same {@link RiskInputError} (`MissingFeature`) when a model input is
- * absent. For scripts and benchmarks; code that handles bad input uses
- * {@link probability} or {@link decide}.
- */
-export const predict = (model: Model, features: Readonly<Record<string, number>>): number => orThrow(probabilityOf(model, features))
-
-/**
  * Calibrated probabilities for every row of a table, matched by column name
  * (extra columns are ignored). Fails with a {@link RiskInputError}
  * (`MissingFeature`) when the table lacks a model input.
  */
 export const predictTable = (model: Model, table: History.HistoryTable): Effect.Effect<Float64Array, RiskInputError> =>
   toEffect(probabilitiesOf(model, table))
-
-/**
- * {@link predictTable}, synchronously: throws the same
- * {@link RiskInputError} (`MissingFeature`) when the table lacks a model
- * input. For scripts and benchmarks.
- */
-export const predictMany = (model: Model, table: History.HistoryTable): Float64Array => orThrow(probabilitiesOf(model, table))
 
 /**
  * Per-feature contributions to the model's log-odds for one deploy, largest
@@ -138,13 +117,6 @@ export const reasons = (
   model: Model,
   features: Readonly<Record<string, number>>
 ): Effect.Effect<ReadonlyArray<Decision.Reason>, RiskInputError> => toEffect(reasonsOf(model, features))
-
-/**
- * {@link reasons}, synchronously: throws the same {@link RiskInputError}
- * (`MissingFeature`) when a model input is absent.
- */
-export const explain = (model: Model, features: Readonly<Record<string, number>>): ReadonlyArray<Decision.Reason> =>
-  orThrow(reasonsOf(model, features))
 
 /**
  * A short, stable fingerprint of a model's content (FNV-1a over its

@@ -28,5 +28,5 @@ export * as Model from "./Model.ts"
 /** The risk policy (`policy.yaml`): weights, thresholds, pace bands, steps and calendar, merged over documented defaults. */
 export * as RiskPolicy from "./RiskPolicy.ts"
 
-/** The one error of this library: bad input (`_tag: "InputError"`, exit code 3 in the CLI). */
+/** The one error of this library: bad input (`_tag: "RiskInputError"`, exit code 3 in the CLI). */
 export { RiskInputError } from "./RiskInputError.ts"

@@ -80,7 +80,7 @@ describe("ChangeSet.decode", () => {
     [{ ...minimal, schemaVersion: 2 }, "schemaVersion", 'changeset: schemaVersion: expected 1, got 2']
   ])("rejects %j naming the field", (input, field, message) => {
     const error = fails(ChangeSet.decode(input))
-    expect(error._tag).toBe("InputError")
+    expect(error._tag).toBe("RiskInputError")
     expect(error.reason).toBe("InvalidChangeSet")
     expect(error.field).toBe(field)
     expect(error.message).toBe(message)

@@ -86,7 +86,7 @@ describe("History.parseCsv", () => {
     ["label as a feature", csv("la,failed", "1,0"), { label: "failed", features: ["failed"] }, undefined, "failed", 'the label column "failed" cannot also be a feature']
   ] as const)("%s", (_, text, options, row, field, message) => {
     const error = fails(History.parseCsv(text, options))
-    expect(error._tag).toBe("InputError")
+    expect(error._tag).toBe("RiskInputError")
     expect(error.reason).toBe("InvalidHistory")
     expect(error.row).toBe(row)
     expect(error.field).toBe(field)

@@ -2,7 +2,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { Evaluation, History, Model } from "../src/index.ts"
 import { logisticLabels, table } from "./generate.ts"
-import { fails, ok } from "./helpers.ts"
+import { fails, ok, predictMany } from "./helpers.ts"
 import { testdata } from "./testdata.ts"
 
 const logistic = (m: Model.Model): Model.LogisticModel => {
@@ -18,7 +18,7 @@ describe("Model.train (logistic)", () => {
         const data = table(300, d, seed, (row) => (row.reduce((acc, x, j) => acc + w[j]! * x, 0) > 0.3 ? 1 : 0))
         fc.pre(data.y.includes(0) && data.y.includes(1))
         const model = ok(Model.train(data, { kind: "logistic", validationFraction: 0, transforms: "none" }))
-        expect(Evaluation.auc(Model.predictMany(model, data), data.y)).toBeGreaterThanOrEqual(0.99)
+        expect(Evaluation.auc(predictMany(model, data), data.y)).toBeGreaterThanOrEqual(0.99)
       }),
       { numRuns: 25 }
     )
@@ -31,7 +31,7 @@ describe("Model.train (logistic)", () => {
         const trainPart = History.slice(data, 0, 4000)
         const heldOut = History.slice(data, 4000, 8000)
         const model = ok(Model.train(trainPart, { kind: "logistic" }))
-        const area = Evaluation.auc(Model.predictMany(model, heldOut), heldOut.y)
+        const area = Evaluation.auc(predictMany(model, heldOut), heldOut.y)
         expect(Math.abs(area - 0.5)).toBeLessThan(0.05)
       }),
       { numRuns: 8 }
@@ -85,7 +85,7 @@ describe("Model.train (logistic)", () => {
     for (const calibration of ["platt", "isotonic"] as const) {
       const model = ok(Model.train(data, { kind: "logistic", calibration }))
       expect(model.calibration.method).toBe(calibration)
-      const summary = Evaluation.summarize(Model.predictMany(model, fresh), fresh.y)
+      const summary = Evaluation.summarize(predictMany(model, fresh), fresh.y)
       expect(summary.expectedCalibrationError).toBeLessThan(0.02)
     }
   })
@@ -110,7 +110,7 @@ describe("Model.train (logistic)", () => {
     expect(m.training.validationRows).toBe(250)
     const validation = History.slice(data, 750, 1000)
     const raw = ok(Model.train(data, { kind: "logistic", validationFraction: 0.25, calibration: "none" }))
-    expect(m.training.auc).toBeCloseTo(Evaluation.auc(Model.predictMany(raw, validation), validation.y), 12)
+    expect(m.training.auc).toBeCloseTo(Evaluation.auc(predictMany(raw, validation), validation.y), 12)
   })
 
   it("is deterministic, and a random split depends on its seed", () => {

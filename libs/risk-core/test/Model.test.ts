@@ -2,7 +2,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { ChangeSet, Model, RiskPolicy } from "../src/index.ts"
 import { table } from "./generate.ts"
-import { fails, ok } from "./helpers.ts"
+import { explain, fails, ok, predict, predictMany } from "./helpers.ts"
 
 const names = ["linesAdded", "linesDeleted", "filesChanged", "failureRate", "criticality"]
 const history = (() => {
@@ -37,7 +37,7 @@ describe("model files", () => {
     expect(decoded).toEqual(model)
     fc.assert(
       fc.property(featureRecord, (features) => {
-        expect(Model.predict(decoded, features)).toBe(Model.predict(model, features))
+        expect(predict(decoded, features)).toBe(predict(model, features))
       })
     )
     expect(Model.fingerprint(decoded)).toBe(Model.fingerprint(model))
@@ -45,10 +45,10 @@ describe("model files", () => {
 
   it.each(kinds)("%s: predictMany agrees with predict row by row", (kind) => {
     const model = models[kind]
-    const many = Model.predictMany(model, history)
+    const many = predictMany(model, history)
     for (const i of [0, 1, 17, 2999]) {
       const row = Object.fromEntries(names.map((n, j) => [n, history.X[i * 5 + j]!]))
-      expect(many[i]).toBeCloseTo(Model.predict(model, row), 12)
+      expect(many[i]).toBeCloseTo(predict(model, row), 12)
     }
   })
 
@@ -107,19 +107,19 @@ describe("Model.explain", () => {
     const logit = (p: number) => Math.log(p / (1 - p))
     const zero = { linesAdded: 0, linesDeleted: 0, filesChanged: 0, failureRate: 0, criticality: 0 }
     // baseline = calibrated log-odds − Σ contributions, the same for every input
-    const baseline = logit(Model.predict(model, zero)) - Model.explain(model, zero).reduce((a, r) => a + r.contribution, 0)
+    const baseline = logit(predict(model, zero)) - explain(model, zero).reduce((a, r) => a + r.contribution, 0)
     fc.assert(
       fc.property(featureRecord, (features) => {
-        const p = Model.predict(model, features)
+        const p = predict(model, features)
         fc.pre(p > 1e-9 && p < 1 - 1e-9)
-        const sum = Model.explain(model, features).reduce((a, r) => a + r.contribution, 0)
+        const sum = explain(model, features).reduce((a, r) => a + r.contribution, 0)
         expect(sum + baseline).toBeCloseTo(logit(p), 6)
       })
     )
   })
 
   it("reports every model feature with its raw value, largest |contribution| first", () => {
-    const reasons = Model.explain(models.logistic, { linesAdded: 900, linesDeleted: 10, filesChanged: 2, failureRate: 0.5, criticality: 3 })
+    const reasons = explain(models.logistic, { linesAdded: 900, linesDeleted: 10, filesChanged: 2, failureRate: 0.5, criticality: 3 })
     expect(reasons.map((r) => r.feature).sort()).toEqual([...names, "addedPerFile"].sort())
     expect(reasons.find((r) => r.feature === "addedPerFile")!.value).toBe(300)
     for (let i = 1; i < reasons.length; i++) expect(Math.abs(reasons[i]!.contribution)).toBeLessThanOrEqual(Math.abs(reasons[i - 1]!.contribution))
@@ -128,7 +128,7 @@ describe("Model.explain", () => {
   it("gives the coefficient times the standardized value for logistic models", () => {
     const m = models.logistic
     if (m.kind !== "logistic" || m.calibration.method !== "platt") throw new Error("expected a Platt-calibrated logistic model")
-    const reasons = Model.explain(m, { linesAdded: 900, linesDeleted: 10, filesChanged: 2, failureRate: 0.5, criticality: 3 })
+    const reasons = explain(m, { linesAdded: 900, linesDeleted: 10, filesChanged: 2, failureRate: 0.5, criticality: 3 })
     const j = m.features.indexOf("failureRate")
     const expected = (m.coefficients[j]! * (0.5 - m.scaling.mean[j]!)) / m.scaling.std[j]! * m.calibration.a
     expect(reasons.find((r) => r.feature === "failureRate")!.contribution).toBeCloseTo(expected, 12)
@@ -142,9 +142,9 @@ describe("Model.decide", () => {
     const model = models[kind]
     const decision = ok(Model.decide(cs, model, RiskPolicy.defaultPolicy, "k8s"))
     const features = ChangeSet.features(cs, RiskPolicy.defaultPolicy.calendar)
-    expect(decision.risk_score).toBeCloseTo(100 * Model.predict(model, features), 1)
+    expect(decision.risk_score).toBeCloseTo(100 * predict(model, features), 1)
     expect(decision.model).toEqual({ kind, version: `1+${Model.fingerprint(model)}` })
-    expect(decision.reasons.map((r) => r.feature)).toEqual(Model.explain(model, features).map((r) => r.feature))
+    expect(decision.reasons.map((r) => r.feature)).toEqual(explain(model, features).map((r) => r.feature))
     expect(decision.approval_required).toBe(decision.risk_score > 70)
     const expected = decision.risk_score > 70 ? "bluegreen" : decision.risk_score >= 30 ? "canary" : "rolling"
     expect(decision.strategy).toBe(expected)
@@ -159,8 +159,8 @@ describe("Model.decide", () => {
     expect(error.message).toBe(
       'model feature "extra.reviewers" is missing from the input (available: linesAdded, linesDeleted, filesChanged, dependencyBumps, majorBumps, coverageDelta, failureRate, deploys, criticality, currentQps, peakHour)'
     )
-    expect(() => Model.predict(model, ChangeSet.features(cs, RiskPolicy.defaultPolicy.calendar))).toThrow(/extra\.reviewers/)
-    expect(() => Model.predictMany(model, history)).toThrow(/extra\.reviewers/)
+    expect(() => predict(model, ChangeSet.features(cs, RiskPolicy.defaultPolicy.calendar))).toThrow(/extra\.reviewers/)
+    expect(() => predictMany(model, history)).toThrow(/extra\.reviewers/)
   })
 
   it("lists the inputs a model needs", () => {

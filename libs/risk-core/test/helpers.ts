@@ -1,5 +1,5 @@
 import { Effect, Result } from "effect"
-import { RiskInputError } from "../src/index.ts"
+import { Model, RiskInputError } from "../src/index.ts"
 
 /** Run a pure Effect and return its value, failing the test on an error. */
 export const ok = <A, E>(effect: Effect.Effect<A, E>): A => {
@@ -15,3 +15,12 @@ export const fails = <A>(effect: Effect.Effect<A, RiskInputError>): RiskInputErr
   if (!(result.failure instanceof RiskInputError)) throw new Error("expected a RiskInputError")
   return result.failure
 }
+
+/** A model's probability for one row, for assertions (the library has only the Effect form). */
+export const predict = (model: Model.Model, features: Readonly<Record<string, number>>): number => ok(Model.probability(model, features))
+
+/** A model's probabilities for a table, for assertions. */
+export const predictMany = (model: Model.Model, table: Parameters<typeof Model.predictTable>[1]): Float64Array => ok(Model.predictTable(model, table))
+
+/** A model's reasons for one row, for assertions. */
+export const explain = (model: Model.Model, features: Readonly<Record<string, number>>) => ok(Model.reasons(model, features))

@@ -1,4 +1,4 @@
-import { baseLogOdds } from "./metrics.ts"
+import { baseLogOdds, sigmoid } from "./metrics.ts"
 import { mulberry32, permutation } from "./prng.ts"
 
 /** Tree-boosting parameters (all validated by the caller). */
@@ -99,8 +99,6 @@ export interface GbdtFit {
   readonly bestIteration: number
   readonly validationLogLoss: ReadonlyArray<number>
 }
-
-const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)))
 
 /**
  * Gradient-boosted trees for log loss on histogram bins (like LightGBM's

@@ -1,4 +1,4 @@
-import { VerdictCharts } from "@rollwise/plots"
+import { Svg, VerdictCharts } from "@rollwise/plots"
 import { ChangeSet, Heuristic, RiskPolicy } from "@rollwise/risk-core"
 import { SqliteEvidenceStore } from "@rollwise/evidence-store"
 import { DeployTarget, Engine, EvidenceStore, Rollout } from "@rollwise/rollout-engine"
@@ -190,7 +190,7 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
   )
 })
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!)
+const escapeHtml = Svg.escape
 
 /** A self-contained HTML report: no scripts, no network; inline SVG plots and the timeline. */
 const report = (
