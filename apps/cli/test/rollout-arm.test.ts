@@ -1,4 +1,5 @@
-import { type FakeMender, SimulatedFleet, startFakeMender } from "@rollwise/ota-harness"
+import { type FakeMender, startFakeMender } from "@rollwise/ota-harness"
+import { SimulatedFleet } from "@rollwise/target-arm/testing"
 import type { ChildProcess } from "node:child_process"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"

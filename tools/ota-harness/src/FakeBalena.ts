@@ -10,11 +10,11 @@
  * release it is already pinned to changes nothing. Each device read that
  * names uuids is one tick of the fleet.
  */
-import type { SimulatedFleet } from "@rollwise/target-arm/testing"
+import type { FleetModel } from "./FleetModel.ts"
 import { bearer, type Reply, type Running, serve } from "./FakeServer.ts"
 
 export interface FakeBalenaOptions {
-  readonly fleet: SimulatedFleet.SimulatedFleet
+  readonly fleet: FleetModel
   readonly token: string
   readonly application: number
   /** Releases of the fleet: commit → id. */

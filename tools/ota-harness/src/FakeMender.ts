@@ -12,10 +12,10 @@
  * answers) are injected per request. Each statistics read is one tick of
  * the fleet.
  */
-import type { SimulatedFleet } from "@rollwise/target-arm/testing"
+import type { FleetModel } from "./FleetModel.ts"
 import { bearer, type Reply, requestId, type Running, serve } from "./FakeServer.ts"
 
-type Fleet = SimulatedFleet.SimulatedFleet
+type Fleet = FleetModel
 
 export interface FakeMenderOptions {
   readonly fleet: Fleet

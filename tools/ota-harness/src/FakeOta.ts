@@ -5,11 +5,11 @@
  * body, 404 for an unknown id, 409 for a name that exists). Each progress
  * read is one tick of the fleet.
  */
-import type { SimulatedFleet } from "@rollwise/target-arm/testing"
+import type { FleetModel } from "./FleetModel.ts"
 import { bearer, type Reply, type Running, serve } from "./FakeServer.ts"
 
 export interface FakeOtaOptions {
-  readonly fleet: SimulatedFleet.SimulatedFleet
+  readonly fleet: FleetModel
   readonly token: string
   /** Devices per page of GET /devices (default 100). */
   readonly pageSize?: number
