@@ -108,13 +108,15 @@ export const checksumsOf = (bytes: Uint8Array): Checksums => ({
 /** A path in a repository with each segment percent-encoded (slashes kept). */
 export const encodePath = (path: string): string => path.split("/").filter((s) => s !== "").map(encodeURIComponent).join("/")
 
-/** A key or value of `?properties=` with the characters the API gives meaning to escaped by a backslash. */
-const escapeProperty = (text: string) => text.replace(/[\\,|=;]/g, (c) => `\\${c}`)
+/** A key or value of `?properties=` with the characters the API lets one escape escaped by a backslash. */
+const escapeProperty = (text: string) => text.replace(/[\\,|=]/g, (c) => `\\${c}`)
 
 /**
  * The `properties` parameter of Set Item Properties: `key=v1,v2;key2=v3`,
- * with `\` before every `,` `|` `=` `;` `\` of a key or value (JFrog: "add
- * an encoded backslash (%5C) before them"), percent-encoded as a whole.
+ * with `\` before every `,` `|` `=` `\` of a key or value (JFrog: "add an
+ * encoded backslash (%5C) before them"), percent-encoded as a whole. A `;`
+ * cannot be sent (it separates properties, and `\;` separates values):
+ * `setProperties` refuses it.
  */
 export const propertiesParam = (properties: Readonly<Record<string, string | ReadonlyArray<string>>>): string =>
   encodeURIComponent(
@@ -346,7 +348,10 @@ export const make = (options: Options) => {
     /** `PUT /api/storage/{repo}/{path}?properties=…`: add or replace these properties (others stay). */
     setProperties: (repo: string, path: string, properties: Readonly<Record<string, string | ReadonlyArray<string>>>) => {
       const call: Call = { method: "PUT", path: `${storagePath(repo, path)}?properties=${propertiesParam(properties)}&recursive=0`, label: `${storagePath(repo, path)}?properties` }
-      return Effect.asVoid(expect(call, [200, 204]))
+      const semicolon = Object.entries(properties).find(([k, v]) => k.includes(";") || (typeof v === "string" ? [v] : v).some((x) => x.includes(";")))
+      return semicolon !== undefined
+        ? Effect.fail(fail(call, "BadRequest", `property ${JSON.stringify(semicolon[0])}: Set Item Properties cannot carry a ";" (it separates properties and values)`))
+        : Effect.asVoid(expect(call, [200, 204]))
     },
     /** `DELETE /api/storage/{repo}/{path}?properties=k1,k2`: remove these properties. */
     deleteProperties: (repo: string, path: string, keys: ReadonlyArray<string>) => {

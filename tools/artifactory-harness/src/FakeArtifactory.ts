@@ -129,9 +129,10 @@ const splitUnescaped = (text: string, separators: string): Array<string> => {
 const unescape = (text: string) => text.replace(/\\(.)/gs, "$1")
 
 /**
- * `?properties=` of Set Item Properties, already percent-decoded: properties
- * separated by `;` or `|`, a key and its values by the first `=`, values by
- * `,`; a backslash makes the next character literal.
+ * `?properties=` of Set Item Properties, already percent-decoded, as JFrog
+ * documents it: properties separated by `;` or `|`, a key and its values by
+ * the first `=`, values by `,` or by an escaped semicolon `\;`; a backslash
+ * before `,` `\` `|` `=` makes it literal. A literal `;` cannot be sent.
  */
 export const parseProperties = (text: string): Map<string, Array<string>> => {
   const out = new Map<string, Array<string>>()
@@ -139,7 +140,8 @@ export const parseProperties = (text: string): Map<string, Array<string>> => {
     if (part === "") continue
     const [key, ...rest] = splitUnescaped(part, "=")
     const value = rest.join("=")
-    out.set(unescape(key!), splitUnescaped(value, ",").map(unescape))
+    const values = splitUnescaped(value, ",").flatMap((v) => v.split("\\;"))
+    out.set(unescape(key!), values.map(unescape))
   }
   return out
 }
