@@ -2,13 +2,17 @@ import { spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { type FakeArtifactory, startArtifactory } from "@rollwise/artifactory-harness"
+import { SqliteEvidenceStore } from "@rollwise/evidence-store"
+import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bin, examples, scratch } from "./support.ts"
 
 /**
  * `rollwise evidence publish` and `evidence export --from artifactory`: the
  * built binary against the fake Artifactory (in this process, so the CLI is
- * spawned asynchronously), with an evidence store recorded by `rollwise demo`.
+ * spawned asynchronously), with an evidence store holding three finished
+ * rollouts of one build as `rollwise demo` records them (written through the
+ * store's own API, so these tests do not depend on the demo's simulation).
  */
 
 /** A token that must never show in any output. */
@@ -59,11 +63,62 @@ const oneCleanLine = (r: Run) => {
   expect(r.stdout + r.stderr).not.toContain(canary)
 }
 
+const metric = (name: string, baseline: number, candidate: number, status: "pass" | "fail") => ({
+  name,
+  status,
+  baseline,
+  candidate,
+  effect: baseline === 0 ? null : candidate / baseline - 1,
+  ci: null,
+  p_value: null,
+  reason: `${name} ${status}`
+})
+
+/** Three rollouts of build "demo", each with its decision, gates, two steps' windows and end, as the engine records them. */
+const record = (path: string) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const store = yield* SqliteEvidenceStore.make({ path })
+      const startedAt = 1_796_110_201_346
+      const features = { linesAdded: 420, linesDeleted: 96, filesChanged: 14, coverageDelta: -0.8, failureRate: 0.0645 }
+      const plan = { strategy: "canary", steps: [{ step: { weight: 5 }, pauseSeconds: 240 }, { step: { weight: 100 }, pauseSeconds: 0 }], approvalRequired: false, approvalTimeoutSeconds: 3600, onApprovalTimeout: "rollback", maxTargetAttempts: 3, maxSlows: 2 }
+      for (const [i, [target, result]] of ([["k8s:checkout-k8s", "promoted"], ["windows:checkout-iis", "rolled_back"], ["arm:checkout-edge", "promoted"]] as const).entries()) {
+        const rolloutId = `demo-${target.split(":")[0]}`
+        yield* store.create({ rolloutId, service: "checkout", module: "payments", version: "2.5.0", buildNumber: "demo", target, startedAt: startedAt + i, data: { features, decision: { risk_score: 37.3, strategy: "canary", pace: "normal" } } })
+        const action = result === "promoted" ? "promote" : "rollback"
+        const latency = result === "promoted" ? 0.19 : 0.27
+        const window = (index: number) => ({
+          kind: "window",
+          stepIndex: index,
+          index: 0,
+          window: { start: startedAt + index * 120_000, end: startedAt + (index + 1) * 120_000 },
+          verdict: { action, window: 0, metrics: [metric("latency", 0.18, latency, action === "promote" ? "pass" : "fail"), metric("error-rate", 0.001, 0.001, "pass"), metric("restarts", 0, 0, "pass")], reasons: [], score: action === "promote" ? 100 : 50 }
+        })
+        const events: ReadonlyArray<readonly [string, unknown]> = [
+          ["Started", { _tag: "Started", plan }],
+          ["GatesPassed", { _tag: "GatesPassed", reasons: ["outside every blocked period"] }],
+          ["StepApplied", { _tag: "StepApplied", index: 0 }],
+          ["Window", window(0)],
+          ["Analyzed", { _tag: "Analyzed", index: 0, action, reasons: [`latency ${action}`] }],
+          ...(result === "promoted"
+            ? ([
+                ["StepApplied", { _tag: "StepApplied", index: 1 }],
+                ["Window", window(1)],
+                ["Analyzed", { _tag: "Analyzed", index: 1, action, reasons: [] }],
+                ["Promoted", { _tag: "Promoted" }]
+              ] as const)
+            : ([["RolledBack", { _tag: "RolledBack" }]] as const))
+        ]
+        for (const [n, [type, data]] of events.entries()) yield* store.append(rolloutId, { type, at: startedAt + n * 60_000, data })
+        yield* store.finish(rolloutId, result, startedAt + events.length * 60_000)
+      }
+    })
+  )
+
 beforeAll(async () => {
   fake = await startArtifactory({ token: canary })
   work.file("slo.yaml", readFileSync(join(examples, "slo.yaml"), "utf8"))
-  const demo = await run(["demo", "--speed", "4000", "--evidence", "ev.db"])
-  expect(demo.code).toBe(0)
+  await Effect.runPromise(record(join(work.dir, "ev.db")))
   const list = await run(["--json", "evidence", "list", "--db", "ev.db"])
   rollouts = JSON.parse(list.stdout) as typeof rollouts
   expect(rollouts).toHaveLength(3)
