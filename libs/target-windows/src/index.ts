@@ -4,3 +4,8 @@
  * @since 0.1.0
  */
 export * as TargetWindows from "./TargetWindows.ts"
+export * as HostsFile from "./HostsFile.ts"
+export * as OpenSsh from "./OpenSsh.ts"
+export * as PowerShell from "./PowerShell.ts"
+export * as Scripts from "./Scripts.ts"
+export * as Transport from "./Transport.ts"
