@@ -249,9 +249,20 @@ export const make = (options: Options) => {
       }
     })
 
+  /**
+   * Upload Build and AQL always exist: a 404 from them means the URL lacks
+   * Artifactory's context (a JFrog Platform URL without `/artifactory`).
+   */
+  const hint = (call: Call, status: number) =>
+    status === 404 && (call.path === "/api/build" || call.path === "/api/search/aql") && !/\/artifactory$/.test(base)
+      ? ` (is the URL missing Artifactory's context? e.g. ${base}/artifactory)`
+      : ""
+
   /** The answer when its status is one of `ok`, else the typed error for it. */
   const expect = (call: Call, ok: ReadonlyArray<number>) =>
-    Effect.flatMap(send(call), (answer) => (ok.includes(answer.status) ? Effect.succeed(answer) : Effect.fail(fail(call, reasonOf(answer.status), messageOf(answer.text), answer.status))))
+    Effect.flatMap(send(call), (answer) =>
+      ok.includes(answer.status) ? Effect.succeed(answer) : Effect.fail(fail(call, reasonOf(answer.status), `${messageOf(answer.text)}${hint(call, answer.status)}`, answer.status))
+    )
 
   const json = (call: Call, answer: Answer) =>
     Effect.try({ try: () => JSON.parse(answer.text) as unknown, catch: () => fail(call, "BadResponse", "the body is not JSON", answer.status) })

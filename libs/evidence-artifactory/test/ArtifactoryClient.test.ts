@@ -145,6 +145,12 @@ describe("ArtifactoryClient (fake Artifactory, from JFrog's REST docs)", () => {
     )
   })
 
+  it("a URL without Artifactory's context gets the real 404 and a hint", async () => {
+    const e = await failure(ArtifactoryClient.make({ url: fake.url.replace(/\/artifactory$/, ""), token: Redacted.make(canary) }).aql("builds.find()"))
+    expect(e.reason).toBe("NotFound")
+    expect(e.message).toContain(`(is the URL missing Artifactory's context? e.g. ${fake.url})`)
+  })
+
   it("reads Retry-After as seconds or an HTTP date", () => {
     expect(ArtifactoryClient.retryAfterMs("3")).toBe(3000)
     expect(ArtifactoryClient.retryAfterMs(new Date(10_000).toUTCString(), 4_000)).toBe(6000)
