@@ -88,8 +88,8 @@ export const normalQuantile = (p: number): number => {
 }
 
 /**
- * Student's t cdf P(T <= t) with `df` > 0 degrees of freedom (real df, as for
- * Welch). df = Infinity is the normal cdf; df <= 0 gives NaN.
+ * Student's t cdf P(T <= t) with `df` > 0 degrees of freedom (any real df,
+ * not only integers). df = Infinity is the normal cdf; df <= 0 gives NaN.
  */
 export const studentTCdf = (t: number, df: number): number => studentTSf(-t, df)
 

@@ -6,7 +6,6 @@
  * @since 0.1.0
  */
 export * as Alternative from "./Alternative.ts"
-export * as Cusum from "./Cusum.ts"
 export * as Distributions from "./Distributions.ts"
 export * as Ewma from "./Ewma.ts"
 export * as HodgesLehmann from "./HodgesLehmann.ts"
@@ -17,7 +16,4 @@ export * as Proportions from "./Proportions.ts"
 export * as Quantile from "./Quantile.ts"
 export * as Random from "./Random.ts"
 export * as Sample from "./Sample.ts"
-export * as SequentialCounts from "./SequentialCounts.ts"
-export * as SequentialQuantile from "./SequentialQuantile.ts"
-export * as Welch from "./Welch.ts"
 export * as ZScore from "./ZScore.ts"

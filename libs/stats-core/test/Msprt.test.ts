@@ -18,7 +18,7 @@ const RUNS = 2000
 const WINDOWS = 40
 const MC_TOLERANCE = 3 * Math.sqrt((ALPHA * (1 - ALPHA)) / RUNS)
 
-/** Welch-type z-test p-value of the data so far (what a naive analyzer re-runs each window). */
+/** Two-sided z-test p-value with unpooled variances, on the data so far (what a naive analyzer re-runs each window). */
 const naiveP = (c: { n: number; s: number; ss: number }, b: { n: number; s: number; ss: number }): number => {
   const mc = c.s / c.n
   const mb = b.s / b.n

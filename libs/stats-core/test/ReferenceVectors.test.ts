@@ -1,13 +1,16 @@
 /**
  * Every entry of testdata/stats-vectors.json (SciPy 1.17) and
  * testdata/mwu-reference.json (SciPy's and Kayenta's test suites,
- * values from R) is checked here; nothing is skipped or filtered, and an
- * unknown section, alternative or method fails the test.
+ * values from R) is checked here, except the sections named in
+ * `uncheckedSections` below (the Welch t-test's: the module was removed,
+ * issue #17, and the vectors are kept for reference); nothing else is
+ * skipped or filtered, and an unknown section, alternative or method fails
+ * the test.
  *
  * Tolerances (stated once, used below):
  * - Mann–Whitney U, Hodges–Lehmann shift: exact equality.
  * - p-values: 1e-9 relative; asymptotic tails below 1e-6: 1e-6 relative.
- * - t, df, chi-square statistics, odds ratios, quantiles: 1e-12 relative.
+ * - chi-square statistics, odds ratios, quantiles: 1e-12 relative.
  * - mwu-reference p-values were printed by R/SciPy with 13 significant
  *   digits: 1e-9 relative plus 1e-12 absolute (the source's own atol).
  * - Kayenta's Hodges–Lehmann intervals: the file's tolerance_ci (absolute)
@@ -19,7 +22,6 @@ import * as HodgesLehmann from "../src/HodgesLehmann.ts"
 import * as MannWhitney from "../src/MannWhitney.ts"
 import * as Proportions from "../src/Proportions.ts"
 import * as Quantile from "../src/Quantile.ts"
-import * as Welch from "../src/Welch.ts"
 import { relativeError } from "./support/random.ts"
 import { readTestdata } from "./testdata.ts"
 
@@ -81,12 +83,6 @@ const statsVectorSections: Record<string, (entry: Json) => void> = {
     expect(r.statistic).toBe(e.U)
     expectP(r.pValue, e.p as number, pTolerance(e.p as number, method === "asymptotic"))
   },
-  welch_t: (e) => {
-    const r = Welch.test(numbers(e.x), numbers(e.y), { alternative: alternativeOf(e.alternative) })
-    expect(relativeError(r.statistic, e.t as number)).toBeLessThanOrEqual(STAT_REL)
-    expect(relativeError(r.df, e.df as number)).toBeLessThanOrEqual(STAT_REL)
-    expectP(r.pValue, e.p as number, P_REL)
-  },
   fisher_exact: (e) => {
     const table = e.table as Proportions.Table2x2
     const r = Proportions.fisherExact(table, alternativeOf(e.alternative))
@@ -117,6 +113,15 @@ const statsVectorSections: Record<string, (entry: Json) => void> = {
 
 const metadataKeys = new Set(["generator", "notes"])
 
+/**
+ * Sections of both files that are deliberately not checked: the Welch t-test
+ * vectors. Welch (with CUSUM and the two other sequential tests) had no
+ * consumer and was removed (issue #17; recoverable from git history); the
+ * vectors stay in testdata/ for reference. Only these exact names are
+ * skipped; any other unknown section still fails.
+ */
+const uncheckedSections = new Set(["welch_t"])
+
 describe("reference vectors: stats-vectors.json (SciPy 1.17)", () => {
   it("reference vectors: every section is known and non-empty", () => {
     for (const [key, value] of Object.entries(vectors)) {
@@ -124,8 +129,9 @@ describe("reference vectors: stats-vectors.json (SciPy 1.17)", () => {
         expect(typeof value).toBe("string")
         continue
       }
-      expect(statsVectorSections[key], `unknown section ${key}`).toBeDefined()
       expect(Array.isArray(value) && value.length > 0).toBe(true)
+      if (uncheckedSections.has(key)) continue
+      expect(statsVectorSections[key], `unknown section ${key}`).toBeDefined()
     }
   })
 
@@ -138,11 +144,14 @@ describe("reference vectors: stats-vectors.json (SciPy 1.17)", () => {
   }
 })
 
-const referenceSections = new Set(["meta", "mann_whitney_u", "welch_t", "hodges_lehmann_ci"])
+const referenceSections = new Set(["meta", "mann_whitney_u", "hodges_lehmann_ci"])
 
 describe("reference vectors: mwu-reference.json (SciPy and Kayenta test suites, values from R)", () => {
   it("reference vectors: every section is known", () => {
-    for (const key of Object.keys(reference)) expect(referenceSections.has(key), `unknown section ${key}`).toBe(true)
+    for (const key of Object.keys(reference)) {
+      if (uncheckedSections.has(key)) continue
+      expect(referenceSections.has(key), `unknown section ${key}`).toBe(true)
+    }
   })
 
   const mwu = reference.mann_whitney_u as Array<Json>
@@ -157,13 +166,6 @@ describe("reference vectors: mwu-reference.json (SciPy and Kayenta test suites, 
     const expected = entry.expected_p as number
     expect(r.pValue >= 0 && r.pValue <= 1).toBe(true)
     expect(Math.abs(r.pValue - expected)).toBeLessThanOrEqual(P_REL * Math.abs(expected) + 1e-12)
-  })
-
-  const welch = reference.welch_t as Array<Json>
-  it.each(welch.map((entry) => ({ entry, id: entry.id as string })))("reference vectors: Welch $id", ({ entry }) => {
-    const r = Welch.test(numbers(entry.a), numbers(entry.b), { alternative: alternativeOf(entry.alternative) })
-    expect(relativeError(r.statistic, entry.expected_t as number)).toBeLessThanOrEqual(P_REL)
-    expect(relativeError(r.pValue, entry.expected_p as number)).toBeLessThanOrEqual(P_REL)
   })
 
   const hl = reference.hodges_lehmann_ci as Array<Json>
