@@ -271,6 +271,7 @@ export const weights = (a: WeightsArgs): Script =>
       ["Servers", a.servers.map((s) => ({ address: s.address, weight: s.weight }))]
     ],
     `${xpathLiteral}
+Import-Module WebAdministration
 ${serverRuntime}
 $changed = @()
 foreach ($s in $Servers) {

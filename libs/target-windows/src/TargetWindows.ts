@@ -1,3 +1,4 @@
+import { Redaction } from "@rollwise/redaction"
 import { DeployTarget } from "@rollwise/rollout-engine"
 import { Clock, Duration, Effect, Layer, Ref, Schedule, type Schema, type Scope } from "effect"
 import * as HostsFile from "./HostsFile.ts"
@@ -58,7 +59,8 @@ export const make = (options: Options): Effect.Effect<DeployTarget.DeployTarget[
     if (candidate === undefined) return yield* rejected("no candidate version: pass the rollout's version or set release.candidate in hosts.yaml")
     const stable = hosts.release.stable
     const secrets = options.secrets ?? []
-    const say = options.onOutput ?? (() => undefined)
+    const onOutput = options.onOutput
+    const say = (line: string) => onOutput?.(Redaction.redact(line, secrets))
     const timeoutSeconds = hosts.health?.timeoutSeconds ?? 30
     const retries = hosts.retries ?? 3
     const retryDelay = options.retryDelay ?? Duration.seconds(1)

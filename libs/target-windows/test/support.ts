@@ -1,6 +1,7 @@
 import type { SshFleet, ShimReply } from "@rollwise/ssh-harness"
 import { DeployTarget } from "@rollwise/rollout-engine"
 import { Duration, Effect, Layer } from "effect"
+import fc from "fast-check"
 import { HostsFile, TargetWindows } from "../src/index.ts"
 import { RecordedFleet } from "../src/testing.ts"
 
@@ -70,3 +71,11 @@ export const recordedTarget = (strategy: HostsFile.Strategy, recorded?: Recorded
   const fleet = recorded ?? RecordedFleet.fromHosts(hosts)
   return Effect.map(TargetWindows.make({ hosts, transport: RecordedFleet.transport(fleet), strategy, name: "shop", candidate: "2.5.0", retryDelay: Duration.millis(10) }), (target) => ({ target, fleet }))
 }
+
+/** Strings built to break out of a literal: quotes of every kind, backticks, `$()`, newlines, NUL-free. */
+export const hostile = fc.oneof(
+  fc.string({ unit: fc.constantFrom("'", "\u2018", "\u2019", "\u201A", "\u201B", '"', "`", "$", "(", ")", "\n", "\r", ";", "#", "a", " ", "\u2028", "\u0085", "@", "{", "}", "|", "&") }),
+  fc.string({ unit: "grapheme" }),
+  fc.string()
+).filter((s) => !s.includes("\u0000"))
+

@@ -1,12 +1,36 @@
-import { Effect } from "effect"
+import { HostsFile, TargetWindows } from "@rollwise/target-windows"
+import { Duration, Effect } from "effect"
 import { SetupError } from "../errors.ts"
 import type { TargetModule } from "./context.ts"
 
-// The Windows adapter lands with issue #18: until then a setup naming it is refused up front.
-const notYet = (source: string) => Effect.fail(new SetupError({ field: source, detail: "the Windows target is not built yet in this version (issue #18)" }))
+// hosts.yaml's InputError as the setup's: the flag (or request field) names the file, the path names the field in it
+const asSetupError = (source: string) => (error: { readonly path: string; readonly detail: string }) =>
+  new SetupError({ field: source, detail: error.path === "" ? error.detail : `${error.path}: ${error.detail}` })
 
-/** `--target windows --hosts hosts.yaml`. */
+/**
+ * `--target windows --hosts hosts.yaml`: the IIS/ARR fleet over OpenSSH
+ * (@rollwise/target-windows). The plan's strategy picks what runs: canary →
+ * ARR weights from the plan's steps; bluegreen → deploy green at 0, flip at
+ * 100; rolling → each step's weight is the share of servers done.
+ * Credentials come from the run's environment, by the names hosts.yaml gives.
+ */
 export const target: TargetModule = {
-  check: (_file, source) => notYet(source),
-  make: () => notYet("--hosts")
+  check: (file, source) => Effect.mapError(Effect.asVoid(HostsFile.decode(file.document, source)), asSetupError(source)),
+  make: (file, context) =>
+    Effect.gen(function* () {
+      const hosts = yield* Effect.mapError(HostsFile.decode(file.document, "--hosts", context.plan.strategy), asSetupError("--hosts"))
+      if (hosts.release.candidate === undefined && context.rollout.version === undefined) {
+        return yield* new SetupError({ field: "--version", detail: "a Windows rollout needs the candidate's version (--version, or release.candidate in hosts.yaml)" })
+      }
+      return yield* TargetWindows.connect({
+        hosts,
+        dir: file.dir,
+        env: context.env,
+        timeout: hosts.timeoutSeconds !== undefined ? Duration.seconds(hosts.timeoutSeconds) : context.timeout,
+        strategy: context.plan.strategy,
+        name: context.rollout.service,
+        candidate: context.rollout.version,
+        onOutput: context.onOutput
+      })
+    })
 }
