@@ -40,7 +40,7 @@ const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Pro
   })
 
 const withToken = { ROLLWISE_ARTIFACTORY_TOKEN: canary }
-const rolloutOn = (kind: string) => rollouts.find((r) => r.target.startsWith(`${kind}:`))!.rolloutId
+const rolloutOn = (kind: string) => rollouts.find((r) => r.target.startsWith(`${kind}:`) && r.rolloutId.startsWith("demo-"))!.rolloutId
 const publishArgs = (number: string, kind: string, ...more: ReadonlyArray<string>) => [
   "evidence",
   "publish",
@@ -112,6 +112,8 @@ const record = (path: string) =>
         for (const [n, [type, data]] of events.entries()) yield* store.append(rolloutId, { type, at: startedAt + n * 60_000, data })
         yield* store.finish(rolloutId, result, startedAt + events.length * 60_000)
       }
+      // and one still running
+      yield* store.create({ rolloutId: "still-running", service: "checkout", buildNumber: "43", target: "k8s:checkout-k8s", startedAt: startedAt + 10 })
     })
   )
 
@@ -121,7 +123,7 @@ beforeAll(async () => {
   await Effect.runPromise(record(join(work.dir, "ev.db")))
   const list = await run(["--json", "evidence", "list", "--db", "ev.db"])
   rollouts = JSON.parse(list.stdout) as typeof rollouts
-  expect(rollouts).toHaveLength(3)
+  expect(rollouts).toHaveLength(4)
 }, 120_000)
 afterAll(() => fake.close())
 
@@ -206,6 +208,15 @@ describe("rollwise evidence publish: every documented error is one line and its 
     expect(r.code).toBe(3)
     expect(r.stderr).toContain('3 rollouts recorded with build number "demo"')
     oneCleanLine(r)
+  })
+
+  it("a rollout still running, or an --artifact that is not repo/path, is bad input (exit 3)", async () => {
+    const running = await run(["evidence", "publish", "--db", "ev.db", "--url", fake.url, "--build-name", "checkout", "--build-number", "43"], withToken)
+    expect(running.code).toBe(3)
+    expect(running.stderr.trim()).toBe("rollwise: rollout still-running: it has not ended yet; publish it once it is promoted, rolled back or aborted")
+    const artifact = await run([...publishArgs("16", "k8s"), "--artifact", "checkout-2.5.0.tgz"], withToken)
+    expect(artifact.code).toBe(3)
+    expect(artifact.stderr.trim()).toBe('rollwise: --artifact: expected repo/path, got "checkout-2.5.0.tgz"')
   })
 
   it("401: a wrong token is refused (exit 4), and the token is not printed even with --debug", async () => {
