@@ -4,7 +4,7 @@ import { SloSpec } from "@rollwise/slo-policy"
 import { Duration, Effect, Redacted } from "effect"
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { EvidenceArtifactory } from "../src/index.ts"
+import { BuildInfo, EvidenceArtifactory } from "../src/index.ts"
 
 const canary = "canary-AKCp8-evidence-5e6f7a8b9c"
 
@@ -83,6 +83,8 @@ describe("EvidenceArtifactory.publish (fake Artifactory, from JFrog's REST docs)
       "rollwise.feature.linesAdded": "420",
       "rollwise.feature.coverageDelta": "-0.8"
     })
+    // what Artifactory received reads back through our own strict build-info schema
+    expect(Effect.runSync(BuildInfo.decode(build))).toEqual(build)
     expect(build.url).toBe(published.dashboard)
     expect(published.dashboard).toMatch(/^https:\/\/grafana\.example\.com\/d\/rollwise-release-compare\/release-compare\?var-service=checkout&var-version=2\.5\.0&from=\d+&to=\d+$/)
     const names = build.modules[0]!.artifacts.map((a) => a.name)
