@@ -73,6 +73,8 @@ export interface SimulatedFleet {
   readonly stable: string
   /** Every device as a manager would list it at the current tick. */
   readonly devices: () => ReadonlyArray<FleetDevice>
+  /** Devices `start` to `end` (exclusive) in listing order: a page without building the whole list. */
+  readonly slice: (start: number, end: number) => ReadonlyArray<FleetDevice>
   readonly device: (id: string) => FleetDevice | undefined
   /** Create a deployment of `artifact` to the listed ids (unknown ids are ignored); newest wins for a device once older ones finish. */
   readonly deploy: (name: string, artifact: string, ids: ReadonlyArray<string>) => DeploymentView
@@ -225,6 +227,11 @@ export const make = (options: Options): SimulatedFleet => {
     size: n,
     stable,
     devices: () => ids.map((_, i) => deviceAt(i)),
+    slice: (start, end) => {
+      const out: Array<FleetDevice> = []
+      for (let i = Math.max(0, start); i < Math.min(n, end); i++) out.push(deviceAt(i))
+      return out
+    },
     device: (id) => {
       const i = index.get(id)
       return i === undefined ? undefined : deviceAt(i)

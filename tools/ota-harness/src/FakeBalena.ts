@@ -61,9 +61,8 @@ export const startFakeBalena = async (options: FakeBalenaOptions): Promise<Runni
       const expand = url.searchParams.get("$expand") ?? ""
       const top = Number(url.searchParams.get("$top") ?? "Infinity")
       const skip = Number(url.searchParams.get("$skip") ?? "0")
-      const wanted = filter.uuids === undefined ? undefined : new Set(filter.uuids)
-      const all = inApp ? fleet.devices().filter((d) => wanted === undefined || wanted.has(d.id)) : []
-      const rows = all.slice(skip, skip + top).map((d) => {
+      const all = !inApp ? [] : filter.uuids === undefined ? fleet.slice(skip, skip + top) : filter.uuids.flatMap((u) => fleet.device(u) ?? []).slice(skip, skip + top)
+      const rows = all.map((d) => {
         const state = fleet.deviceState(d.id)
         const row: Record<string, unknown> = {}
         if (select.has("uuid")) row.uuid = d.id
@@ -81,7 +80,7 @@ export const startFakeBalena = async (options: FakeBalenaOptions): Promise<Runni
       if (typeof release !== "number") return text(400, "Malformed body")
       const commit = commitOf.get(release)
       if (commit === undefined) return text(400, "It is necessary that each device that should be running a release, should be running a release that belongs to the application the device belongs to")
-      const uuids = (inApp ? fleet.devices().filter((d) => filter.uuids === undefined || filter.uuids.includes(d.id)) : []).map((d) => d.id)
+      const uuids = !inApp ? [] : filter.uuids === undefined ? fleet.devices().map((d) => d.id) : filter.uuids.filter((u) => fleet.device(u) !== undefined)
       // already pinned to it: nothing changes
       const fresh = uuids.filter((u) => pinned.get(u) !== release)
       for (const u of fresh) pinned.set(u, release)

@@ -74,12 +74,12 @@ export const startFakeMender = async (options: FakeMenderOptions): Promise<FakeM
       const pg = page(url)
       if ("status" in pg) return pg
       const group = url.searchParams.get("group")
-      const all = group !== null && group !== options.group ? [] : fleet.devices()
-      const slice = all.slice((pg.page - 1) * pg.perPage, pg.page * pg.perPage)
-      const more = pg.page * pg.perPage < all.length
+      const total = group !== null && group !== options.group ? 0 : fleet.size
+      const slice = total === 0 ? [] : fleet.slice((pg.page - 1) * pg.perPage, pg.page * pg.perPage)
+      const more = pg.page * pg.perPage < total
       return {
         status: 200,
-        headers: { link: linkHeader(url, pg.page, pg.perPage, more), "x-total-count": String(all.length) },
+        headers: { link: linkHeader(url, pg.page, pg.perPage, more), "x-total-count": String(total) },
         body: slice.map((d) => ({
           id: d.id,
           updated_ts: new Date(d.lastSeen ?? 0).toISOString(),

@@ -36,11 +36,10 @@ export const startFakeOta = async (options: FakeOtaOptions): Promise<Running> =>
     if (method === "GET" && path === "/devices") {
       const page = Number(url.searchParams.get("page") ?? "1")
       if (!Number.isInteger(page) || page < 1) return error(400, "page must be a positive integer")
-      const all = fleet.devices()
       return {
         status: 200,
         body: {
-          devices: all.slice((page - 1) * pageSize, page * pageSize).map((d) => ({
+          devices: fleet.slice((page - 1) * pageSize, page * pageSize).map((d) => ({
             id: d.id,
             tags: d.tags,
             online: d.online,
@@ -49,7 +48,7 @@ export const startFakeOta = async (options: FakeOtaOptions): Promise<Running> =>
             crashes: d.crashes,
             kpis: d.kpis
           })),
-          nextPage: page * pageSize < all.length ? page + 1 : null
+          nextPage: page * pageSize < fleet.size ? page + 1 : null
         }
       }
     }

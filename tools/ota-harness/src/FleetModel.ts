@@ -26,7 +26,12 @@ export interface DeploymentModel {
 }
 
 export interface FleetModel {
+  /** How many devices there are. */
+  readonly size: number
   readonly devices: () => ReadonlyArray<FleetDeviceModel>
+  /** Devices `start` (inclusive) to `end` (exclusive), in listing order: a page without building the whole list. */
+  readonly slice: (start: number, end: number) => ReadonlyArray<FleetDeviceModel>
+  readonly device: (id: string) => FleetDeviceModel | undefined
   readonly deploy: (name: string, artifact: string, ids: ReadonlyArray<string>) => DeploymentModel
   readonly deployments: () => ReadonlyArray<DeploymentModel>
   readonly deployment: (id: string) => DeploymentModel | undefined

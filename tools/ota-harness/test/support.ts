@@ -15,7 +15,10 @@ export const tinyFleet = (ids: ReadonlyArray<string>): FleetModel & { readonly t
     stats: { pending: 0, downloading: 0, installing: 0, rebooting: 0, success: 0, failure: 0, aborted: 0, [d.state]: d.devices.length }
   })
   return {
+    size: devices.length,
     devices: () => devices,
+    slice: (start, end) => devices.slice(start, end),
+    device: (id) => devices.find((d) => d.id === id),
     deploy: (name, artifact, list) => {
       const d = { id: `d${all.length + 1}`, name, artifact, devices: list, state: "pending" as DeviceState }
       all.push(d)
