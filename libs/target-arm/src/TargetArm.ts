@@ -103,6 +103,8 @@ interface State {
   rollback: Deployment | undefined
   rollbackDevices: ReadonlyArray<string>
   recovered: boolean
+  /** No cohort over the install-failure threshold, no device failing its rollback. */
+  healthy: boolean
   last: string
 }
 
@@ -119,7 +121,7 @@ export const make = (options: Options): Effect.Effect<DeployTarget.DeployTarget[
     const stable = fleet.artifact.stable
     const eligibility: Cohorts.Eligibility = { filters: fleet.devices.filters, exclude: fleet.devices.exclude }
     const threshold = fleet.install.maxFailurePercent
-    const state: State = { phase: "idle", current: undefined, cohorts: new Map(), rollback: undefined, rollbackDevices: [], recovered: false, last: "nothing applied yet" }
+    const state: State = { phase: "idle", current: undefined, cohorts: new Map(), rollback: undefined, rollbackDevices: [], recovered: false, healthy: true, last: "nothing applied yet" }
 
     const applied = () => Math.max(0, ...state.cohorts.keys())
 
@@ -196,6 +198,7 @@ export const make = (options: Options): Effect.Effect<DeployTarget.DeployTarget[
         const { progress: p, offline } = yield* settle(d, ids, `cohort ${percent} %`, true)
         if (p.failure * 100 > threshold * Math.max(p.total, 1)) {
           state.phase = "degraded"
+          state.healthy = false
           state.last = `cohort ${percent} %: ${p.failure} of ${p.total} devices failed to install ${candidate} (${pct(p.failure, p.total)} % > ${threshold} %)`
           return yield* reject(state.last)
         }
@@ -224,8 +227,9 @@ export const make = (options: Options): Effect.Effect<DeployTarget.DeployTarget[
     })
 
     const rollbackProgress = Effect.gen(function* () {
-      if (state.rollback === undefined) return "no device had the candidate: nothing to redeploy"
+      if (state.rollback === undefined) return "rolled back: no device had the candidate, nothing to redeploy"
       const p = yield* ota.progress(state.rollback, state.rollbackDevices)
+      state.healthy = p.failure === 0
       return `rolled back: ${p.success} of ${p.total} updated devices back on ${stable}, ${p.pending + p.active} pending (offline devices get it when they return), ${p.failure} failed`
     })
 
@@ -246,6 +250,7 @@ export const make = (options: Options): Effect.Effect<DeployTarget.DeployTarget[
         state.rollback = existing ?? (yield* ota.create(name, stable, touched))
         onOutput(`rollback: ${existing !== undefined ? "found" : "created"} deployment ${state.rollback.id} of ${stable} for the ${touched.length} devices of cohort ${applied()} % not on it; no other device is touched`)
         const { progress: p, offline } = yield* settle(state.rollback, touched, "rollback", false)
+        state.healthy = p.failure === 0
         state.last = `rolled back: ${p.success} of ${p.total} updated devices back on ${stable}${offline > 0 ? `, ${offline} pending (offline: they get it when they return)` : ""}${p.failure > 0 ? `, ${p.failure} failed` : ""}`
       } else state.last = "rolled back: no device had the candidate"
       state.phase = "rolled_back"
@@ -254,8 +259,7 @@ export const make = (options: Options): Effect.Effect<DeployTarget.DeployTarget[
     const status = Effect.gen(function* () {
       yield* recover
       const detail = state.phase === "rolled_back" ? yield* rollbackProgress : state.last
-      const healthy = state.phase !== "degraded" && !/ [1-9]\d* failed/.test(detail)
-      return { phase: state.phase, healthy, detail, ...(state.current !== undefined ? { current: state.current } : {}) } satisfies DeployTarget.Status
+      return { phase: state.phase, healthy: state.healthy, detail, ...(state.current !== undefined ? { current: state.current } : {}) } satisfies DeployTarget.Status
     })
 
     return DeployTarget.DeployTarget.of({

@@ -18,6 +18,10 @@ export const target: TargetModule = {
   make: (file, context) =>
     Effect.gen(function* () {
       const fleet = yield* Effect.mapError(Fleet.decode(file.document, "--fleet"), setupError("--fleet"))
+      // a fleet moves in device cohorts: a decision in traffic weights was meant for another target
+      if (context.plan.steps.some((s) => "weight" in s.step)) {
+        return yield* new SetupError({ field: "--decision", detail: "--target arm steps through device cohorts ({cohort: percent}); this decision's steps are traffic weights (rollwise decide --target arm gives cohorts)" })
+      }
       return yield* TargetArm.make({
         fleet,
         rollout: context.rollout,
