@@ -2,7 +2,7 @@ import { ArgoMetric } from "@rollwise/api-contract"
 import { ArgoJudge } from "@rollwise/api-handler"
 import { byName, ndjsonLines, scenarioSource, sloDocument } from "@rollwise/api-handler/testing"
 import { ChangeSet, Heuristic, RiskPolicy, type Decision } from "@rollwise/risk-core"
-import { Analysis } from "@rollwise/rollout-engine"
+import { LiveAnalysis } from "@rollwise/rollout-engine"
 import { Analyzer, Gates as SloGates, Observation, SloSpec } from "@rollwise/slo-policy"
 import { Effect, Redacted } from "effect"
 import { readFileSync } from "node:fs"
@@ -96,7 +96,7 @@ describe("makeHandler (options injected)", () => {
     expect((bodyOf(r) as { status: string }).status).toBe("block")
   })
 
-  it("POST /v1/argo/metric decides as Analysis.analyzeTrailing over the same source, and its evidence is served", async () => {
+  it("POST /v1/argo/metric decides as LiveAnalysis.analyzeTrailing over the same source, and its evidence is served", async () => {
     for (const [service, action] of [["healthy-checkout", "promote"], ["regressing-checkout", "rollback"], ["silent-checkout", "slow"]] as const) {
       const r = await h.handle(v2("POST", "/v1/argo/metric", argoBody(service)))
       expect(r.statusCode, service).toBe(200)
@@ -106,7 +106,7 @@ describe("makeHandler (options injected)", () => {
       expect(ev.statusCode).toBe(200)
       const evidence = bodyOf(ev) as ArgoMetric.Evidence
       const expected = await Effect.runPromise(
-        Analysis.analyzeTrailing(ArgoJudge.specFor(argoSpec, argoBody(service)), Date.parse(evidence.at), argoSpec.promoteAfter).pipe(Effect.provide(scenarioSource(byName)))
+        LiveAnalysis.analyzeTrailing(ArgoJudge.specFor(argoSpec, argoBody(service)), Date.parse(evidence.at), argoSpec.promoteAfter).pipe(Effect.provide(scenarioSource(byName)))
       )
       expect(answer.score).toBe(expected.at(-1)!.verdict.score)
       expect(evidence.windows.map((w) => w.verdict)).toEqual(expected.map((e) => e.verdict))

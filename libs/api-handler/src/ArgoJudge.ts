@@ -1,5 +1,5 @@
 import { ApiError, ArgoMetric } from "@rollwise/api-contract"
-import { Analysis, type MetricSource } from "@rollwise/rollout-engine"
+import { LiveAnalysis, type MetricSource } from "@rollwise/rollout-engine"
 import { Analyzer, type SloSpec, Verdict } from "@rollwise/slo-policy"
 import { Clock, Context, Effect, Layer } from "effect"
 import { finiteOrNull } from "./internal/finite.ts"
@@ -122,7 +122,7 @@ export interface JudgeOptions {
 
 /**
  * Judge a subject: look up the SLO (unknown → ApiError.InputError naming
- * `sloField`), analyze the trailing windows with `Analysis.analyzeTrailing`
+ * `sloField`), analyze the trailing windows with `LiveAnalysis.analyzeTrailing`
  * (a failed query is a `nodata` window, never an error), keep the evidence.
  * The Argo metric and the Flagger webhooks both judge through this.
  */
@@ -142,7 +142,7 @@ export const judgeSubject = (
     }
     const spec = specFor(base, subject)
     const now = yield* Clock.currentTimeMillis
-    const reports = yield* Analysis.analyzeTrailing(spec, now, spec.promoteAfter)
+    const reports = yield* LiveAnalysis.analyzeTrailing(spec, now, spec.promoteAfter)
     const last = reports.at(-1)?.verdict ?? Analyzer.noWindows
     const log = yield* EvidenceLog
     const id = yield* log.add({
@@ -157,7 +157,7 @@ export const judgeSubject = (
 
 /**
  * Judge a request: look up the SLO (unknown → ApiError.InputError naming `slo`),
- * analyze the trailing windows with `Analysis.analyzeTrailing` (a failed
+ * analyze the trailing windows with `LiveAnalysis.analyzeTrailing` (a failed
  * query is a `nodata` window, never an error), keep the evidence, answer.
  * `evidenceUrl` is `<publicUrl>/v1/argo/evidence/<id>`.
  */

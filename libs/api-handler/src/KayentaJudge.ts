@@ -3,6 +3,7 @@ import { Decode } from "@rollwise/input-schema"
 import { Assess, type SloSpec } from "@rollwise/slo-policy"
 import { Context, Effect } from "effect"
 import { finiteOrNull } from "./internal/finite.ts"
+import { Moments, Sample } from "@rollwise/stats-core"
 
 // ---------------------------------------------------------------------------
 // Judging
@@ -19,16 +20,14 @@ export const toNumbers = (values: ReadonlyArray<Kayenta.Value>): ReadonlyArray<n
 export const applyNanStrategy = (values: ReadonlyArray<number>, strategy: "remove" | "replace"): ReadonlyArray<number> =>
   strategy === "remove" ? values.filter(Number.isFinite) : values.map((x) => (Number.isFinite(x) ? x : 0))
 
+// the values are finite here: the NaN strategy removed or replaced everything else
 const stats = (xs: ReadonlyArray<number>): typeof Kayenta.Stats.Type => {
-  const n = xs.length
+  const sorted = Sample.sortedFinite(xs).values
+  const n = sorted.length
   if (n === 0) return { count: 0, min: 0, max: 0, mean: 0, median: 0, std: 0 }
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mean = xs.reduce((a, v) => a + v, 0) / n
-  const mid = Math.floor(n / 2)
-  const median = n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-  const std = n > 1 ? Math.sqrt(xs.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0
+  const moments = Moments.of(sorted)
   const finite = (x: number) => (Number.isFinite(x) ? x : 0)
-  return { count: n, min: sorted[0]!, max: sorted[n - 1]!, mean: finite(mean), median, std: finite(std) }
+  return { count: n, min: sorted[0]!, max: sorted[n - 1]!, mean: finite(moments.mean), median: Sample.median(sorted), std: finite(Moments.standardDeviation(moments)) }
 }
 
 

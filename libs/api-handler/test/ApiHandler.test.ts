@@ -11,7 +11,7 @@ const token = "s3cret-token-for-tests"
 const authorize = (candidate: Redacted.Redacted<string> | undefined) => candidate !== undefined && Redacted.value(candidate) === token
 const auth = { authorization: `Bearer ${token}` }
 
-describe("ApiServer", () => {
+describe("ApiHandler", () => {
   let h: Awaited<ReturnType<typeof makeHandler>>
   beforeAll(async () => {
     h = await makeHandler({ authorize, bodyLimitBytes: 4096 })

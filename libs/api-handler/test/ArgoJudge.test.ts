@@ -1,4 +1,4 @@
-import { Analysis, MetricSource } from "@rollwise/rollout-engine"
+import { LiveAnalysis, MetricSource } from "@rollwise/rollout-engine"
 import { Effect, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ArgoMetric } from "@rollwise/api-contract"
@@ -28,13 +28,13 @@ describe("POST /v1/argo/metric", () => {
     expect(answer.evidenceUrl).toMatch(/^https:\/\/rollwise\.example\.com\/v1\/argo\/evidence\/[\w-]+$/)
   })
 
-  it("decides exactly as Analysis.analyzeTrailing does over the same source and windows", async () => {
+  it("decides exactly as LiveAnalysis.analyzeTrailing does over the same source and windows", async () => {
     const r = await h.post("/v1/argo/metric", body("regressing-checkout"))
     const answer = (await r.json()) as ArgoMetric.Response
     const evidence = (await (await h.fetch(new URL(answer.evidenceUrl).pathname)).json()) as ArgoMetric.Evidence
     const end = Date.parse(evidence.at)
     const expected = await Effect.runPromise(
-      Analysis.analyzeTrailing(ArgoJudge.specFor(spec, body("regressing-checkout")), end, spec.promoteAfter).pipe(Effect.provide(scenarioSource(byName)))
+      LiveAnalysis.analyzeTrailing(ArgoJudge.specFor(spec, body("regressing-checkout")), end, spec.promoteAfter).pipe(Effect.provide(scenarioSource(byName)))
     )
     const last = expected.at(-1)!.verdict
     expect(answer.decision).toBe(last.action)

@@ -1,4 +1,4 @@
-import { Analysis } from "@rollwise/rollout-engine"
+import { LiveAnalysis } from "@rollwise/rollout-engine"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Api, Flagger, ArgoMetric } from "@rollwise/api-contract"
@@ -67,7 +67,7 @@ describe("POST /v1/flagger/{hook}", () => {
     expect(evidence.request).toEqual(subject)
     expect(evidence.flagger).toEqual({ hook: "rollout", name: "regressing-checkout", namespace: "shop", phase: "Progressing", checksum: "6d4f8b7c9" })
     const expected = await Effect.runPromise(
-      Analysis.analyzeTrailing(ArgoJudge.specFor(spec, subject), Date.parse(evidence.at), spec.promoteAfter).pipe(Effect.provide(scenarioSource(byName)))
+      LiveAnalysis.analyzeTrailing(ArgoJudge.specFor(spec, subject), Date.parse(evidence.at), spec.promoteAfter).pipe(Effect.provide(scenarioSource(byName)))
     )
     const last = expected.at(-1)!.verdict
     expect(answer.decision).toBe(last.action)

@@ -1,4 +1,4 @@
-import { Analysis } from "@rollwise/rollout-engine"
+import { LiveAnalysis } from "@rollwise/rollout-engine"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { ArgoJudge } from "../src/index.ts"
@@ -16,7 +16,7 @@ describe("scenarioSource", () => {
     for (let k = 0; k < 48; k++) {
       const end = 1_800_000_000_000 + k * 60_000 + (k % 7) * 1234
       const reports = await Effect.runPromise(
-        Analysis.analyzeTrailing(ArgoJudge.specFor(spec, { service, namespace: "x", canaryHash: "a", stableHash: "b", slo: "checkout" }), end, 3).pipe(
+        LiveAnalysis.analyzeTrailing(ArgoJudge.specFor(spec, { service, namespace: "x", canaryHash: "a", stableHash: "b", slo: "checkout" }), end, 3).pipe(
           Effect.provide(scenarioSource(byName))
         )
       )

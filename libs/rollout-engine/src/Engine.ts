@@ -1,6 +1,6 @@
 import type { SloSpec } from "@rollwise/slo-policy"
 import { Clock, Data, Duration, Effect, Fiber, Schedule } from "effect"
-import * as Analysis from "./Analysis.ts"
+import * as LiveAnalysis from "./LiveAnalysis.ts"
 import { DeployTarget, type DeployTargetError } from "./DeployTarget.ts"
 import { EvidenceStore, type EvidenceError, type Holder, type LeaseError, leasesOf, type NewRollout } from "./EvidenceStore.ts"
 import { isRolloutEvent } from "./Operator.ts"
@@ -16,7 +16,7 @@ export interface Options {
   /** Called after every recorded event (progress output). */
   readonly onEvent?: (event: Rollout.Event, state: Rollout.State, seq: number) => Effect.Effect<void>
   /** Called after every analysis window (progress output). */
-  readonly onWindow?: (report: Analysis.WindowReport) => Effect.Effect<void>
+  readonly onWindow?: (report: LiveAnalysis.WindowReport) => Effect.Effect<void>
   /** How often to look for an approval or an operator's rollback recorded by another process (default 5 s). */
   readonly pollEvery?: Duration.Duration
   /** Who drives, and the lease it holds while it does (see {@link Driver}). */
@@ -54,7 +54,7 @@ export interface WindowRecord {
   readonly stepIndex: number
   readonly index: number
   readonly window: { readonly start: number; readonly end: number }
-  readonly verdict: Analysis.WindowReport["verdict"]
+  readonly verdict: LiveAnalysis.WindowReport["verdict"]
 }
 
 /** Raised inside a window callback when the rollout left its analysis (an operator rolled back). */
@@ -173,11 +173,11 @@ export const run = (options: Options, mode: "start" | "resume" = "start") =>
             // (a regression that shows late), none can take the promotion back to "undecided"
             const holdUntil = (yield* Clock.currentTimeMillis) + command.pauseSeconds * 1000
             let judged = 0
-            let last: Analysis.WindowReport | undefined
-            let promotedBy: Analysis.WindowReport | undefined
+            let last: LiveAnalysis.WindowReport | undefined
+            let promotedBy: LiveAnalysis.WindowReport | undefined
             do {
               const start = yield* Clock.currentTimeMillis
-              const watching = Analysis.watch(options.spec, start, (report) =>
+              const watching = LiveAnalysis.watch(options.spec, start, (report) =>
                 Effect.gen(function* () {
                   const r = { ...report, index: judged++ }
                   // every window's verdict is evidence (not a state-machine event: replay skips it)

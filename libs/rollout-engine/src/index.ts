@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 export * as MetricSource from "./MetricSource.ts"
-export * as Analysis from "./Analysis.ts"
+export * as LiveAnalysis from "./LiveAnalysis.ts"
 export * as DeployTarget from "./DeployTarget.ts"
 export * as EvidenceStore from "./EvidenceStore.ts"
 export * as Rollout from "./Rollout.ts"

@@ -12,7 +12,7 @@ import {
   type Series,
   startPrometheus
 } from "@rollwise/prometheus-harness"
-import { Analysis } from "@rollwise/rollout-engine"
+import { LiveAnalysis } from "@rollwise/rollout-engine"
 import { SloSpec } from "@rollwise/slo-policy"
 import { Duration, Effect, Exit, Layer } from "effect"
 import { FetchHttpClient } from "effect/http"
@@ -139,7 +139,7 @@ const analysisSpec = (service: string) => {
 
 const analyze = (service: string, url: string, options: { timeoutMs?: number } = {}) =>
   Effect.runPromise(
-    Analysis.analyzeTrailing(analysisSpec(service), scenario.start + 10 * 120_000, 10).pipe(
+    LiveAnalysis.analyzeTrailing(analysisSpec(service), scenario.start + 10 * 120_000, 10).pipe(
       Effect.provide(PrometheusSource.layer({ url, retries: 0, timeout: Duration.millis(options.timeoutMs ?? 5_000) }))
     )
   )
@@ -173,7 +173,7 @@ describe("live analysis against a real Prometheus", () => {
 
   it("a slow Prometheus hits the timeout: nodata with the reason, slow", async () => {
     const [first] = await Effect.runPromise(
-      Analysis.analyzeTrailing(analysisSpec("healthy"), scenario.start + 120_000, 1).pipe(
+      LiveAnalysis.analyzeTrailing(analysisSpec("healthy"), scenario.start + 120_000, 1).pipe(
         Effect.provide(PrometheusSource.layer({ url: slowUrl, retries: 0, timeout: Duration.millis(300) }))
       )
     )
@@ -200,7 +200,7 @@ describe("live analysis against a real Prometheus", () => {
         })
       ).pipe(Layer.provide(FetchHttpClient.layer))
       const reports = await Effect.runPromise(
-        Analysis.analyzeTrailing({ ...analysisSpec("healthy"), warmupWindows: 0 }, scenario.start + 3 * 120_000, 3).pipe(Effect.provide(killing))
+        LiveAnalysis.analyzeTrailing({ ...analysisSpec("healthy"), warmupWindows: 0 }, scenario.start + 3 * 120_000, 3).pipe(Effect.provide(killing))
       )
       expect(reports).toHaveLength(3)
       expect(reports[0]!.verdict.metrics.every((m) => m.status !== "nodata")).toBe(true)
@@ -315,7 +315,7 @@ describe("native histograms against a real Prometheus 2.42 (remote-written)", ()
   })
 
   it("a healthy canary promotes and a 30 % slower one rolls back on the request distribution", async () => {
-    const run = (service: string) => Effect.runPromise(Analysis.analyzeTrailing(nativeSpec(service), end * 1000, 10).pipe(Effect.provide(PrometheusSource.layer({ url: native.url, retries: 0 }))))
+    const run = (service: string) => Effect.runPromise(LiveAnalysis.analyzeTrailing(nativeSpec(service), end * 1000, 10).pipe(Effect.provide(PrometheusSource.layer({ url: native.url, retries: 0 }))))
     expect((await run("native-healthy")).at(-1)!.verdict.action).toBe("promote")
     const slow = (await run("native-slow")).at(-1)!
     expect(slow.verdict.action).toBe("rollback")

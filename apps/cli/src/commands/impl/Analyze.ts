@@ -1,5 +1,5 @@
 import { VerdictCharts } from "@rollwise/plots"
-import { Analysis } from "@rollwise/rollout-engine"
+import { LiveAnalysis } from "@rollwise/rollout-engine"
 import { Analyzer, Observation, SloSpec, type Verdict } from "@rollwise/slo-policy"
 import { Console, DateTime, Effect, Option, Path } from "effect"
 import { Json } from "../../GlobalFlags.ts"
@@ -68,7 +68,7 @@ const live = (
     const source = Sources.prometheus(url, flags.timeout, process.env)
     const end = yield* parseWhen(flags.windowEnd)
     const warned = new Set<string>()
-    const report = (r: Analysis.WindowReport) =>
+    const report = (r: LiveAnalysis.WindowReport) =>
       Effect.gen(function* () {
         for (const m of r.measurements) {
           const reason = m.measurement.reason
@@ -83,11 +83,11 @@ const live = (
       })
     const verdicts = yield* (flags.watch
       ? Effect.map(
-          Analysis.watch(spec, end, (r) => report(r)),
+          LiveAnalysis.watch(spec, end, (r) => report(r)),
           (last) => (last === undefined ? [] : [last.verdict])
         )
       : Effect.gen(function* () {
-          const reports = yield* Analysis.analyzeTrailing(spec, end, flags.windows)
+          const reports = yield* LiveAnalysis.analyzeTrailing(spec, end, flags.windows)
           for (const r of reports) yield* report(r)
           return reports.map((r) => r.verdict)
         })

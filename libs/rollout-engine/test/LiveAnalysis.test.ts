@@ -3,7 +3,7 @@ import { SloSpec } from "@rollwise/slo-policy"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { describe, expect } from "vitest"
-import { Analysis, MetricSource } from "../src/index.ts"
+import { LiveAnalysis, MetricSource } from "../src/index.ts"
 
 const spec = Effect.runSync(
   SloSpec.decode({
@@ -31,11 +31,11 @@ const crashing = MetricSource.layerMemory((metric, track, window) => {
 /** A source that has nothing at all. */
 const empty = MetricSource.layerMemory(() => undefined)
 
-describe("Analysis.watch (TestClock, in-memory MetricSource)", () => {
+describe("LiveAnalysis.watch (TestClock, in-memory MetricSource)", () => {
   it.effect("waits for each window to end, then judges it, and stops at the first rollback", () =>
     Effect.gen(function* () {
       const seen: Array<number> = []
-      const fiber = yield* Effect.forkChild(Analysis.watch(spec, 0, (r) => Effect.sync(() => void seen.push(r.index))))
+      const fiber = yield* Effect.forkChild(LiveAnalysis.watch(spec, 0, (r) => Effect.sync(() => void seen.push(r.index))))
       yield* TestClock.adjust("59 seconds")
       expect(seen).toEqual([])
       yield* TestClock.adjust("1 second")
@@ -50,7 +50,7 @@ describe("Analysis.watch (TestClock, in-memory MetricSource)", () => {
 
   it.effect("no data at all holds (slow) for maxWindows, saying why per metric, and never promotes", () =>
     Effect.gen(function* () {
-      const fiber = yield* Effect.forkChild(Analysis.watch(spec, 0, () => Effect.void))
+      const fiber = yield* Effect.forkChild(LiveAnalysis.watch(spec, 0, () => Effect.void))
       yield* TestClock.adjust("10 minutes")
       const last = yield* Fiber.join(fiber)
       expect(last?.index).toBe(spec.maxWindows - 1)
@@ -61,10 +61,10 @@ describe("Analysis.watch (TestClock, in-memory MetricSource)", () => {
   )
 })
 
-describe("Analysis.analyzeTrailing", () => {
+describe("LiveAnalysis.analyzeTrailing", () => {
   it.effect("judges the last windows before `end`, oldest first", () =>
     Effect.gen(function* () {
-      const reports = yield* Analysis.analyzeTrailing(spec, 2 * 60_000, 2)
+      const reports = yield* LiveAnalysis.analyzeTrailing(spec, 2 * 60_000, 2)
       expect(reports.map((r) => r.window)).toEqual([
         { start: 0, end: 60_000 },
         { start: 60_000, end: 120_000 }
