@@ -89,6 +89,7 @@ const variants: Record<string, ReadonlyArray<string>> = {
   "cluster-wide": [fixture("rollwise-cluster-wide.yaml")],
   configured: [fixture("rollwise-configured.yaml")],
   "fixed-replicas": [fixture("rollwise-fixed-replicas.yaml")],
+  postgres: [fixture("rollwise-postgres.yaml")],
   // the values docs/integrations/ tells users to install with
   integrations: [join(integrationsDir, "rollwise-values.yaml")]
 }
@@ -256,6 +257,43 @@ describe("rollwise chart: the Deployment", () => {
     expect(d.spec.replicas).toBe(1)
     expect(d.spec.strategy).toEqual({ type: "Recreate" })
     expect(ofKind(objects, "autoscaling/v2", "HorizontalPodAutoscaler")).toEqual([])
+  })
+
+  it("Postgres mode: ROLLWISE_EVIDENCE_DB from the operator's Secret, no evidence volume, autoscaled replicas that drive rollouts", () => {
+    const objects = render("postgres")
+    const d = deploymentOf(objects)
+    const c = containerOf(objects)
+    expect(env(c, "ROLLWISE_EVIDENCE_DB")).toEqual({ name: "ROLLWISE_EVIDENCE_DB", valueFrom: { secretKeyRef: { name: "rollwise-db", key: "url" } } })
+    expect(c.args).toEqual(["serve", "--host", "0.0.0.0", "--port", "8080", "--analysis-workers", "1", "--drive", "simulated"])
+    expect(d.spec.template.spec.volumes.map((v) => v.name)).toEqual(["tmp"])
+    expect(c.volumeMounts?.map((m) => m.mountPath), "the only writable path").toEqual(["/tmp"])
+    // several pods, rolled one by one: no Recreate, an autoscaler and a disruption budget
+    expect(d.spec.strategy).toBeUndefined()
+    expect(d.spec.replicas).toBeUndefined()
+    expect(one<K8sObject & { spec: { minReplicas: number } }>(objects, "autoscaling/v2", "HorizontalPodAutoscaler").spec.minReplicas).toBe(2)
+    expect(ofKind(objects, "policy/v1", "PodDisruptionBudget")).toHaveLength(1)
+    expect(ofKind(objects, "v1", "PersistentVolumeClaim")).toEqual([])
+    // the chart never creates or reads the database Secret: the URL and its password stay out of the release
+    expect(ofKind(objects, "v1", "Secret").map((x) => x.metadata.name)).not.toContain("rollwise-db")
+    const fixed = template(rollwiseChart, { ...release, values: [fixture("rollwise-postgres.yaml")], setJson: { "autoscaling.enabled": false, replicaCount: 3 }, set: { "evidence.postgres.urlKey": "database-url" } }).objects
+    expect(deploymentOf(fixed).spec.replicas).toBe(3)
+    expect(env(containerOf(fixed), "ROLLWISE_EVIDENCE_DB")?.valueFrom?.secretKeyRef).toEqual({ name: "rollwise-db", key: "database-url" })
+    expect(renderNotes(rollwiseChart, { ...release, values: [fixture("rollwise-postgres.yaml")] })).toContain("Evidence is kept in the PostgreSQL database named by Secret rollwise-db (key url), shared by every pod.")
+  })
+
+  it("refuses Postgres mode without its Secret, with a PVC, or an unknown store; drives more than one pod only in Postgres mode", () => {
+    const refused = (values: ReadonlyArray<string>, setJson: Record<string, unknown>, message: string) => {
+      const result = templateRaw(rollwiseChart, { ...release, values, setJson })
+      expect(result.status, message).not.toBe(0)
+      expect(result.stderr).toContain(message)
+    }
+    refused([], { "evidence.store": "postgres" }, "evidence.store=postgres: name the Secret that holds the database URL (postgres://user:password@host:5432/dbname) in evidence.postgres.existingSecret")
+    refused([fixture("rollwise-postgres.yaml")], { "evidence.persistence.enabled": true, "autoscaling.enabled": false, replicaCount: 1 }, "with evidence.store=postgres the database keeps the evidence: set evidence.persistence.enabled=false")
+    refused([], { "evidence.store": "mysql" }, "evidence.store")
+    refused([], { "evidence.postgres.password": "x" }, "Additional property password is not allowed")
+    // SQLite: driving needs the file on a PVC, and a PVC one pod; more pods need Postgres
+    refused([], { "config.drive": ["simulated"] }, "or evidence.store=postgres (any number of pods)")
+    refused([fixture("rollwise-bad-persistence.yaml")], {}, "or use evidence.store=postgres for more pods")
   })
 
   it("refuses a PVC under an autoscaled Deployment, saying what to change", () => {

@@ -78,8 +78,15 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 Values that cannot work together fail the render with a message saying what to change.
 */}}
 {{- define "rollwise.validate" -}}
+{{- $postgres := eq .Values.evidence.store "postgres" -}}
+{{- if and $postgres (not .Values.evidence.postgres.existingSecret) -}}
+{{- fail "evidence.store=postgres: name the Secret that holds the database URL (postgres://user:password@host:5432/dbname) in evidence.postgres.existingSecret (its key: evidence.postgres.urlKey, default url)" -}}
+{{- end -}}
+{{- if and $postgres .Values.evidence.persistence.enabled -}}
+{{- fail "evidence.persistence is the SQLite file's volume; with evidence.store=postgres the database keeps the evidence: set evidence.persistence.enabled=false" -}}
+{{- end -}}
 {{- if and .Values.evidence.persistence.enabled (or .Values.autoscaling.enabled (gt (int .Values.replicaCount) 1)) -}}
-{{- fail "evidence.persistence.enabled keeps the evidence in one SQLite file, which one pod writes: set autoscaling.enabled=false and replicaCount=1 (or keep persistence off)" -}}
+{{- fail "evidence.persistence.enabled keeps the evidence in one SQLite file, which one pod writes: set autoscaling.enabled=false and replicaCount=1 (or keep persistence off), or use evidence.store=postgres for more pods" -}}
 {{- end -}}
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) -}}
 {{- fail (printf "autoscaling.minReplicas (%v) is above autoscaling.maxReplicas (%v)" .Values.autoscaling.minReplicas .Values.autoscaling.maxReplicas) -}}
@@ -92,8 +99,8 @@ Values that cannot work together fail the render with a message saying what to c
 {{- fail (printf "config.drive: %q is not a target the server drives (simulated, k8s)" .) -}}
 {{- end -}}
 {{- end -}}
-{{- if and .Values.config.drive (not .Values.evidence.persistence.enabled) -}}
-{{- fail "config.drive: a driven rollout is recorded in the evidence store and resumed from it, which must outlive the pod: set evidence.persistence.enabled=true (with one pod)" -}}
+{{- if and .Values.config.drive (not $postgres) (not .Values.evidence.persistence.enabled) -}}
+{{- fail "config.drive: a driven rollout is recorded in the evidence store and resumed from it, which must outlive the pod: set evidence.persistence.enabled=true (with one pod), or evidence.store=postgres (any number of pods)" -}}
 {{- end -}}
 {{- if and (has "k8s" .Values.config.drive) (not .Values.config.prometheusUrl) -}}
 {{- fail "config.drive: k8s rollouts are measured through Prometheus: set config.prometheusUrl" -}}
