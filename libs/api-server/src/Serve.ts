@@ -1,7 +1,7 @@
 import { EvidencePostgres } from "@rollwise/evidence-postgres"
 import { SqliteEvidenceStore } from "@rollwise/evidence-store"
 import { SloSpec } from "@rollwise/slo-policy"
-import { Runner, Sources } from "@rollwise/rollout-runner"
+import { MetricSources, Runner } from "@rollwise/rollout-runner"
 import { Telemetry } from "@rollwise/telemetry"
 import packageJson from "../package.json" with { type: "json" }
 import type { InputError } from "@rollwise/input-schema"
@@ -88,7 +88,7 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
   const telemetry = yield* Telemetry.parseConfig(env)
   const db = dbOf(flags, env)
   if (url !== undefined) {
-    yield* Sources.requireCredentialFreeUrl(url, Option.isSome(flags.prometheus) ? "--prometheus" : "ROLLWISE_PROMETHEUS_URL").pipe(
+    yield* MetricSources.requireCredentialFreeUrl(url, Option.isSome(flags.prometheus) ? "--prometheus" : "ROLLWISE_PROMETHEUS_URL").pipe(
       Effect.mapError((e) => new ServerConfigError({ reason: "BadOption", message: e.message }))
     )
     // an SLO whose windows Prometheus cannot read at its step stops the start, naming the file, not every answer later

@@ -16,7 +16,7 @@ import { SetupError } from "./internal/errors.ts"
 import { target as armTarget } from "./internal/targets/arm.ts"
 import type { TargetModule } from "./internal/targets/context.ts"
 import { target as windowsTarget } from "./internal/targets/windows.ts"
-import * as MetricSources from "./Sources.ts"
+import * as MetricSources from "./MetricSources.ts"
 
 /**
  * A rollout from its setup to its end: everything `rollwise rollout` and the

@@ -15,4 +15,4 @@ export * as Runner from "./Runner.ts"
 export * as Gating from "./Gating.ts"
 
 /** Metric sources built from a setup: Prometheus with credentials from the environment. */
-export * as Sources from "./Sources.ts"
+export * as MetricSources from "./MetricSources.ts"

@@ -3,7 +3,7 @@ import { EvidenceStore } from "@rollwise/rollout-engine"
 import { Effect } from "effect"
 import { parse } from "yaml"
 import { describe, expect, it } from "vitest"
-import { Runner, Sources } from "../src/index.ts"
+import { MetricSources, Runner } from "../src/index.ts"
 
 const example = (name: string) => readFileSync(new URL(`../../../examples/${name}`, import.meta.url), "utf8")
 const decision = JSON.parse(example("strategy.json")) as unknown
@@ -136,8 +136,8 @@ describe("setup checks", () => {
 
 describe("Prometheus URLs kept in a record", () => {
   it("must be http(s) without credentials (they come from the environment)", () => {
-    const fail = (url: string) => Effect.runSync(Effect.flip(Sources.requireCredentialFreeUrl(url))).message
-    expect(Effect.runSync(Sources.requireCredentialFreeUrl("http://prometheus:9090"))).toBeUndefined()
+    const fail = (url: string) => Effect.runSync(Effect.flip(MetricSources.requireCredentialFreeUrl(url))).message
+    expect(Effect.runSync(MetricSources.requireCredentialFreeUrl("http://prometheus:9090"))).toBeUndefined()
     expect(fail("http://admin:s3cret@prometheus:9090")).toBe(
       "--prometheus: holds credentials; give them as ROLLWISE_PROMETHEUS_TOKEN or ROLLWISE_PROMETHEUS_USER and _PASSWORD, never in the URL (it is kept in the evidence)"
     )

@@ -1,6 +1,6 @@
 import { Decode, type InputError } from "@rollwise/input-schema"
 import { Effect, Schema } from "effect"
-import * as Duration from "./Duration.ts"
+import * as DurationText from "./DurationText.ts"
 
 const withDefault = <S extends Schema.Top>(schema: S, value: S["Encoded"]) =>
   schema.pipe(Schema.withDecodingDefaultKey(Effect.succeed(value)))
@@ -118,7 +118,7 @@ export const decode = (input: unknown, source = "slo.yaml"): Effect.Effect<Spec,
     yield* Decode.expectKind(input, "SloSpec", source)
     const spec = yield* decodeSpec(source)(input)
     const fail = (path: string, detail: string) => Decode.fail({ source, path, detail })
-    const windowSeconds = Duration.parseSeconds(spec.window)
+    const windowSeconds = DurationText.parseSeconds(spec.window)
     if (windowSeconds === undefined) return yield* fail("window", `expected a duration like 30s, 2m or 1h, got "${spec.window}"`)
     const seen = new Set<string>()
     for (const [i, m] of spec.metrics.entries()) {
@@ -127,7 +127,7 @@ export const decode = (input: unknown, source = "slo.yaml"): Effect.Effect<Spec,
     }
     for (const key of ["step", "baseline.offset"] as const) {
       const text = key === "step" ? spec.step : spec.baseline?.by === "offset" ? spec.baseline.offset : undefined
-      if (text !== undefined && Duration.parseSeconds(text) === undefined) return yield* fail(key, `expected a duration like 10s or 1w, got "${text}"`)
+      if (text !== undefined && DurationText.parseSeconds(text) === undefined) return yield* fail(key, `expected a duration like 10s or 1w, got "${text}"`)
     }
     if (spec.metrics.every((m) => m.weight === 0)) {
       return yield* fail("metrics", "every metric has weight 0, so every verdict would score 0; give at least one metric a weight above 0")

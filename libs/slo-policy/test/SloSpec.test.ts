@@ -2,7 +2,7 @@ import { Effect, Exit } from "effect"
 import { readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
 import { parse } from "yaml"
-import { Duration, SloSpec } from "../src/index.ts"
+import { DurationText, SloSpec } from "../src/index.ts"
 
 const example = parse(readFileSync(new URL("./fixtures/slo.yaml", import.meta.url), "utf8")) as Record<string, unknown>
 
@@ -70,13 +70,13 @@ describe("Duration", () => {
     ["", undefined],
     ["10", undefined]
   ])("%s is %s seconds", (text, seconds) => {
-    expect(Duration.parseSeconds(text)).toBe(seconds)
+    expect(DurationText.parseSeconds(text)).toBe(seconds)
   })
 
   it("formats back to the shortest form", () => {
-    expect(Duration.format(120)).toBe("2m")
-    expect(Duration.format(5400)).toBe("1h30m")
-    expect(Duration.parseSeconds(Duration.format(93_784))).toBe(93_784)
+    expect(DurationText.format(120)).toBe("2m")
+    expect(DurationText.format(5400)).toBe("1h30m")
+    expect(DurationText.parseSeconds(DurationText.format(93_784))).toBe(93_784)
   })
 })
 

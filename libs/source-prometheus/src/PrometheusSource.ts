@@ -1,5 +1,5 @@
 import { MetricSource } from "@rollwise/rollout-engine"
-import { Duration as SloDuration, type SloSpec } from "@rollwise/slo-policy"
+import { DurationText, type SloSpec } from "@rollwise/slo-policy"
 import { Data, Effect, Layer } from "effect"
 import { FetchHttpClient } from "effect/http"
 import * as NativeHistogram from "./NativeHistogram.ts"
@@ -7,7 +7,7 @@ import * as PrometheusClient from "./PrometheusClient.ts"
 import * as PromQL from "./PromQL.ts"
 
 /** The step of continuous metrics' range queries, in seconds (the spec's `step`, default 10s). */
-export const stepSeconds = (spec: Pick<SloSpec.SloSpec, "step">): number => SloDuration.parseSeconds(spec.step ?? "10s") ?? 10
+export const stepSeconds = (spec: Pick<SloSpec.SloSpec, "step">): number => DurationText.parseSeconds(spec.step ?? "10s") ?? 10
 
 /**
  * Most range queries one window of one continuous metric may take (100, so
@@ -34,7 +34,7 @@ export class LiveSpecError extends Data.TaggedError("LiveSpecError")<{
   }
 }
 
-const fmt = SloDuration.format
+const fmt = DurationText.format
 const thousands = (n: number) => n.toLocaleString("en-US")
 
 /** Most points per series one window may take: {@link maxQueriesPerWindow} range queries of Prometheus's limit. */
@@ -126,8 +126,8 @@ export const placeholders = (request: MetricSource.Request): Record<string, stri
     ...(spec.variables ?? {}),
     service: spec.service,
     namespace: spec.namespace ?? "default",
-    window: SloDuration.format(Math.round((request.window.end - request.window.start) / 1000)),
-    step: SloDuration.format(stepSeconds(spec)),
+    window: DurationText.format(Math.round((request.window.end - request.window.start) / 1000)),
+    step: DurationText.format(stepSeconds(spec)),
     track: label
   }
 }
@@ -136,7 +136,7 @@ export const placeholders = (request: MetricSource.Request): Record<string, stri
 export const shiftOf = (request: MetricSource.Request): number => {
   const b = request.spec.baseline
   if (request.track !== "baseline" || b === undefined || b.by !== "offset") return 0
-  return (SloDuration.parseSeconds(b.offset ?? "1w") ?? 604_800) * 1000
+  return (DurationText.parseSeconds(b.offset ?? "1w") ?? 604_800) * 1000
 }
 
 const render = (template: string, request: MetricSource.Request) =>

@@ -1,6 +1,6 @@
 import { fc, test } from "@fast-check/vitest"
 import { MetricSource } from "@rollwise/rollout-engine"
-import { Duration as SloDuration, SloSpec } from "@rollwise/slo-policy"
+import { DurationText, SloSpec } from "@rollwise/slo-policy"
 import { Effect, Exit } from "effect"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -78,7 +78,7 @@ describe("PrometheusSource.checkSpec (at spec load)", () => {
     const fix = message.slice(message.indexOf(";"))
     const steps = [...(fix.match(/set step to (?:a divisor of the window \(([^)]*)\)|(\S+) or more)/) ?? [])].slice(1).filter(Boolean).join(" ")
     const windows = fix.match(/the window to (.*)$/)?.[1] ?? ""
-    const durations = (text: string) => [...text.matchAll(/\b(\d+[wdhms])+\b/g)].map((m) => SloDuration.parseSeconds(m[0])!)
+    const durations = (text: string) => [...text.matchAll(/\b(\d+[wdhms])+\b/g)].map((m) => DurationText.parseSeconds(m[0])!)
     return { steps: durations(steps.replace(/ gives .*/, "")), windows: durations(windows) }
   }
 

@@ -3,7 +3,7 @@ import { LiveAnalysis } from "@rollwise/rollout-engine"
 import { Analyzer, Observation, SloSpec, type Verdict } from "@rollwise/slo-policy"
 import { Console, DateTime, Effect, Option, Path } from "effect"
 import { Json } from "../../GlobalFlags.ts"
-import { Sources } from "@rollwise/rollout-runner"
+import { MetricSources } from "@rollwise/rollout-runner"
 import { ActionExit, InputError, note, printJson, readText, readYaml, writeAtomic } from "../../internal/Io.ts"
 import { inert, num, table } from "../../internal/Render.ts"
 import { Redaction } from "@rollwise/redaction"
@@ -64,8 +64,8 @@ const live = (
   flags: { readonly windowEnd: string; readonly windows: number; readonly watch: boolean; readonly timeout: number }
 ) =>
   Effect.gen(function* () {
-    yield* Sources.requireQueries(spec)
-    const source = Sources.prometheus(url, flags.timeout, process.env)
+    yield* MetricSources.requireQueries(spec)
+    const source = MetricSources.prometheus(url, flags.timeout, process.env)
     const end = yield* parseWhen(flags.windowEnd)
     const warned = new Set<string>()
     const report = (r: LiveAnalysis.WindowReport) =>
@@ -108,7 +108,7 @@ export const maxTimeoutSeconds = 3600
  */
 const checkLiveFlags = (url: string, flags: { readonly windows: number; readonly timeout: number }) =>
   Effect.gen(function* () {
-    yield* Sources.requireCredentialFreeUrl(url, "--prometheus")
+    yield* MetricSources.requireCredentialFreeUrl(url, "--prometheus")
     if (!(Number.isSafeInteger(flags.windows) && flags.windows >= 1 && flags.windows <= maxWindows)) {
       return yield* new InputError({ file: "--windows", detail: `${flags.windows} is out of range: give a whole number of windows from 1 to ${maxWindows}` })
     }
