@@ -28,16 +28,10 @@ const tokenFile = Flag.String("token-file").pipe(
   Flag.optional
 )
 
-/**
- * `--from`, its name spelled in two parts: the bundle check in cli.test.ts
- * reads a string literal ending in `from` as an import specifier.
- */
-const fromFlagName = ["fr", "om"].join("")
-
 /** The flags of `rollwise evidence export`. */
 export const exportFlags = {
   db,
-  from: Flag.Literals(fromFlagName, ["store", "artifactory"]).pipe(
+  from: Flag.Literals("from", ["store", "artifactory"]).pipe(
     Flag.withDescription("store (default): the local evidence store (--db); artifactory: the builds published with rollwise evidence publish, found by AQL"),
     Flag.withDefault("store" as const)
   ),
