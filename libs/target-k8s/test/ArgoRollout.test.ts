@@ -1,6 +1,6 @@
 import { fc, test } from "@fast-check/vitest"
 import { describe, expect, it } from "vitest"
-import { ArgoRollout, BlueGreen, Flagger } from "../src/index.ts"
+import { ArgoRollout } from "../src/index.ts"
 
 /** A Rollout in the real CRD's shape (argoproj.io/v1alpha1), steps 10 → 25 → 50 → 100 with pauses. */
 const rollout = (status: Record<string, unknown>, spec: Record<string, unknown> = {}) => ({
@@ -124,34 +124,5 @@ describe("ArgoRollout.statusOf (pure)", () => {
     [{ stableRS: "a", currentPodHash: "b", phase: "Paused", currentStepIndex: 1, pauseConditions: [{ reason: "CanaryPauseStep" }] }, "progressing"]
   ])("%j → %s", (status, phase) => {
     expect(ArgoRollout.statusOf(ArgoRollout.view(rollout(status))).phase).toBe(phase)
-  })
-})
-
-describe("Flagger.statusOf (pure)", () => {
-  it.each([
-    ["Succeeded", "promoted"],
-    ["Failed", "rolled_back"],
-    ["Progressing", "progressing"],
-    ["WaitingPromotion", "progressing"],
-    ["Initialized", "idle"],
-    ["Terminated", "degraded"]
-  ])("phase %s → %s", (phase, mapped) => {
-    expect(Flagger.statusOf(Flagger.view({ status: { phase, canaryWeight: 20, failedChecks: 0 } })).phase).toBe(mapped)
-  })
-  it("carries the weight and the failed checks", () => {
-    const s = Flagger.statusOf(Flagger.view({ status: { phase: "Progressing", canaryWeight: 30, failedChecks: 2 } }))
-    expect(s.current).toEqual({ weight: 30 })
-    expect(s.healthy).toBe(false)
-    expect(s.detail).toContain("2 failed checks")
-  })
-})
-
-describe("BlueGreen.rolledOut (pure; what kubectl rollout status waits for)", () => {
-  const d = (generation: number, status: Record<string, number>) => ({ metadata: { generation }, spec: { replicas: 3, selector: {}, template: {} }, status })
-  it("needs the observed generation and every replica updated and available, no old ones left", () => {
-    expect(BlueGreen.rolledOut(d(2, { observedGeneration: 2, replicas: 3, updatedReplicas: 3, availableReplicas: 3 }))).toBe(true)
-    expect(BlueGreen.rolledOut(d(3, { observedGeneration: 2, replicas: 3, updatedReplicas: 3, availableReplicas: 3 }))).toBe(false)
-    expect(BlueGreen.rolledOut(d(2, { observedGeneration: 2, replicas: 4, updatedReplicas: 3, availableReplicas: 3 }))).toBe(false)
-    expect(BlueGreen.rolledOut(d(2, { observedGeneration: 2, replicas: 3, updatedReplicas: 2, availableReplicas: 3 }))).toBe(false)
   })
 })
