@@ -157,10 +157,18 @@ export const make = (options: Options): Effect.Effect<DeployTarget.DeployTarget[
           onOutput(`${what}: ${line}`)
           if (failFast && p.failure * 100 > threshold * Math.max(p.total, 1)) return { progress: p, offline: p.pending } satisfies Settled
           if (p.active === 0 && p.pending === 0) return { progress: p, offline: 0 } satisfies Settled
-          // only pending devices left, and none moved for three reads: they are offline
+          // only pending devices left, none moved for three reads, and the manager lists at least
+          // that many of them offline: they install when they return (a device that simply has not
+          // checked in yet is waited for, up to the deadline)
           stalled = p.active === 0 && line === previous ? stalled + 1 : 0
           previous = line
-          if (stalled >= 3) return { progress: p, offline: p.pending } satisfies Settled
+          if (stalled >= 3) {
+            stalled = 0
+            const listed = new Map((yield* ota.devices).map((x) => [x.id, x.online] as const))
+            const offline = ids.filter((id) => listed.get(id) !== true).length
+            if (offline >= p.pending) return { progress: p, offline: p.pending } satisfies Settled
+            onOutput(`${what}: ${p.pending} pending, ${offline} of them offline: waiting for the others to check in`)
+          }
           const now = yield* Clock.currentTimeMillis
           if (now - start >= waitMs) {
             if (p.active > 0) {
