@@ -2,6 +2,7 @@ import { Decision } from "@rollwise/risk-core"
 import { Gates as SloGates, SloSpec } from "@rollwise/slo-policy"
 import { Schema } from "effect"
 import { HttpApiSchema } from "effect/http-api"
+import { PlainText } from "@rollwise/input-schema"
 
 /**
  * Rollouts and their evidence, read from the evidence store the CLI's
@@ -107,15 +108,8 @@ export const Detail = Schema.Struct({
 /** @see {@link Detail} */
 export type Detail = typeof Detail.Type
 
-/**
- * Text without control characters (C0, DEL, C1: escape sequences, line
- * breaks, tabs), Unicode line separators or bidirectional overrides: what
- * the evidence records for people to read, which a terminal must print as
- * it is.
- */
-export const isPlainText = Schema.isPattern(/^[^\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]*$/u, {
-  expected: "one line of text without control characters or escape sequences"
-})
+/** Text the evidence records for people to read: input-schema's one plain-text rule (no control characters, line separators or bidi overrides). */
+export const isPlainText = PlainText.isPlainText
 
 /** Who acted, as recorded in the evidence: 1–200 characters of one plain line. */
 export const Actor = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200), isPlainText).annotate({

@@ -6,3 +6,6 @@
  */
 export * as Decode from "./Decode.ts"
 export { InputError } from "./InputError.ts"
+
+/** The one rule for text people read that came from someone else: what a terminal acts on, refused or shown escaped. */
+export * as PlainText from "./PlainText.ts"
