@@ -2,8 +2,9 @@ import { Redaction } from "@rollwise/redaction"
 import { Duration, Effect, Scope } from "effect"
 import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
-import { isAbsolute, join } from "node:path"
-import { Client, type ConnectConfig } from "ssh2"
+import { dirname, isAbsolute, join } from "node:path"
+import { fileURLToPath } from "node:url"
+import type { Client, ConnectConfig } from "ssh2"
 import type * as HostsFile from "./HostsFile.ts"
 import { commandLine } from "./PowerShell.ts"
 import type { Script } from "./Scripts.ts"
@@ -43,12 +44,28 @@ const reasonOfSocket = (error: Error & { code?: string; level?: string }): Trans
   error.level === "client-timeout" || error.code === "ETIMEDOUT" ? "Timeout" : error.level === "client-authentication" ? "Forbidden" : "Unreachable"
 
 /**
+ * ssh2 reads `__dirname` as it loads (its Pageant helper's path, its wasm
+ * poly1305 loader): a CommonJS name that an ESM bundle (the CLI, the HTTP
+ * API) does not define, so the bundle would fail on import. ssh2 is loaded
+ * when the first Windows target is made, after giving it this module's
+ * folder when no `__dirname` exists. (Unneeded once the bundler's banner
+ * defines `__dirname`.)
+ */
+const loadSsh2 = Effect.promise(async () => {
+  if (!("__dirname" in globalThis)) Reflect.set(globalThis, "__dirname", dirname(fileURLToPath(import.meta.url)))
+  const ssh2: typeof import("ssh2") & { readonly default?: typeof import("ssh2") } = await import("ssh2")
+  // a bundled CommonJS module's exports may sit on `default`
+  return ssh2.Client ?? ssh2.default!.Client
+})
+
+/**
  * Make the transport. Reads the key file and known_hosts now, so a missing
  * file or an unset env variable is one clear error before anything runs.
  */
 export const make = (options: Options): Effect.Effect<Transport, TransportError, Scope.Scope> =>
   Effect.gen(function* () {
     const { hosts, env } = options
+    const SshClient = yield* loadSsh2
     const secrets = secretsOf(hosts, env)
     const mask = (text: string) => Redaction.redact(text, secrets)
     const creds = hosts.credentials ?? {}
@@ -94,7 +111,7 @@ export const make = (options: Options): Effect.Effect<Transport, TransportError,
       const where = `${server.name} (${server.host}:${port})`
       let refusal: string | undefined
       return new Promise<Client>((resolve, reject) => {
-        const client = new Client()
+        const client = new SshClient()
         client.once("ready", () => {
           client.removeAllListeners("error")
           client.on("error", () => clients.delete(server.name))
@@ -145,7 +162,22 @@ export const make = (options: Options): Effect.Effect<Transport, TransportError,
       return pending
     }
 
+    // wall-clock time, not the Effect clock: a rollout on a simulated clock still waits for real hosts
     const exec = (server: HostsFile.Server, script: Script): Promise<Answer> =>
+      new Promise<Answer>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const pending = clients.get(server.name)
+          clients.delete(server.name)
+          void pending?.then((c) => c.end(), () => undefined)
+          reject(new TransportError({ reason: "Timeout", detail: `${server.name}: ${script.op} did not answer within ${Duration.format(options.timeout)}` }))
+        }, timeoutMs)
+        execOnce(server, script).then(
+          (answer) => (clearTimeout(timer), resolve(answer)),
+          (error: unknown) => (clearTimeout(timer), reject(error))
+        )
+      })
+
+    const execOnce = (server: HostsFile.Server, script: Script): Promise<Answer> =>
       clientFor(server).then(
         (client) =>
           new Promise<Answer>((resolve, reject) => {
@@ -178,19 +210,9 @@ export const make = (options: Options): Effect.Effect<Transport, TransportError,
       run: (name, script) => {
         const server = byName.get(name)
         if (server === undefined) return Effect.fail(new TransportError({ reason: "Unreachable", detail: `no server named ${name} in hosts.yaml` }))
-        return Effect.tryPromise({
-          try: () => exec(server, script),
-          catch: (e) => (e instanceof TransportError ? e : new TransportError({ reason: "Unreachable", detail: `${name}: ${mask(String(e))}`, cause: e }))
-        }).pipe(
-          Effect.timeoutOrElse({
-            duration: options.timeout,
-            orElse: () =>
-              Effect.sync(() => {
-                const pending = clients.get(name)
-                clients.delete(name)
-                void pending?.then((c) => c.end(), () => undefined)
-              }).pipe(Effect.andThen(Effect.fail(new TransportError({ reason: "Timeout", detail: `${name}: ${script.op} did not answer within ${Duration.format(options.timeout)}` }))))
-          })
+        // a transport failure is an answer; anything else thrown is a bug (a defect, not retried)
+        return Effect.promise(() => exec(server, script).then((answer) => ({ answer }), (e: unknown) => (e instanceof TransportError ? { error: e } : Promise.reject(e)))).pipe(
+          Effect.flatMap((r) => ("error" in r ? Effect.fail(r.error) : Effect.succeed(r.answer)))
         )
       }
     }

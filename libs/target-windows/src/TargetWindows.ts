@@ -1,6 +1,6 @@
 import { Redaction } from "@rollwise/redaction"
 import { DeployTarget } from "@rollwise/rollout-engine"
-import { Clock, Duration, Effect, Layer, Ref, Schedule, type Schema, type Scope } from "effect"
+import { Duration, Effect, Layer, Ref, Schedule, type Schema, type Scope } from "effect"
 import * as HostsFile from "./HostsFile.ts"
 import * as OpenSsh from "./OpenSsh.ts"
 import * as Scripts from "./Scripts.ts"
@@ -81,7 +81,8 @@ export const make = (options: Options): Effect.Effect<DeployTarget.DeployTarget[
 
     const releasePath = (version: string) => `${hosts.release.dir.replace(/[\\/]+$/, "")}\\${version}`
     const sameRelease = (path: string, version: string) => path.replace(/[\\/]+$/, "").toLowerCase() === releasePath(version).toLowerCase()
-    const iso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
+    // the hosts' Event Log is on wall-clock time, whatever clock the engine runs on
+    const iso = Effect.sync(() => new Date().toISOString())
 
     const deployScript = (site: { site: string; pool: string }, version: string, warmupUrl: string) =>
       Scripts.deploy({ site: site.site, pool: site.pool, artifact: HostsFile.artifactFor(hosts, version), releasesDir: hosts.release.dir, version, warmupUrl, timeoutSeconds })
