@@ -205,8 +205,22 @@ const limitOf = (limit: number | undefined): number | null =>
 
 const rolloutColumns = "r.rollout_id, r.service, r.module, r.version, r.build_number, r.target, r.started_at, r.data, e.result, e.finished_at"
 const rolloutFrom = "rollwise_rollouts r LEFT JOIN rollwise_endings e ON e.rollout_id = r.rollout_id"
-const filtered = "($1::text IS NULL OR r.service = $1) AND ($2::text IS NULL OR r.module = $2)"
-const newestFirst = `ORDER BY r.started_at DESC, r.rollout_id COLLATE "C" DESC LIMIT $3::integer`
+/**
+ * The WHERE clause and parameters of a filter: only the conditions it has,
+ * so each combination gets a plan that uses its index (a generic
+ * `$1 IS NULL OR …` plan would not), newest first, limited.
+ */
+const filterOf = (filter: EvidenceStore.ListFilter = {}): { readonly where: string; readonly params: ReadonlyArray<unknown> } => {
+  const params: Array<unknown> = []
+  const conditions: Array<string> = []
+  if (filter.service !== undefined) conditions.push(`r.service = $${params.push(filter.service)}`)
+  if (filter.module !== undefined) conditions.push(`r.module = $${params.push(filter.module)}`)
+  const limit = limitOf(filter.limit)
+  return {
+    where: `${conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")} `}ORDER BY r.started_at DESC, r.rollout_id COLLATE "C" DESC${limit === null ? "" : ` LIMIT $${params.push(limit)}::integer`}`,
+    params
+  }
+}
 const decision = (column: string) =>
   `(SELECT d.${column} FROM rollwise_events d WHERE d.rollout_id = r.rollout_id AND d.type = 'decision' ORDER BY d.seq LIMIT 1)`
 
@@ -444,12 +458,13 @@ const makeStore = (options: Options): Effect.Effect<Service, EvidenceStore.Evide
       )
     })
 
-    const params = (filter: EvidenceStore.ListFilter = {}) => [filter.service ?? null, filter.module ?? null, limitOf(filter.limit)]
-
     const list = Effect.fn("EvidencePostgres.list")(function* (filter?: EvidenceStore.ListFilter) {
       return yield* read(
         "listing rollouts",
-        Effect.flatMap(query<RolloutRow>(`SELECT ${rolloutColumns} FROM ${rolloutFrom} WHERE ${filtered} ${newestFirst}`, params(filter)), (rows) => decode(rows, rolloutOf))
+        Effect.suspend(() => {
+          const { where, params } = filterOf(filter)
+          return Effect.flatMap(query<RolloutRow>(`SELECT ${rolloutColumns} FROM ${rolloutFrom} ${where}`, params), (rows) => decode(rows, rolloutOf))
+        })
       )
     })
 
@@ -457,11 +472,14 @@ const makeStore = (options: Options): Effect.Effect<Service, EvidenceStore.Evide
       return yield* read(
         "reading the rollout history",
         Effect.flatMap(
-          query<HistoryRow>(
-            `SELECT ${rolloutColumns}, ${decision("seq")} AS decision_seq, ${decision("data")} AS decision_data
-             FROM rollwise_rollouts r JOIN rollwise_endings e ON e.rollout_id = r.rollout_id WHERE ${filtered} ${newestFirst}`,
-            params(filter)
-          ),
+          Effect.suspend(() => {
+            const { where, params } = filterOf(filter)
+            return query<HistoryRow>(
+              `SELECT ${rolloutColumns}, ${decision("seq")} AS decision_seq, ${decision("data")} AS decision_data
+               FROM rollwise_rollouts r JOIN rollwise_endings e ON e.rollout_id = r.rollout_id ${where}`,
+              params
+            )
+          }),
           (rows) =>
             decode(
               rows,

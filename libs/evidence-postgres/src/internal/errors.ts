@@ -40,7 +40,7 @@ export const toEvidenceError = (e: unknown, doing: string, secrets: ReadonlyArra
   const message = oneLine(Redaction.redact(raw, secrets))
   const cause = code === undefined ? { message } : { code, message }
   const detail = (text: string) => oneLine(Redaction.redact(`${doing}: ${text}`, secrets))
-  const withCode = code === undefined ? message : `${message} (${code})`
+  const withCode = code === undefined || message.includes(code) ? message : `${message} (${code})`
   switch (reason?._tag) {
     case "UniqueViolation":
     case "ConstraintError":
