@@ -6,7 +6,10 @@
  * Bearer <token>` (401 `{"error","request_id"}` otherwise); `per_page` above
  * 500 is a 400; creating a deployment needs `name`, `artifact_name` and
  * devices (400), an artifact the server has (422 "no artifacts"), and is a
- * 409 while an unfinished deployment of the same name and artifact exists;
+ * 409 while an unfinished deployment of the very same request (name,
+ * artifact, devices: Mender's constructor checksum) exists; `search` is a
+ * case-insensitive phrase search over names and artifact names (Mender's
+ * MongoDB text index), so a client must filter what it gets back;
  * 201 has no body, only a Location header; an unknown id is a 404; aborting
  * a finished deployment is a 422. Faults (429 with Retry-After, 5xx, slow
  * answers) are injected per request. Each statistics read is one tick of
@@ -61,6 +64,7 @@ export const startFakeMender = async (options: FakeMenderOptions): Promise<FakeM
   const ids = new Map<string, string>()
   const simOf = new Map<string, string>()
   const created = new Map<string, string>()
+  const checksums = new Map<string, string>()
 
   const deploymentJson = (uuid: string) => {
     const v = fleet.deployment(simOf.get(uuid)!)!
@@ -102,7 +106,9 @@ export const startFakeMender = async (options: FakeMenderOptions): Promise<FakeM
       const search = url.searchParams.get("search") ?? ""
       const sort = url.searchParams.get("sort") ?? "desc"
       if (sort !== "asc" && sort !== "desc") return error(400, "invalid sort: must be asc or desc")
-      const matching = [...ids.keys()].map(deploymentJson).filter((d) => d.name.includes(search))
+      // a MongoDB $text phrase search over the text index on name and artifact name: case-insensitive, either field
+      const phrase = search.toLowerCase()
+      const matching = [...ids.keys()].map(deploymentJson).filter((d) => d.name.toLowerCase().includes(phrase) || d.artifact_name.toLowerCase().includes(phrase))
       if (sort === "desc") matching.reverse()
       const slice = matching.slice((pg.page - 1) * pg.perPage, pg.page * pg.perPage)
       return { status: 200, headers: { link: linkHeader(url, pg.page, pg.perPage, pg.page * pg.perPage < matching.length), "x-total-count": String(matching.length) }, body: slice }
@@ -115,13 +121,16 @@ export const startFakeMender = async (options: FakeMenderOptions): Promise<FakeM
       const devices = Array.isArray(b.devices) ? b.devices.filter((d): d is string => typeof d === "string") : []
       if (devices.length === 0 && b.all_devices !== true) return error(400, "devices: cannot be blank.")
       if (!artifacts.has(b.artifact_name)) return error(422, "no artifacts available")
-      const active = [...ids.keys()].map(deploymentJson).find((d) => d.name === b.name && d.artifact_name === b.artifact_name && d.status !== "finished")
-      if (active !== undefined) return error(409, "deployment with the same name and artifact already exists and is active")
+      // Mender keeps a checksum of the whole request: an active deployment with the same one is a 409
+      const checksum = JSON.stringify([b.name, b.artifact_name, devices, b.all_devices === true, b.force_installation === true])
+      const active = [...ids.keys()].find((uuid) => checksums.get(uuid) === checksum && !fleet.deployment(simOf.get(uuid)!)!.finished)
+      if (active !== undefined) return error(409, "Invalid deployment definition: there is already an active deployment with the same parameters")
       const sim = fleet.deploy(b.name, b.artifact_name, b.all_devices === true ? fleet.devices().map((d) => d.id) : devices)
       const uuid = requestId()
       ids.set(uuid, sim.id)
       simOf.set(uuid, sim.id)
       created.set(uuid, new Date().toISOString())
+      checksums.set(uuid, checksum)
       return { status: 201, headers: { location: `${deployments}/${uuid}` } }
     }
     const one = new RegExp(`^${deployments}/([^/]+)(/statistics|/status)?$`).exec(path)

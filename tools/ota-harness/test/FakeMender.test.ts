@@ -27,7 +27,8 @@ describe("FakeMender (fake Mender, from its OpenAPI): answers as the real one do
     expect(created.status).toBe(201)
     expect(created.body).toBeUndefined()
     const id = created.headers.get("location")!.split("/").at(-1)!
-    expect((await call("POST", api, { name: "x", artifact_name: "v2", devices: ["a"] })).status).toBe(409)
+    expect((await call("POST", api, { name: "x", artifact_name: "v2", devices: ["a", "b"] })).body).toMatchObject({ error: "Invalid deployment definition: there is already an active deployment with the same parameters" })
+    expect((await call("GET", `${api}?search=V2`)).body.map((d: { id: string }) => d.id)).toEqual([id])
     expect((await call("GET", `${api}?search=x`)).body.map((d: { id: string }) => d.id)).toEqual([id])
     const stats = await call("GET", `${api}/${id}/statistics`)
     expect(stats.body).toMatchObject({ success: 2, pending: 0, failure: 0, noartifact: 0, "already-installed": 0, pause_before_committing: 0 })
