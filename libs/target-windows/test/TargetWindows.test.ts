@@ -4,7 +4,8 @@ import { type SshFleet, startSshFleet } from "@rollwise/ssh-harness"
 import { Effect, Exit } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { RecordedFleet } from "../src/testing.ts"
-import { recordedTarget, serverNames, shimHandler, sshLayer } from "./support.ts"
+import { TargetWindows, type Transport } from "../src/index.ts"
+import { decodeHosts, recordedTarget, serverNames, shimHandler, sshLayer } from "./support.ts"
 
 let fleet: SshFleet
 let recorded: RecordedFleet.Fleet | undefined
@@ -165,6 +166,25 @@ describe("the same target over the in-memory recorded fleet (testing.ts, what th
     )
     expect(result.effects.filter((e) => e.change.startsWith("recycle"))).toHaveLength(3)
     expect(result.scripts.filter((s) => s.op === "probe")).toHaveLength(5)
+  })
+})
+
+describe("secrets (in-memory recorded fleet)", () => {
+  it("a password a host echoes back is masked in the output lines and in the error", async () => {
+    const password = "Winter-2026-pa55word!"
+    const hosts = decodeHosts("canary")
+    const output: Array<string> = []
+    const transport: Transport.Transport = {
+      run: () => Effect.succeed({ stdout: JSON.stringify({ ok: false, reason: "Forbidden", detail: `Logon failure for svc-deploy with ${password}` }), stderr: "", code: 1 })
+    }
+    const exit = await Effect.runPromiseExit(
+      Effect.flatMap(TargetWindows.make({ hosts, transport, strategy: "canary", name: "shop", candidate: "2.5.0", secrets: [password], onOutput: (l) => void output.push(l) }), (t) => t.apply({ weight: 10 }))
+    )
+    const error = reasonOf(exit)
+    expect(error?.reason).toBe("Forbidden")
+    expect(error?.detail).not.toContain(password)
+    expect(output.join("\n")).not.toContain(password)
+    expect(output.some((l) => l.startsWith("web2< ") && l.includes("Logon failure"))).toBe(true)
   })
 })
 
