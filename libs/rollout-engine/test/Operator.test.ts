@@ -1,6 +1,9 @@
+import { it } from "@effect/vitest"
 import { Effect } from "effect"
-import { describe, expect, it } from "vitest"
+import { describe, expect } from "vitest"
 import { EvidenceStore, Operator, Rollout } from "../src/index.ts"
+// the three-step plan the driver contract and Engine's tests use
+import { plan as threeSteps } from "../src/internal/driverContract.ts"
 
 const plan = (weights: ReadonlyArray<number>): Rollout.Plan => ({
   strategy: "canary",
@@ -90,4 +93,65 @@ describe("Operator.rollback of a rollout nobody drives", () => {
     expect(got.rollout.result).toBeUndefined()
     expect(got.lease).toMatchObject({ token: 1, released: false, holder: { kind: "cli" } })
   })
+})
+
+describe("Operator (in-memory store)", () => {
+  const recorded = (events: ReadonlyArray<Rollout.Event>, p: Rollout.Plan = threeSteps) =>
+    Effect.gen(function* () {
+      const store = yield* EvidenceStore.makeMemory
+      yield* store.create({ rolloutId: "r1", service: "svc", target: "simulated:svc", startedAt: 0 })
+      for (const [i, e] of [{ _tag: "Started", plan: p } as Rollout.Event, ...events].entries()) yield* store.append("r1", { type: e._tag, at: i, data: e })
+      return store
+    })
+  const refusal = <A, E>(e: Effect.Effect<A, E>) => Effect.map(Effect.flip(e), (err) => (err as { reason?: string }).reason)
+
+  it.effect("promote after a rollback is refused, naming why", () =>
+    Effect.gen(function* () {
+      const store = yield* recorded([{ _tag: "GatesPassed" }, { _tag: "StepApplied", index: 0 }, { _tag: "Analyzed", index: 0, action: "rollback", reasons: ["latency"] }, { _tag: "RolledBack" }], { ...threeSteps, approvalRequired: true })
+      const error = yield* Effect.flip(Operator.approve("r1", "alice", 9).pipe(Effect.provideService(EvidenceStore.EvidenceStore, store)))
+      expect(error._tag).toBe("RolloutRefused")
+      expect(error.message).toContain("was rolled back")
+      expect(error.message).toContain("latency")
+      expect((yield* store.get("r1")).events.some((e) => e.type === "Approved")).toBe(false)
+    })
+  )
+
+  it.effect("promote of a rollout that asks for no approval is refused; of a promoted one changes nothing", () =>
+    Effect.gen(function* () {
+      const running = yield* recorded([{ _tag: "GatesPassed" }])
+      expect(yield* refusal(Operator.approve("r1", "a", 1).pipe(Effect.provideService(EvidenceStore.EvidenceStore, running)))).toBe("NoApprovalNeeded")
+      const done = yield* recorded([{ _tag: "GatesPassed" }, { _tag: "StepApplied", index: 0 }, { _tag: "Analyzed", index: 0, action: "promote", reasons: [] }, { _tag: "StepApplied", index: 1 }, { _tag: "Analyzed", index: 1, action: "promote", reasons: [] }, { _tag: "StepApplied", index: 2 }, { _tag: "Promoted" }])
+      const outcome = yield* Operator.approve("r1", "a", 1).pipe(Effect.provideService(EvidenceStore.EvidenceStore, done))
+      expect(outcome.outcome).toBe("already")
+    })
+  )
+
+  it.effect("approving in advance and twice: recorded once", () =>
+    Effect.gen(function* () {
+      const store = yield* recorded([{ _tag: "GatesPassed" }, { _tag: "StepApplied", index: 0 }], { ...threeSteps, approvalRequired: true })
+      const provide = Effect.provideService(EvidenceStore.EvidenceStore, store)
+      expect((yield* provide(Operator.approve("r1", "a", 1))).detail).toContain("in advance")
+      expect((yield* provide(Operator.approve("r1", "b", 2))).outcome).toBe("already")
+      expect((yield* store.get("r1")).events.filter((e) => e.type === "Approved")).toHaveLength(1)
+    })
+  )
+
+  it.effect("rollback is idempotent, refused after a promote", () =>
+    Effect.gen(function* () {
+      const store = yield* recorded([{ _tag: "GatesPassed" }, { _tag: "StepApplied", index: 0 }])
+      const provide = Effect.provideService(EvidenceStore.EvidenceStore, store)
+      expect((yield* provide(Operator.rollback("r1", "ops", "pager", 1))).outcome).toBe("recorded")
+      expect((yield* provide(Operator.rollback("r1", "ops", "pager", 2))).outcome).toBe("already")
+      expect((yield* store.get("r1")).events.filter((e) => e.type === "OperatorRollback")).toHaveLength(1)
+      const promoted = yield* recorded([{ _tag: "GatesPassed" }, { _tag: "StepApplied", index: 0 }, { _tag: "Analyzed", index: 0, action: "promote", reasons: [] }, { _tag: "StepApplied", index: 1 }, { _tag: "Analyzed", index: 1, action: "promote", reasons: [] }, { _tag: "StepApplied", index: 2 }, { _tag: "Promoted" }])
+      expect(yield* refusal(Operator.rollback("r1", "ops", "late", 3).pipe(Effect.provideService(EvidenceStore.EvidenceStore, promoted)))).toBe("Promoted")
+    })
+  )
+
+  it.effect("an unknown rollout is NotFound", () =>
+    Effect.gen(function* () {
+      const store = yield* EvidenceStore.makeMemory
+      expect(yield* refusal(Operator.rollback("nope", "ops", "x", 1).pipe(Effect.provideService(EvidenceStore.EvidenceStore, store)))).toBe("NotFound")
+    })
+  )
 })

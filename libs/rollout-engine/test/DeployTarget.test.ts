@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest"
-import { Effect, Layer } from "effect"
-import { DeployTarget, EvidenceStore } from "../src/index.ts"
-import { DeployTargetContract, EvidenceStoreContract } from "../src/testing.ts"
+import { Effect } from "effect"
+import { DeployTarget } from "../src/index.ts"
+import { DeployTargetContract } from "../src/testing.ts"
 
-EvidenceStoreContract.suite("in-memory layer", (now) => Layer.effect(EvidenceStore.EvidenceStore, EvidenceStore.makeMemoryWith({ now })))
 DeployTargetContract.suite("in-memory layer (weights)", () => DeployTarget.layerMemory())
 DeployTargetContract.suite("in-memory layer (cohorts)", () => DeployTarget.layerMemory({ kind: "arm", name: "fleet" }), "cohort")
 
