@@ -226,10 +226,14 @@ export const takeover = (drive: DriveOptions, every: Duration.Duration = takeove
         }
       })
 
-      yield* scan.pipe(
-        Effect.catch((e) => Effect.logWarning("cannot look for rollouts to take over").pipe(Effect.annotateLogs({ detail: e.detail }))),
-        Effect.delay(every),
-        Effect.repeat(Schedule.spaced(every)),
+      // the first look one period after the start: this server's own start resumes what it was driving first
+      yield* Effect.sleep(every).pipe(
+        Effect.andThen(
+          scan.pipe(
+            Effect.catch((e) => Effect.logWarning("cannot look for rollouts to take over").pipe(Effect.annotateLogs({ detail: e.detail }))),
+            Effect.repeat(Schedule.spaced(every))
+          )
+        ),
         Effect.forkIn(scope)
       )
     })
