@@ -128,6 +128,8 @@ const groovyRun = runGroovy()
 const lastLine = groovyRun.stdout.trim().split("\n").at(-1) ?? ""
 const groovyResults: ReadonlyArray<{ name: string; ok: boolean; message: string }> = lastLine.startsWith("[") ? JSON.parse(lastLine) : []
 afterAll(() => {
+  // ROLLWISE_JENKINS_KEEP=1 keeps the canned answers (canned.json) to replay the Groovy run by hand
+  if (process.env["ROLLWISE_JENKINS_KEEP"] === "1") return void process.stderr.write(`canned answers kept in ${work}\n`)
   for (const dir of [work, harnessDirs, ...compiled]) rmSync(dir, { recursive: true, force: true })
 })
 

@@ -19,6 +19,8 @@ class Harness {
   final List<Map> responses = []
   /** What input answers: a user id, or a Closure (message → user id) that may throw FlowInterruptedException. */
   def inputAnswer = 'alice'
+  /** How many timeout { } blocks are open: input must run inside one. */
+  int timeoutDepth = 0
   final Binding binding = new Binding()
   final GroovyShell shell
 
@@ -99,14 +101,14 @@ class Harness {
     binding.setVariable('echo', { Object m -> h.calls << [step: 'echo', message: String.valueOf(m)]; null })
     binding.setVariable('error', { Object m -> h.calls << [step: 'error', message: String.valueOf(m)]; throw new PipelineError(String.valueOf(m)) })
     binding.setVariable('input', { Map a ->
-      h.calls << [step: 'input', message: a.message, submitter: a.submitter, submitterParameter: a.submitterParameter, insideTimeout: h.env.__timeoutDepth as boolean]
+      h.calls << [step: 'input', message: a.message, submitter: a.submitter, submitterParameter: a.submitterParameter, insideTimeout: h.timeoutDepth > 0]
       def answer = h.inputAnswer instanceof Closure ? h.inputAnswer.call(a.message) : h.inputAnswer
       return answer
     })
     binding.setVariable('timeout', { Map a, Closure body ->
       h.calls << [step: 'timeout', time: a.time, unit: a.unit]
-      h.env.__timeoutDepth = true
-      try { return body.call() } finally { h.env.remove('__timeoutDepth') }
+      h.timeoutDepth++
+      try { return body.call() } finally { h.timeoutDepth-- }
     })
     binding.setVariable('stage', { String name, Closure body -> h.calls << [step: 'stage', name: name]; body.call() })
     binding.setVariable('parallel', { Map branches ->

@@ -354,6 +354,8 @@ test("Jenkinsfile.example: the same run with this CLI's own answer to the eviden
 }
 test('Jenkinsfile.example: the Windows rollout rolls back → FAILURE, evidence skipped, post { failure } rolls back all three and mails') {
   Harness h = fresh()
+  // the real CLI refuses to roll back a promoted rollout (exit 7): k8s and arm promoted, windows rolled back
+  h.respond(['rollback', 'checkout-2.5.812-k8s-b812'], out('rollback_refused')).respond(['rollback', 'checkout-2.5.812-arm-b812'], out('rollback_refused'))
   respondAll(h, [windows: 'rollout_rolled_back'])
   Declarative d = h.runJenkinsfile(jenkinsfile)
   assert h.currentBuild.currentResult == 'FAILURE'
@@ -363,6 +365,7 @@ test('Jenkinsfile.example: the Windows rollout rolls back → FAILURE, evidence 
   List rollbacks = argvOf(h).findAll { it[0] == 'rollback' }
   assert rollbacks.collect { it[2] } == ['checkout-2.5.812-k8s-b812', 'checkout-2.5.812-windows-b812', 'checkout-2.5.812-arm-b812']
   assert rollbacks.every { it[it.indexOf('--reason') + 1] == 'Jenkins build 812 failed' }
+  assert h.stepCalls('echo').findAll { it.message.contains('already promoted') }.size() == 2
   Map mail = h.stepCalls('mail')[0]
   assert mail.args[0].subject == 'checkout 2.5.812: rolled back (build 812)' && mail.args[0].body.contains('windows rolled_back')
 }
