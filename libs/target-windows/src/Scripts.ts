@@ -12,7 +12,7 @@ import { literal, type Value } from "./PowerShell.ts"
  */
 
 /** The operations a target runs. */
-export type Operation = "deploy" | "health" | "probe" | "flip" | "weights" | "serverState"
+export type Operation = "deploy" | "health" | "probe" | "sides" | "flip" | "weights" | "serverState"
 
 /** A generated script: its operation, the values it binds (in order) and its full text. */
 export interface Script {
@@ -177,6 +177,31 @@ export const probe = (a: { readonly site: string; readonly pool: string }): Scri
 ${findSite}
 ${findPool}
 Out-Result @{ ok = $true; changed = $false; path = "$((Get-ItemProperty -LiteralPath $sitePath -Name physicalPath))"; poolState = (Get-WebAppPoolState -Name $Pool).Value }`
+  )
+
+/**
+ * Read a blue/green pair (changes nothing): which site holds the live
+ * binding and where each site points. How a rollout finds the idle side
+ * to deploy to — after a promote, green is live and blue is the idle one —
+ * and, on a resume, which side already has the candidate.
+ */
+export const sides = (a: { readonly blueSite: string; readonly greenSite: string; readonly liveBinding: string }): Script =>
+  build(
+    "sides",
+    [
+      ["BlueSite", a.blueSite],
+      ["GreenSite", a.greenSite],
+      ["LiveBinding", a.liveBinding]
+    ],
+    `Import-Module IISAdministration
+$manager = Get-IISServerManager
+$blue = $manager.Sites | Where-Object { $_.Name -eq $BlueSite }
+if ($null -eq $blue) { Stop-Step 'NotFound' "IIS site '$BlueSite' not found" }
+$green = $manager.Sites | Where-Object { $_.Name -eq $GreenSite }
+if ($null -eq $green) { Stop-Step 'NotFound' "IIS site '$GreenSite' not found" }
+function Test-Live($SiteItem) { @($SiteItem.Bindings | Where-Object { $_.BindingInformation -eq $LiveBinding }).Count -gt 0 }
+$now = if (Test-Live $blue) { 'blue' } elseif (Test-Live $green) { 'green' } else { Stop-Step 'NotFound' "neither '$BlueSite' nor '$GreenSite' has the binding '$LiveBinding'" }
+Out-Result @{ ok = $true; changed = $false; live = $now; bluePath = "$($blue.Applications['/'].VirtualDirectories['/'].PhysicalPath)"; greenPath = "$($green.Applications['/'].VirtualDirectories['/'].PhysicalPath)" }`
   )
 
 /** What {@link flip} needs. */

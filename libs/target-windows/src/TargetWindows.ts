@@ -128,18 +128,40 @@ export const make = (options: Options): Effect.Effect<DeployTarget.DeployTarget[
         if (sick.length > 0) return yield* rejected(`ARR reports ${sick.map((s) => s.address).join(", ")} unhealthy at ${percent} %`)
       })
 
-    const flipAll = (live: "blue" | "green") =>
-      Effect.forEach(web, (server) => run(server.name, Scripts.flip({ blueSite: hosts.bluegreen!.blue.site, greenSite: hosts.bluegreen!.green.site, liveBinding: hosts.bluegreen!.liveBinding, live }), Answers.replies.flip), { discard: true })
+    // Blue/green, per server: the side with the candidate (or, before the deploy, the idle side) is the one the
+    // flip makes live; the other side keeps the stable release for rollback. Read from the host, so a promote
+    // (green live) makes blue the next rollout's idle side, and a resume finds the side it was deploying to.
+    const bg = hosts.bluegreen
+    const sidesOf = (server: HostsFile.Server) =>
+      Effect.map(run(server.name, Scripts.sides({ blueSite: bg!.blue.site, greenSite: bg!.green.site, liveBinding: bg!.liveBinding }), Answers.replies.sides), (r) => {
+        const onCandidate = (["blue", "green"] as const).filter((side) => sameRelease(side === "blue" ? r.bluePath : r.greenPath, candidate))
+        const idle = r.live === "blue" ? "green" : "blue"
+        // both on the candidate: it is live already (a promoted rollout re-run)
+        const target = onCandidate.length === 1 ? onCandidate[0]! : onCandidate.length === 2 ? r.live : idle
+        return { live: r.live, target, other: target === "blue" ? ("green" as const) : ("blue" as const) }
+      })
+    const flipTo = (server: HostsFile.Server, live: "blue" | "green") =>
+      run(server.name, Scripts.flip({ blueSite: bg!.blue.site, greenSite: bg!.green.site, liveBinding: bg!.liveBinding, live }), Answers.replies.flip)
 
-    const deployGreen = Effect.forEach(
+    const deployIdle = (flip: boolean) =>
+      Effect.forEach(
+        web,
+        (server) =>
+          Effect.gen(function* () {
+            const side = yield* sidesOf(server)
+            if (side.target !== side.live) {
+              const since = yield* iso
+              yield* run(server.name, deployScript(bg![side.target], candidate, bg!.greenUrl ?? ""), Answers.replies.deploy)
+              yield* run(server.name, healthScript(bg![side.target].pool, bg!.greenUrl ?? "", since), Answers.replies.health)
+            }
+            if (flip) yield* flipTo(server, side.target)
+          }),
+        { discard: true }
+      )
+    const flipBack = Effect.forEach(
       web,
       (server) =>
-        Effect.gen(function* () {
-          const bg = hosts.bluegreen!
-          const since = yield* iso
-          yield* run(server.name, deployScript(bg.green, candidate, bg.greenUrl ?? ""), Answers.replies.deploy)
-          yield* run(server.name, healthScript(bg.green.pool, bg.greenUrl ?? "", since), Answers.replies.health)
-        }),
+        Effect.flatMap(sidesOf(server), (side) => (side.live === side.target && side.target !== side.other ? flipTo(server, side.other) : Effect.void)),
       { discard: true }
     )
 
@@ -147,8 +169,8 @@ export const make = (options: Options): Effect.Effect<DeployTarget.DeployTarget[
     const move = (percent: number): Effect.Effect<void, DeployTarget.DeployTargetError> => {
       switch (strategy) {
         case "bluegreen":
-          if (percent === 0) return deployGreen
-          if (percent === 100) return Effect.andThen(deployGreen, flipAll("green"))
+          if (percent === 0) return deployIdle(false)
+          if (percent === 100) return deployIdle(true)
           return Effect.fail(rejected(`a blue/green rollout takes only 0 % (deploy green) and 100 % (flip), not ${percent} %`))
         case "canary":
           return Effect.andThen(
@@ -170,7 +192,7 @@ export const make = (options: Options): Effect.Effect<DeployTarget.DeployTarget[
     const back = (): Effect.Effect<void, DeployTarget.DeployTargetError> => {
       switch (strategy) {
         case "bluegreen":
-          return flipAll("blue")
+          return flipBack
         case "canary":
           return setWeights(0)
         case "rolling":

@@ -17,6 +17,7 @@ const examples: Record<Scripts.Operation, Scripts.Script> = {
   }),
   health: Scripts.health({ pool: "shop", url: "http://localhost/health", since: "2026-12-06T07:00:00.000Z", eventSources: ["ASP.NET*", ".NET Runtime"], maxEventErrors: 0, timeoutSeconds: 30 }),
   probe: Scripts.probe({ site: "shop", pool: "shop" }),
+  sides: Scripts.sides({ blueSite: "shop-blue", greenSite: "shop-green", liveBinding: "*:80:shop.example.com" }),
   flip: Scripts.flip({ blueSite: "shop-blue", greenSite: "shop-green", liveBinding: "*:80:shop.example.com", live: "green" }),
   weights: Scripts.weights({ farm: "shop-farm", servers: [{ address: "web2.farm.local", weight: 10 }, { address: "web1.farm.local", weight: 90 }] }),
   serverState: Scripts.serverState({ farm: "shop-farm", address: "web2.farm.local", state: "Drain", drainSeconds: 30 })
@@ -61,9 +62,12 @@ describe("no user value breaks out of its literal (pure, fast-check)", () => {
     )
   })
 
-  it("flip, weights, serverState: the same", () => {
+  it("sides, flip, weights, serverState: the same", () => {
     fc.assert(
       fc.property(hostile, hostile, hostile, fc.array(fc.tuple(hostile, fc.integer({ min: 0, max: 10_000 })), { maxLength: 4 }), (farm, a, b, servers) => {
+        const sd = Scripts.sides({ blueSite: a, greenSite: b, liveBinding: farm })
+        expect(parseScript(sd.text).vars).toMatchObject({ BlueSite: a, GreenSite: b, LiveBinding: farm })
+        expect(bodyOf(sd)).toBe(bodyOf(examples.sides))
         const f = Scripts.flip({ blueSite: a, greenSite: b, liveBinding: farm, live: "blue" })
         expect(parseScript(f.text).vars).toMatchObject({ BlueSite: a, GreenSite: b, LiveBinding: farm, Live: "blue" })
         expect(bodyOf(f)).toBe(bodyOf(examples.flip))

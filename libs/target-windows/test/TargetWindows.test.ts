@@ -98,6 +98,32 @@ describe("Windows strategies against the real sshd (recorded PowerShell outputs)
     expect(output.some((l) => l.startsWith("web2< {") && l.includes("Stopped"))).toBe(true)
   })
 
+  it("blue/green after a promote: green is live, so the next candidate goes to blue, and a rollback puts green back", async () => {
+    const exit = await run("bluegreen", (t) =>
+      Effect.gen(function* () {
+        // the state a promoted 2.4.0 left: green live on 2.4.0, blue idle on 2.3.0; now 2.5.0 rolls out (hosts.yaml unchanged)
+        for (const server of ["web1", "web2", "web3"]) {
+          const host = recorded!.hosts[server]!
+          host.sites["shop-blue"]!.path = "D:\\sites\\shop\\releases\\2.3.0"
+          const live = host.sites["shop-blue"]!.bindings
+          host.sites["shop-blue"]!.bindings = host.sites["shop-green"]!.bindings
+          host.sites["shop-green"]!.bindings = live
+        }
+        yield* t.apply({ weight: 0 })
+        yield* t.apply({ weight: 100 })
+        yield* t.rollback
+      })
+    )
+    expect(Exit.isSuccess(exit), String(Exit.isFailure(exit) ? exit.cause : "")).toBe(true)
+    expect(recorded!.effects.filter((e) => e.server === "web1").map((e) => e.change)).toEqual([
+      "unpack \\\\fs01\\builds\\shop\\shop-2.5.0.zip to D:\\sites\\shop\\releases\\2.5.0",
+      "site shop-blue physicalPath D:\\sites\\shop\\releases\\2.5.0",
+      "recycle shop-blue",
+      "live binding *:80:shop.example.com on shop-blue",
+      "live binding *:80:shop.example.com on shop-green"
+    ])
+  })
+
   it("a connection dropped after a step took effect is retried, and the retry changes nothing twice", async () => {
     const exit = await run("canary", (t) =>
       Effect.gen(function* () {
@@ -148,7 +174,7 @@ describe("Windows strategies against the real sshd (recorded PowerShell outputs)
       })
     )
     expect(reasonOf(exit)?.reason).toBe("NotFound")
-    expect(reasonOf(exit)?.detail).toBe("web2: deploy: IIS site 'shop-green' not found")
+    expect(reasonOf(exit)?.detail).toBe("web2: sides: IIS site 'shop-green' not found")
   })
 })
 

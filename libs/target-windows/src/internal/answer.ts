@@ -24,6 +24,7 @@ export const replies = {
   deploy: Schema.Struct({ changed: Schema.Boolean, path: Schema.String, poolState: Schema.String, warmupStatus: Schema.Finite }),
   health: Schema.Struct({ poolState: Schema.String, httpStatus: Schema.Finite, eventErrors: Schema.Finite }),
   probe: Schema.Struct({ path: Schema.String, poolState: Schema.String }),
+  sides: Schema.Struct({ live: Schema.Literals(["blue", "green"]), bluePath: Schema.String, greenPath: Schema.String }),
   flip: Schema.Struct({ changed: Schema.Boolean, live: Schema.String }),
   weights: Schema.Struct({ changed: Schema.Boolean, servers: Schema.Array(Runtime) }),
   serverState: Schema.Struct({ changed: Schema.Boolean, server: Runtime })

@@ -167,6 +167,7 @@ export class Fleet {
         if (errors.length > num(v["MaxEventErrors"])) return fail("Rejected", `${errors.length} Event Log errors since the deploy from ${seen.join(", ")}`)
         return { eventSources: seen, httpStatus: status, ok: true, poolState: pool.state, changed: false, eventErrors: errors.length }
       }
+      case "sides":
       case "flip": {
         const blueName = str(v["BlueSite"])
         const greenName = str(v["GreenSite"])
@@ -178,6 +179,7 @@ export class Fleet {
         const has = (s: HostState["sites"][string]) => s.bindings.some((b) => b.info === live)
         const now = has(blue) ? "blue" : has(green) ? "green" : undefined
         if (now === undefined) return fail("NotFound", `neither '${blueName}' nor '${greenName}' has the binding '${live}'`)
+        if (op === "sides") return { greenPath: green.path, live: now, ok: true, changed: false, bluePath: blue.path }
         const want = str(v["Live"])
         if (now === want) return { ok: true, live: now, changed: false }
         const b = blue.bindings
