@@ -77,6 +77,17 @@ export const HostsFile = Schema.Struct({
   ),
   /** Canary and rolling: the site and pool on every server. */
   site: Schema.optionalKey(SitePool),
+  /** Rolling, for a Windows Service instead of an IIS site (stop, swap binaries, start, verify on each server). */
+  service: Schema.optionalKey(
+    Schema.Struct({
+      /** The service's name (not its display name). */
+      name: Text,
+      /** The executable inside a release folder, e.g. bin\Checkout.Worker.exe. */
+      executable: WindowsPath,
+      /** sc (the Service Control Manager's binary path; default) or nssm (NSSM's Application). */
+      manager: Schema.optionalKey(Schema.Literals(["sc", "nssm"]))
+    })
+  ),
   /** Blue/green: the two sites (or the two pools behind them) on every server, and the live binding swapped between them. */
   bluegreen: Schema.optionalKey(
     Schema.Struct({
@@ -154,8 +165,13 @@ export const decode = (input: unknown, source = "hosts.yaml", strategy?: Strateg
     const web = webServers(file)
     if (web.length === 0) return yield* problem(source, "servers", "needs at least one server besides the farm's controller")
     if (strategy === "bluegreen" && file.bluegreen === undefined) return yield* problem(source, "bluegreen", "a blue/green rollout needs bluegreen: {blue, green, liveBinding}")
-    if (strategy === "canary" || strategy === "rolling") {
-      if (file.site === undefined) return yield* problem(source, "site", `a ${strategy} rollout needs site: {site, pool}`)
+    if (file.site !== undefined && file.service !== undefined) return yield* problem(source, "service", "a fleet serves either an IIS site (site) or a Windows Service (service), not both")
+    if (file.service !== undefined && (strategy === "canary" || strategy === "bluegreen")) {
+      return yield* problem(source, "service", `a Windows Service rolls out in rolling batches only, not ${strategy === "canary" ? "as a canary" : "blue/green"}`)
+    }
+    if (strategy === "canary" && file.site === undefined) return yield* problem(source, "site", "a canary rollout needs site: {site, pool}")
+    if (strategy === "rolling" && file.site === undefined && file.service === undefined) {
+      return yield* problem(source, "site", "a rolling rollout needs site: {site, pool} (IIS) or service: {name, executable} (a Windows Service)")
     }
     if (strategy === "canary") {
       if (file.farm === undefined) return yield* problem(source, "farm", "a canary rollout needs the ARR web farm (farm: {name, controller})")

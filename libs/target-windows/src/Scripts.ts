@@ -12,7 +12,7 @@ import { literal, type Value } from "./PowerShell.ts"
  */
 
 /** The operations a target runs. */
-export type Operation = "deploy" | "health" | "probe" | "sides" | "flip" | "weights" | "serverState"
+export type Operation = "deploy" | "health" | "probe" | "sides" | "flip" | "weights" | "serverState" | "serviceDeploy" | "serviceHealth"
 
 /** A generated script: its operation, the values it binds (in order) and its full text. */
 export interface Script {
@@ -45,6 +45,27 @@ if ($null -eq $poolItem) { Stop-Step 'NotFound' "application pool '$Pool' not fo
 const findSite = `$siteItem = Get-Website | Where-Object { $_.Name -eq $Site }
 if ($null -eq $siteItem) { Stop-Step 'NotFound' "IIS site '$Site' not found" }
 $sitePath = 'IIS:\\Sites\\' + $Site`
+
+// Unpack $Artifact into $ReleasesDir\$Version once: a .partial folder renamed at the end, the marker written last.
+const unpackRelease = `$target = Join-Path -Path $ReleasesDir -ChildPath $Version
+$marker = Join-Path -Path $target -ChildPath '.rollwise-release'
+$unpacked = $false
+if (-not (Test-Path -LiteralPath $marker)) {
+  if (-not (Test-Path -LiteralPath $Artifact)) { Stop-Step 'NotFound' "artifact '$Artifact' not found" }
+  $partial = $target + '.partial'
+  if (Test-Path -LiteralPath $partial) { Remove-Item -LiteralPath $partial -Recurse -Force }
+  New-Item -ItemType Directory -Force -Path $partial | Out-Null
+  if ($Artifact -like '*.msi') {
+    $msi = Start-Process -FilePath 'msiexec.exe' -ArgumentList @('/a', ('"' + $Artifact + '"'), '/qn', ('TARGETDIR="' + $partial + '"')) -Wait -PassThru
+    if ($msi.ExitCode -ne 0) { Stop-Step 'Rejected' "msiexec /a exited with $($msi.ExitCode)" }
+  } else {
+    Expand-Archive -LiteralPath $Artifact -DestinationPath $partial -Force
+  }
+  Set-Content -LiteralPath (Join-Path -Path $partial -ChildPath '.rollwise-release') -Value $Version
+  if (Test-Path -LiteralPath $target) { Remove-Item -LiteralPath $target -Recurse -Force }
+  Rename-Item -LiteralPath $partial -NewName (Split-Path -Path $target -Leaf)
+  $unpacked = $true
+}`
 
 /** What {@link deploy} needs. */
 export interface DeployArgs {
@@ -82,25 +103,7 @@ export const deploy = (a: DeployArgs): Script =>
     `Import-Module WebAdministration
 ${findSite}
 ${findPool}
-$target = Join-Path -Path $ReleasesDir -ChildPath $Version
-$marker = Join-Path -Path $target -ChildPath '.rollwise-release'
-$unpacked = $false
-if (-not (Test-Path -LiteralPath $marker)) {
-  if (-not (Test-Path -LiteralPath $Artifact)) { Stop-Step 'NotFound' "artifact '$Artifact' not found" }
-  $partial = $target + '.partial'
-  if (Test-Path -LiteralPath $partial) { Remove-Item -LiteralPath $partial -Recurse -Force }
-  New-Item -ItemType Directory -Force -Path $partial | Out-Null
-  if ($Artifact -like '*.msi') {
-    $msi = Start-Process -FilePath 'msiexec.exe' -ArgumentList @('/a', ('"' + $Artifact + '"'), '/qn', ('TARGETDIR="' + $partial + '"')) -Wait -PassThru
-    if ($msi.ExitCode -ne 0) { Stop-Step 'Rejected' "msiexec /a exited with $($msi.ExitCode)" }
-  } else {
-    Expand-Archive -LiteralPath $Artifact -DestinationPath $partial -Force
-  }
-  Set-Content -LiteralPath (Join-Path -Path $partial -ChildPath '.rollwise-release') -Value $Version
-  if (Test-Path -LiteralPath $target) { Remove-Item -LiteralPath $target -Recurse -Force }
-  Rename-Item -LiteralPath $partial -NewName (Split-Path -Path $target -Leaf)
-  $unpacked = $true
-}
+${unpackRelease}
 $previous = (Get-ItemProperty -LiteralPath $sitePath -Name physicalPath)
 $switched = $false
 if ($previous -ne $target) {
@@ -352,4 +355,91 @@ if ($State -eq 'Drain') {
   while ((Get-Runtime $Address).currentRequests -gt 0 -and (Get-Date) -lt $deadline) { Start-Sleep -Seconds 1 }
 }
 Out-Result @{ ok = $true; changed = $changed; server = (Get-Runtime $Address) }`
+  )
+
+/** What {@link serviceDeploy} needs. */
+export interface ServiceDeployArgs {
+  /** The Windows Service's name (not its display name). */
+  readonly name: string
+  /** How the service is registered: the Service Control Manager's own binary path (`sc`), or NSSM's Application (`nssm`). */
+  readonly manager: "sc" | "nssm"
+  readonly artifact: string
+  readonly releasesDir: string
+  readonly version: string
+  /** The executable inside a release folder, e.g. `bin\\Checkout.Worker.exe`. */
+  readonly executable: string
+  readonly timeoutSeconds: number
+}
+
+/**
+ * A Windows Service (not IIS) onto a release: unpack it once; if the
+ * service does not already run that release's executable, stop it, point
+ * it there (Win32_Service.Change's PathName for `sc`-registered services —
+ * what `sc.exe config binPath=` sets, with no native-argument quoting — or
+ * `nssm set Application/AppDirectory`), and start it; wait for Running.
+ */
+export const serviceDeploy = (a: ServiceDeployArgs): Script =>
+  build(
+    "serviceDeploy",
+    [
+      ["Name", a.name],
+      ["Manager", a.manager],
+      ["Artifact", a.artifact],
+      ["ReleasesDir", a.releasesDir],
+      ["Version", a.version],
+      ["Executable", a.executable],
+      ["TimeoutSec", a.timeoutSeconds]
+    ],
+    `$service = Get-Service | Where-Object { $_.Name -eq $Name }
+if ($null -eq $service) { Stop-Step 'NotFound' "Windows service '$Name' not found" }
+${unpackRelease}
+$exe = Join-Path -Path $target -ChildPath $Executable
+if ($Manager -eq 'nssm') { $previous = (& nssm.exe get $Name Application | Out-String).Trim() }
+else { $previous = (Get-CimInstance -ClassName Win32_Service | Where-Object { $_.Name -eq $Name }).PathName.Trim('"') }
+$switched = $false
+if ($previous -ne $exe) {
+  if ($service.Status -ne 'Stopped') { Stop-Service -InputObject $service -Force; $service.WaitForStatus('Stopped', [TimeSpan]::FromSeconds($TimeoutSec)) }
+  if ($Manager -eq 'nssm') {
+    & nssm.exe set $Name Application $exe | Out-Null
+    if ($LASTEXITCODE -ne 0) { Stop-Step 'Rejected' "nssm set $Name Application exited with $LASTEXITCODE" }
+    & nssm.exe set $Name AppDirectory $target | Out-Null
+  } else {
+    $cim = Get-CimInstance -ClassName Win32_Service | Where-Object { $_.Name -eq $Name }
+    $result = Invoke-CimMethod -InputObject $cim -MethodName Change -Arguments @{ PathName = ('"' + $exe + '"') }
+    if ($result.ReturnValue -ne 0) { Stop-Step 'Rejected' "Win32_Service.Change returned $($result.ReturnValue)" }
+  }
+  $switched = $true
+}
+$service.Refresh()
+if ($service.Status -ne 'Running') { Start-Service -InputObject $service }
+try { $service.WaitForStatus('Running', [TimeSpan]::FromSeconds($TimeoutSec)) } catch { Stop-Step 'Rejected' "Windows service '$Name' did not reach Running within $TimeoutSec s (it is $($service.Status))" }
+Out-Result @{ ok = $true; changed = ($switched -or $unpacked); unpacked = $unpacked; path = $exe; previous = "$previous"; status = "$($service.Status)" }`
+  )
+
+/** What {@link serviceHealth} needs. */
+export interface ServiceHealthArgs {
+  readonly name: string
+  readonly since: string
+  readonly eventSources: ReadonlyArray<string>
+  readonly maxEventErrors: number
+}
+
+/** A service's health after a deploy: Running, and at most `maxEventErrors` Application-log errors from the watched sources since. Changes nothing. */
+export const serviceHealth = (a: ServiceHealthArgs): Script =>
+  build(
+    "serviceHealth",
+    [
+      ["Name", a.name],
+      ["Since", a.since],
+      ["Sources", a.eventSources],
+      ["MaxEventErrors", a.maxEventErrors]
+    ],
+    `$service = Get-Service | Where-Object { $_.Name -eq $Name }
+if ($null -eq $service) { Stop-Step 'NotFound' "Windows service '$Name' not found" }
+if ($service.Status -ne 'Running') { Stop-Step 'Rejected' "Windows service '$Name' is $($service.Status)" }
+$start = [DateTime]::Parse($Since, [Globalization.CultureInfo]::InvariantCulture, [Globalization.DateTimeStyles]::RoundtripKind)
+$errors = @(Get-WinEvent -FilterHashtable @{ LogName = 'Application'; Level = @(1, 2); StartTime = $start } -ErrorAction SilentlyContinue | Where-Object { $provider = $_.ProviderName; @($Sources | Where-Object { $provider -like $_ }).Count -gt 0 })
+$seen = @($errors | ForEach-Object { $_.ProviderName } | Sort-Object -Unique)
+if ($errors.Count -gt $MaxEventErrors) { Stop-Step 'Rejected' "$($errors.Count) Event Log errors since the deploy from $($seen -join ', ')" }
+Out-Result @{ ok = $true; changed = $false; status = "$($service.Status)"; eventErrors = $errors.Count; eventSources = $seen }`
   )

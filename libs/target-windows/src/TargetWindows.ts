@@ -95,9 +95,25 @@ export const make = (options: Options): Effect.Effect<DeployTarget.DeployTarget[
             Effect.flatMap((r) => (value === "Available" && !r.server.healthy ? Effect.fail(rejected(`ARR reports ${server.name} (${r.server.address}) unhealthy after it was restored`)) : Effect.void))
           )
 
+    /** A Windows Service onto `version`: stop, swap binaries, start (only if not already there), then verify. */
+    const rollService = (server: HostsFile.Server, version: string, check: boolean) =>
+      Effect.gen(function* () {
+        const svc = hosts.service!
+        const since = yield* iso
+        yield* run(
+          server.name,
+          Scripts.serviceDeploy({ name: svc.name, manager: svc.manager ?? "sc", artifact: HostsFile.artifactFor(hosts, version), releasesDir: hosts.release.dir, version, executable: svc.executable, timeoutSeconds }),
+          Answers.replies.serviceDeploy
+        )
+        if (check) {
+          yield* run(server.name, Scripts.serviceHealth({ name: svc.name, since, eventSources: hosts.health?.eventSources ?? HostsFile.defaultEventSources, maxEventErrors: hosts.health?.maxEventErrors ?? 0 }), Answers.replies.serviceHealth)
+        }
+      })
+
     /** One server onto `version` behind the farm: drain, deploy, check, restore; a server already there is only checked and restored. */
     const rollServer = (server: HostsFile.Server, version: string, check: boolean) =>
       Effect.gen(function* () {
+        if (hosts.service !== undefined) return yield* rollService(server, version, check)
         const site = hosts.site!
         const url = hosts.health?.url ?? ""
         const now = yield* run(server.name, Scripts.probe(site), Answers.replies.probe)

@@ -37,6 +37,9 @@ describe("hosts.yaml (pure)", () => {
       [{ ...example, bluegreen: undefined }, "hosts.yaml: bluegreen: a blue/green rollout needs bluegreen: {blue, green, liveBinding}", "bluegreen"],
       [{ ...example, farm: undefined }, "hosts.yaml: farm: a canary rollout needs the ARR web farm (farm: {name, controller})", "canary"],
       [{ ...example, site: undefined }, "hosts.yaml: site: a rolling rollout needs site: {site, pool}", "rolling"],
+      [{ ...example, service: { name: "w", executable: "w.exe" } }, "hosts.yaml: service: a fleet serves either an IIS site (site) or a Windows Service (service), not both"],
+      [{ ...example, site: undefined, service: { name: "w", executable: "w.exe" } }, "hosts.yaml: service: a Windows Service rolls out in rolling batches only, not blue/green", "bluegreen"],
+      [{ ...example, site: undefined, service: { name: "w", executable: "w.exe", manager: "srvany" } }, "hosts.yaml: service.manager"],
       [hostsDocument("rolling"), "", "canary"]
     ]
     for (const [input, expected, strategy] of cases) {

@@ -20,7 +20,17 @@ const examples: Record<Scripts.Operation, Scripts.Script> = {
   sides: Scripts.sides({ blueSite: "shop-blue", greenSite: "shop-green", liveBinding: "*:80:shop.example.com" }),
   flip: Scripts.flip({ blueSite: "shop-blue", greenSite: "shop-green", liveBinding: "*:80:shop.example.com", live: "green" }),
   weights: Scripts.weights({ farm: "shop-farm", servers: [{ address: "web2.farm.local", weight: 10 }, { address: "web1.farm.local", weight: 90 }] }),
-  serverState: Scripts.serverState({ farm: "shop-farm", address: "web2.farm.local", state: "Drain", drainSeconds: 30 })
+  serverState: Scripts.serverState({ farm: "shop-farm", address: "web2.farm.local", state: "Drain", drainSeconds: 30 }),
+  serviceDeploy: Scripts.serviceDeploy({
+    name: "CheckoutWorker",
+    manager: "sc",
+    artifact: "\\\\fs01\\builds\\worker\\worker-2.5.0.msi",
+    releasesDir: "D:\\services\\worker\\releases",
+    version: "2.5.0",
+    executable: "bin\\Checkout.Worker.exe",
+    timeoutSeconds: 60
+  }),
+  serviceHealth: Scripts.serviceHealth({ name: "CheckoutWorker", since: "2026-12-06T07:00:00.000Z", eventSources: [".NET Runtime", "CheckoutWorker"], maxEventErrors: 0 })
 }
 
 describe("generated PowerShell (pure, golden)", () => {
@@ -62,7 +72,7 @@ describe("no user value breaks out of its literal (pure, fast-check)", () => {
     )
   })
 
-  it("sides, flip, weights, serverState: the same", () => {
+  it("sides, flip, weights, serverState, serviceDeploy, serviceHealth: the same", () => {
     fc.assert(
       fc.property(hostile, hostile, hostile, fc.array(fc.tuple(hostile, fc.integer({ min: 0, max: 10_000 })), { maxLength: 4 }), (farm, a, b, servers) => {
         const sd = Scripts.sides({ blueSite: a, greenSite: b, liveBinding: farm })
@@ -74,6 +84,12 @@ describe("no user value breaks out of its literal (pure, fast-check)", () => {
         const w = Scripts.weights({ farm, servers: servers.map(([address, weight]) => ({ address, weight })) })
         expect(parseScript(w.text).vars).toMatchObject({ Farm: farm, Servers: servers.map(([address, weight]) => ({ address, weight })) })
         expect(bodyOf(w)).toBe(bodyOf(examples.weights))
+        const sd2 = Scripts.serviceDeploy({ name: a, manager: "nssm", artifact: b, releasesDir: farm, version: a, executable: b, timeoutSeconds: 7 })
+        expect(parseScript(sd2.text).vars).toMatchObject({ Name: a, Manager: "nssm", Artifact: b, ReleasesDir: farm, Version: a, Executable: b, TimeoutSec: 7 })
+        expect(bodyOf(sd2)).toBe(bodyOf(examples.serviceDeploy))
+        const sh = Scripts.serviceHealth({ name: b, since: a, eventSources: [farm], maxEventErrors: 1 })
+        expect(parseScript(sh.text).vars).toMatchObject({ Name: b, Since: a, Sources: [farm], MaxEventErrors: 1 })
+        expect(bodyOf(sh)).toBe(bodyOf(examples.serviceHealth))
         const s = Scripts.serverState({ farm, address: a, state: "Available", drainSeconds: 3 })
         expect(parseScript(s.text).vars).toMatchObject({ Farm: farm, Address: a, State: "Available", DrainSeconds: 3 })
         expect(bodyOf(s)).toBe(bodyOf(examples.serverState))

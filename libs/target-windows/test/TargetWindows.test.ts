@@ -3,9 +3,9 @@ import { DeployTargetContract } from "@rollwise/rollout-engine/testing"
 import { type SshFleet, startSshFleet } from "@rollwise/ssh-harness"
 import { Effect, Exit } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { RecordedFleet } from "../src/testing.ts"
-import { TargetWindows, type Transport } from "../src/index.ts"
-import { decodeHosts, recordedTarget, serverNames, shimHandler, sshLayer } from "./support.ts"
+import { HostsFile, TargetWindows, type Transport } from "../src/index.ts"
+import { RecordedFleet } from "../src/testing.ts"
+import { decodeHosts, hostsDocument, recordedTarget, serverNames, shimHandler, sshLayer } from "./support.ts"
 
 let fleet: SshFleet
 let recorded: RecordedFleet.Fleet | undefined
@@ -192,6 +192,50 @@ describe("the same target over the in-memory recorded fleet (testing.ts, what th
     )
     expect(result.effects.filter((e) => e.change.startsWith("recycle"))).toHaveLength(3)
     expect(result.scripts.filter((s) => s.op === "probe")).toHaveLength(5)
+  })
+})
+
+describe("Windows Services in rolling batches (in-memory recorded fleet)", () => {
+  const serviceHosts = () => {
+    const { site: _site, bluegreen: _bg, ...rest } = hostsDocument("rolling")
+    return Effect.runSync(HostsFile.decode({ ...rest, service: { name: "CheckoutWorker", executable: "bin\\Checkout.Worker.exe", manager: "nssm" } }, "hosts.yaml", "rolling"))
+  }
+  it("each server: stop, point NSSM at the new release's executable, start, verify; a re-run changes nothing", async () => {
+    const hosts = serviceHosts()
+    const fleet = RecordedFleet.fromHosts(hosts)
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        const t = yield* TargetWindows.make({ hosts, transport: RecordedFleet.transport(fleet), strategy: "rolling", name: "worker", candidate: "2.5.0" })
+        yield* t.apply({ weight: 33 })
+        yield* t.apply({ weight: 33 })
+        yield* t.promote
+      })
+    )
+    expect(fleet.effects.filter((e) => e.server === "web1").map((e) => e.change)).toEqual([
+      "unpack \\\\fs01\\builds\\shop\\shop-2.5.0.zip to D:\\sites\\shop\\releases\\2.5.0",
+      "stop CheckoutWorker",
+      "service CheckoutWorker Application D:\\sites\\shop\\releases\\2.5.0\\bin\\Checkout.Worker.exe",
+      "start CheckoutWorker"
+    ])
+    expect(fleet.effects).toHaveLength(12)
+  })
+
+  it("a service that does not come back fails its batch; rollback starts the stable release again", async () => {
+    const hosts = serviceHosts()
+    const fleet = RecordedFleet.fromHosts(hosts)
+    fleet.hosts["web2"]!.crashOnDeploy.push("CheckoutWorker")
+    const exit = await Effect.runPromiseExit(
+      Effect.gen(function* () {
+        const t = yield* TargetWindows.make({ hosts, transport: RecordedFleet.transport(fleet), strategy: "rolling", name: "worker", candidate: "2.5.0" })
+        const failed = yield* Effect.exit(t.apply({ weight: 100 }))
+        yield* t.rollback
+        return failed
+      })
+    )
+    expect(Exit.isSuccess(exit)).toBe(true)
+    const failed = reasonOf((exit as Exit.Success<Exit.Exit<void, DeployTarget.DeployTargetError>>).value)
+    expect(failed?.detail).toBe("web2: serviceDeploy: Windows service 'CheckoutWorker' did not reach Running within 10 s (it is Stopped)")
+    for (const server of ["web1", "web2", "web3"]) expect(fleet.hosts[server]!.services["CheckoutWorker"]).toEqual({ path: "D:\\sites\\shop\\releases\\2.4.0\\bin\\Checkout.Worker.exe", status: "Running" })
   })
 })
 

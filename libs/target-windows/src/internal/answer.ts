@@ -27,7 +27,9 @@ export const replies = {
   sides: Schema.Struct({ live: Schema.Literals(["blue", "green"]), bluePath: Schema.String, greenPath: Schema.String }),
   flip: Schema.Struct({ changed: Schema.Boolean, live: Schema.String }),
   weights: Schema.Struct({ changed: Schema.Boolean, servers: Schema.Array(Runtime) }),
-  serverState: Schema.Struct({ changed: Schema.Boolean, server: Runtime })
+  serverState: Schema.Struct({ changed: Schema.Boolean, server: Runtime }),
+  serviceDeploy: Schema.Struct({ changed: Schema.Boolean, path: Schema.String, status: Schema.String }),
+  serviceHealth: Schema.Struct({ status: Schema.String, eventErrors: Schema.Finite })
 } satisfies Record<Operation, Schema.Top>
 
 const oneLine = (text: string) => text.replace(/\s+/g, " ").trim().slice(0, 300)

@@ -12,8 +12,8 @@ import { type Parsed, parseScript } from "./scriptVars.ts"
  * Event Log. It answers the script's operation with the values parsed back
  * from the script's own literals, so a quoting bug changes the answer.
  * Failures are injectable: access denied, a dropped connection after the
- * step took effect, a slow answer, a pool that stops after a deploy, an
- * unhealthy ARR server.
+ * step took effect, a slow answer, a pool (or service) that stops after a
+ * deploy, an unhealthy ARR server.
  */
 
 interface FarmServer {
@@ -36,7 +36,9 @@ export interface HostState {
   http: Record<string, number>
   /** Application-log errors: when and from which provider. */
   events: Array<{ at: string; source: string }>
-  /** Pools that stop right after their next deploy (rapid-fail protection tripped by a crashing candidate). */
+  /** Windows Services: the executable they run and their status. */
+  services: Record<string, { path: string; status: "Running" | "Stopped" }>
+  /** Pools (or services) that stop right after their next deploy (rapid-fail protection tripped by a crashing candidate). */
   crashOnDeploy: Array<string>
 }
 
@@ -222,6 +224,44 @@ export class Fleet {
         }
         return { ok: true, changed, server: runtime(address) }
       }
+      case "serviceDeploy":
+      case "serviceHealth": {
+        const name = str(v["Name"])
+        const service = host.services[name]
+        if (service === undefined) return fail("NotFound", `Windows service '${name}' not found`)
+        if (op === "serviceHealth") {
+          if (service.status !== "Running") return fail("Rejected", `Windows service '${name}' is ${service.status}`)
+          return { status: service.status, ok: true, changed: false, eventErrors: 0, eventSources: [] }
+        }
+        const target = `${str(v["ReleasesDir"]).replace(/[\\/]+$/, "")}\\${str(v["Version"])}`
+        let unpacked = false
+        if (!host.releases.includes(target.toLowerCase())) {
+          host.releases.push(target.toLowerCase())
+          unpacked = true
+          this.change(server, op, `unpack ${str(v["Artifact"])} to ${target}`)
+        }
+        const exe = `${target}\\${str(v["Executable"])}`
+        const previous = service.path
+        const switched = previous !== exe
+        if (switched) {
+          if (service.status !== "Stopped") this.change(server, op, `stop ${name}`)
+          service.status = "Stopped"
+          service.path = exe
+          this.change(server, op, `service ${name} ${str(v["Manager"]) === "nssm" ? "Application" : "PathName"} ${exe}`)
+        }
+        if (service.status !== "Running") {
+          this.change(server, op, `start ${name}`)
+          service.status = "Running"
+          const crash = host.crashOnDeploy.indexOf(name)
+          if (crash >= 0) {
+            host.crashOnDeploy.splice(crash, 1)
+            service.status = "Stopped"
+            // what the script says when WaitForStatus gives up
+            return fail("Rejected", `Windows service '${name}' did not reach Running within ${num(v["TimeoutSec"])} s (it is Stopped)`)
+          }
+        }
+        return { unpacked, path: exe, status: service.status, previous, ok: true, changed: switched || unpacked }
+      }
       default:
         return fail("Rejected", `unknown operation ${op}`)
     }
@@ -238,7 +278,7 @@ export class Fleet {
 export const fromHosts = (hosts: HostsFile.HostsFile): Fleet => {
   const stablePath = `${hosts.release.dir.replace(/[\\/]+$/, "")}\\${hosts.release.stable}`
   const state: Record<string, HostState> = {}
-  const empty = (): HostState => ({ sites: {}, pools: {}, releases: [stablePath.toLowerCase()], farms: {}, http: {}, events: [], crashOnDeploy: [] })
+  const empty = (): HostState => ({ sites: {}, pools: {}, services: {}, releases: [stablePath.toLowerCase()], farms: {}, http: {}, events: [], crashOnDeploy: [] })
   for (const s of hosts.servers) state[s.name] = empty()
   for (const s of HostsFile.webServers(hosts)) {
     const host = state[s.name]!
@@ -246,6 +286,7 @@ export const fromHosts = (hosts: HostsFile.HostsFile): Fleet => {
       host.sites[hosts.site.site] = { path: stablePath, bindings: [{ protocol: "http", info: "*:80:" }] }
       host.pools[hosts.site.pool] = { state: "Started" }
     }
+    if (hosts.service !== undefined) host.services[hosts.service.name] = { path: `${stablePath}\\${hosts.service.executable}`, status: "Running" }
     if (hosts.bluegreen !== undefined) {
       host.sites[hosts.bluegreen.blue.site] = { path: stablePath, bindings: [{ protocol: "http", info: hosts.bluegreen.liveBinding }] }
       host.sites[hosts.bluegreen.green.site] = { path: stablePath, bindings: [{ protocol: "http", info: "*:8081:" }] }
