@@ -154,6 +154,14 @@ describe("rollwise bundle create|verify|show (the bundled CLI, real files)", () 
     expect(out.stderr).toMatch(/^rollwise: --version: expected a version: letters, digits and \. \+ _ ~ -/)
   })
 
+  it("a BUILD_URL with credentials in it is refused (exit 3) without printing the token", () => {
+    const r = release({ BUILD_URL: "https://deployer:s3cret-token@jenkins.example.com/job/checkout/812/" })
+    const out = create(r)
+    expect(out.code).toBe(3)
+    expect(out.stderr).toBe('rollwise: --build-url: expected an http(s) URL without spaces or credentials (user:password@), got "https://***@jenkins.example.com/job/checkout/812/"\n')
+    expect(out.stderr + out.stdout).not.toContain("s3cret-token")
+  })
+
   it("create without --artifact is a usage error (exit 2)", () => {
     const r = release()
     const out = r.rollwise("bundle", "create", "--name", "checkout", "--version", "2.5.0")

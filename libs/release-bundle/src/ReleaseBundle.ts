@@ -9,7 +9,8 @@
  * manifest's folder, so the manifest travels with the files (an Artifactory
  * folder, a Jenkins archive) and `verify` still finds them.
  */
-import { Decode, type InputError } from "@rollwise/input-schema"
+import { Decode, InputError } from "@rollwise/input-schema"
+import { Redaction } from "@rollwise/redaction"
 import { Data, Effect, Schema } from "effect"
 import { isAbsolute, relative, resolve, sep } from "node:path"
 import { type Digest, type Progress, sha256File } from "./internal/hash.ts"
@@ -41,7 +42,10 @@ const Name = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9._-]{0,
 const Version = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9.+_~-]{0,127}$/, { expected: "a version: letters, digits and . + _ ~ -, at most 128 characters (2.5.0, 2.5.0-rc.1+b812)" }))
 const Commit = Schema.String.check(Schema.isPattern(/^[0-9a-f]{7,64}$/, { expected: "a git commit: 7 to 64 lowercase hex digits" }))
 const BuildNumber = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { expected: "a build number: letters, digits and . _ -, at most 64 characters" }))
-const Url = Schema.String.check(Schema.isPattern(/^https?:\/\/[^\s\p{Cc}]{1,2040}$/u, { expected: "an http(s) URL without spaces" }))
+// no userinfo: a BUILD_URL like https://user:token@jenkins/… would put a credential in every copy of the manifest
+const Url = Schema.String.check(
+  Schema.isPattern(/^https?:\/\/[^\s\p{Cc}/@?#]+(?:[/?#][^\s\p{Cc}]{0,2000})?$/u, { expected: "an http(s) URL without spaces or credentials (user:password@)" })
+)
 const Text = Schema.String.check(Schema.isPattern(/^[^\p{Cc}]{1,200}$/u, { expected: "one line of text, at most 200 characters" }))
 
 /** One platform's deliverable: where it is (relative to the manifest), how big, and its SHA-256. */
@@ -126,7 +130,7 @@ export const hashFile = (file: string, options: { readonly onProgress?: Progress
  */
 export const decodeManifest = (input: unknown, source?: string): Effect.Effect<Manifest, InputError> =>
   Effect.flatMap(Decode.expectKind(input, "ReleaseBundle", source ?? "manifest"), () =>
-    Effect.flatMap(Decode.decode(Manifest, source === undefined ? {} : { source })(input), (manifest) => {
+    Effect.flatMap(redacted(Decode.decode(Manifest, source === undefined ? {} : { source })(input)), (manifest) => {
       const duplicate = findDuplicate(manifest.artifacts.map((a) => a.platform))
       return duplicate === undefined
         ? Effect.succeed(manifest)
@@ -137,6 +141,14 @@ export const decodeManifest = (input: unknown, source?: string): Effect.Effect<M
           })
     })
   )
+
+/**
+ * A decode error quotes the value it got: a URL with `user:token@` in it
+ * must not come back whole in a build log (Redaction masks URL userinfo,
+ * bearer tokens and key=value secrets).
+ */
+const redacted = <A>(effect: Effect.Effect<A, InputError>): Effect.Effect<A, InputError> =>
+  Effect.mapError(effect, (e) => new InputError({ ...e, path: e.path, detail: Redaction.redact(e.detail) }))
 
 /** The first key that occurs twice, with both positions. */
 export const findDuplicate = (keys: ReadonlyArray<string>): { readonly key: string; readonly first: number; readonly second: number } | undefined => {
@@ -192,7 +204,7 @@ export const create = (options: CreateOptions): Effect.Effect<Manifest, BundleEr
     yield* Decode.decode(Version, { source: "--version" })(options.version)
     if (options.commit !== undefined) yield* Decode.decode(Commit, { source: "--commit" })(options.commit)
     if (options.buildNumber !== undefined) yield* Decode.decode(BuildNumber, { source: "--build" })(options.buildNumber)
-    if (options.buildUrl !== undefined) yield* Decode.decode(Url, { source: "--build-url" })(options.buildUrl)
+    if (options.buildUrl !== undefined) yield* redacted(Decode.decode(Url, { source: "--build-url" })(options.buildUrl))
     if (options.artifacts.length === 0) return yield* Decode.fail({ source: "--artifact", detail: "give at least one: --artifact linux-amd64=dist/app.tar.gz" })
     for (const a of options.artifacts) {
       if (!isPlatformKey(a.platform)) {

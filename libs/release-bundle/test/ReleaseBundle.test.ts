@@ -167,7 +167,9 @@ describe("ReleaseBundle.create and verify (real files on disk)", () => {
       [{ version: "$(touch x)" }, /^--version: expected a version/],
       [{ commit: "HEAD" }, /^--commit: expected a git commit: 7 to 64 lowercase hex digits, got "HEAD"/],
       [{ buildNumber: "12;rm" }, /^--build: expected a build number/],
-      [{ buildUrl: "ftp://x" }, /^--build-url: expected an http\(s\) URL/]
+      [{ buildUrl: "ftp://x" }, /^--build-url: expected an http\(s\) URL/],
+      // a credential in BUILD_URL would travel with every copy of the manifest; the error does not echo it back whole either
+      [{ buildUrl: "https://deployer:s3cret-token@jenkins.example.com/job/x/1/" }, /^--build-url: expected an http\(s\) URL without spaces or credentials \(user:password@\), got "https:\/\/\*\*\*@jenkins\.example\.com\/job\/x\/1\/"$/]
     ]
     for (const [options, message] of cases) {
       const error = await failure(ReleaseBundle.create({ ...base, ...options }))
@@ -221,12 +223,14 @@ describe("ReleaseBundle.decodeManifest (strict schema, one error naming the fiel
       manifestOf([goodArtifact("linux-amd64"), goodArtifact("windows-x64"), goodArtifact("linux-amd64")]),
       "release.json: artifacts[2].platform: duplicate platform linux-amd64 (already artifacts[0]): a bundle holds one artifact per platform"
     ],
+    ["a signature URL with credentials (not echoed)", manifestOf([goodArtifact()], { signature: { url: "https://u:p4ss@rekor.example/x" } }), "release.json: signature"],
     ["sbom without its digest", manifestOf([goodArtifact()], { sbom: { path: "sbom.json", size: 2 } }), "release.json: sbom.sha256: required field is missing"]
   ]
   for (const [what, input, message] of cases) {
     it(`refuses ${what}`, async () => {
       const error = await failure(ReleaseBundle.decodeManifest(input, "release.json"))
       expect((error as Error).message.startsWith(message)).toBe(true)
+      expect((error as Error).message).not.toContain("p4ss")
     })
   }
 
