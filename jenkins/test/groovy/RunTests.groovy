@@ -286,7 +286,7 @@ List<String> fixedHostile = ['$(touch pwned)', '`touch pwned`', "'; touch pwned;
 Random random = new Random(20261206)
 String alphabet = "ab \$()`'\";|&<>*?~#!{}[]\\\n\t=%-/."
 List<String> generated = (1..150).collect { (1..(1 + random.nextInt(24))).collect { alphabet[random.nextInt(alphabet.length())] }.join('') }
-test("no shell injection: ${fixedHostile.size() + generated.size()} hostile branch names, versions, paths and approvers reach rollwise as exactly one argument each, and nothing runs") {
+test("no shell injection: ${fixedHostile.size() + generated.size()} hostile branch names, versions, paths, reasons and approvers, through all eight steps, reach rollwise as exactly one argument each, and nothing runs") {
   (fixedHostile + generated).each { String evil ->
     Harness h = fresh()
     h.env.JOB_NAME = "checkout/${evil}"
@@ -294,11 +294,19 @@ test("no shell injection: ${fixedHostile.size() + generated.size()} hostile bran
     h.inputAnswer = evil
     h.env.ROLLWISE_APPROVAL_REQUIRED = 'true'
     h.respond(['promote'], out('promote_ok')).respond(['rollout'], out('rollout_promoted')).respond(['rollback'], out('rollback_ok')).respond(['evidence'], [stdout: '', status: 0])
+     .respond(['decide'], out('decide_k8s')).respond(['gate'], out('gate_pass')).respond(['bundle', 'create'], out('bundle_create')).respond(['bundle', 'verify'], out('bundle_verify'))
     h.runStep('rollwiseDeploy', [target: 'windows', hosts: "deploy/${evil}.yaml", slo: evil, version: evil, service: evil, extraArgs: [evil]])
     h.runStep('rollwiseRollback', [reason: evil, by: evil])
     h.runStep('rollwiseEvidence', [artifacts: [evil]])
+    h.runStep('rollwiseDecide', [changes: evil, policy: evil])
+    h.runStep('rollwiseGate', [policy: evil, decision: evil, at: evil])
+    h.runStep('rollwiseBundle', [name: evil, version: evil, out: evil, artifacts: ['linux-amd64': evil]])
     List<List<String>> argv = argvOf(h)
-    assert argv.size() == 4 : "${JsonOutput.toJson(evil)}: ${argv.size()} calls"
+    assert argv.size() == 8 : "${JsonOutput.toJson(evil)}: ${argv.size()} calls"
+    assert argv[4] == ['decide', '--changes', evil, '--target', 'k8s', '--policy', evil, '--out', 'strategy.json', '--json']
+    assert argv[5] == ['gate', '--policy', evil, '--decision', evil, '--at', evil, '--json']
+    assert argv[6] == ['bundle', 'create', '--name', evil, '--version', evil, '--artifact', "linux-amd64=${evil}".toString(), '--out', evil, '--progress', '--json']
+    assert argv[7] == ['bundle', 'verify', evil, '--json']
     has(argv[0], ['--hosts', "deploy/${evil}.yaml".toString(), '--slo', evil, '--version', evil, '--service', evil])
     assert argv[0][-2] == evil
     assert argv[1][0..3] == ['promote', '--rollout', argv[0][argv[0].indexOf('--id') + 1], '--by'] && argv[1][4] == evil
