@@ -7,13 +7,14 @@ import packageJson from "../package.json" with { type: "json" }
 import type { InputError } from "@rollwise/input-schema"
 import { EvidenceStore, MetricSource } from "@rollwise/rollout-engine"
 import { PrometheusSource } from "@rollwise/source-prometheus"
-import { Cause, Duration, Effect, FileSystem, Layer, Option, Path, type PlatformError, Redacted, Schedule, Schema } from "effect"
+import { Cause, Duration, Effect, FileSystem, Layer, Logger, Option, Path, type PlatformError, Redacted, Schedule, Schema } from "effect"
 import { Command } from "effect/cli"
 import { serveFlags, serveHelp, type ServeFlags } from "./Flags.ts"
 import type { HttpServerError } from "effect/http"
 import { parse as parseYaml } from "yaml"
 import { hostname } from "node:os"
 import type { DriveOptions } from "./Drive.ts"
+import { jsonLines, stderr } from "./internal/logger.ts"
 import { makeServer, ServerConfigError, type ServerOptions } from "./Server.ts"
 
 export { serveFlags, type ServeFlags }
@@ -261,7 +262,15 @@ export const serve = (
     const db = dbOf(flags, env)
     const replicated = db !== undefined && EvidencePostgres.isUrl(db) && options.drive !== undefined && options.evidenceStore !== undefined
     // the same store layer in both: built once (layers are memoized within one launch)
-    return Layer.launch(replicated ? Layer.merge(makeServer(options), takeover(options.drive!).pipe(Layer.provide(options.evidenceStore!))) : makeServer(options))
+    return Layer.launch(
+      replicated
+        ? Layer.merge(
+            makeServer(options),
+            // its lines in the server's JSON log
+            takeover(options.drive!).pipe(Layer.provide(options.evidenceStore!), Layer.provide(Logger.layer([jsonLines(options.log ?? stderr)])))
+          )
+        : makeServer(options)
+    )
   })
 
 /** `rollwise serve`, ready for the CLI's command tree. */
