@@ -1,11 +1,11 @@
 import { Decode } from "@rollwise/input-schema"
 import { Decision } from "@rollwise/risk-core"
-import { DeployTarget, Engine, type EvidenceStore, type MetricSource, Operator, Rollout } from "@rollwise/rollout-engine"
+import { DeployTarget, Engine, type EvidenceStore, MetricSource, Operator, Rollout } from "@rollwise/rollout-engine"
 import { Simulation } from "@rollwise/simulation"
 import { Gates, SloSpec } from "@rollwise/slo-policy"
 import { TargetExec } from "@rollwise/target-exec"
 import { TargetK8s } from "@rollwise/target-k8s"
-import { Clock, Duration, Effect, type Layer, Schema } from "effect"
+import { Clock, Duration, Effect, Layer, Schema } from "effect"
 import { hostname } from "node:os"
 import { resolve } from "node:path"
 import { fastClock } from "./internal/fastClock.ts"
@@ -75,7 +75,9 @@ export const Setup = Schema.Struct({
   arm: Schema.optionalKey(TargetFile),
   metrics: Schema.Union([
     Schema.Struct({ prometheus: Schema.String, timeout: Schema.Finite }),
-    Schema.Struct({ simulate: Scenario, seed: Schema.Int, speed: Schema.Finite })
+    Schema.Struct({ simulate: Scenario, seed: Schema.Int, speed: Schema.Finite }),
+    /** The target's own signals (an ARM fleet's device health per cohort), from the same file and credentials. */
+    Schema.Struct({ target: Schema.Literal("health") })
   ]),
   hookTimeoutSeconds: Schema.Finite,
   approvalTimeoutSeconds: Schema.Finite,
@@ -241,7 +243,11 @@ export interface Prepared {
 export const prepare = (setup: Setup, sources: Sources) =>
   Effect.gen(function* () {
     const { decision, spec, policy } = yield* load(setup, sources)
-    yield* checkTargetFile(setup, (yield* parseTarget(setup.target)).kind, (family) => fileTargets[family].flag)
+    const kind = (yield* parseTarget(setup.target)).kind
+    yield* checkTargetFile(setup, kind, (family) => fileTargets[family].flag)
+    if ("target" in setup.metrics && (kind !== "arm" && kind !== "windows" ? true : fileTargets[kind].module.metricSource === undefined)) {
+      return yield* new SetupError({ field: "--target-health", detail: `--target ${kind} has no health signals of its own: measure with --prometheus URL (or --simulate)` })
+    }
     if ("prometheus" in setup.metrics) {
       yield* MetricSources.requireCredentialFreeUrl(setup.metrics.prometheus)
       yield* MetricSources.requireQueries(spec, sources.slo)
@@ -303,10 +309,24 @@ const runScoped = (options: RunOptions) =>
             })
     const deployTarget = DeployTarget.DeployTarget.of({ ...base, apply: (step) => Effect.tap(base.apply(step), () => Effect.sync(() => void (share = DeployTarget.percentOf(step)))) })
 
+    const targetModule = target.kind === "arm" || target.kind === "windows" ? fileTargets[target.kind].module : undefined
     const source =
-      "prometheus" in metrics
-        ? (options.metricSource ?? MetricSources.prometheus(metrics.prometheus, metrics.timeout, options.env))
-        : Simulation.metricSource(
+      "target" in metrics
+        ? targetModule?.metricSource === undefined
+          ? yield* new SetupError({ field: "--target-health", detail: `--target ${target.kind} has no health signals of its own` })
+          : Layer.succeed(
+              MetricSource.MetricSource,
+              yield* targetModule.metricSource(setup[target.kind as "arm" | "windows"]!, {
+                rollout: { id, service: rollout.service, version: rollout.version },
+                plan,
+                env: options.env,
+                timeout: Duration.seconds(setup.hookTimeoutSeconds),
+                onOutput: options.onHookOutput ?? (() => undefined)
+              })
+            )
+        : "prometheus" in metrics
+          ? (options.metricSource ?? MetricSources.prometheus(metrics.prometheus, metrics.timeout, options.env))
+          : Simulation.metricSource(
             { name: rollout.service, latencySeconds: 0.12, requestsPerSecond: 1500, errorRatio: 0.003, fault: faultOf(metrics.simulate) },
             metrics.seed,
             Effect.sync(() => share)

@@ -30,6 +30,10 @@ export const rolloutFlags = {
     Flag.withDescription("Judge simulated traffic instead of Prometheus: a healthy candidate or one that regresses"),
     Flag.optional
   ),
+  targetHealth: Flag.Boolean("target-health").pipe(
+    Flag.withDescription("Judge the windows with the target's own health signals instead of Prometheus: with --target arm, each cohort's devices (heartbeats, crashes, install results, KPIs) against the devices not updated yet"),
+    Flag.withDefault(false)
+  ),
   speed: Flag.Finite("speed").pipe(Flag.withDescription("With --simulate: simulated seconds per real second (default 1)"), Flag.withDefault(1)),
   seed: Flag.Int("seed").pipe(Flag.withDescription("With --simulate: seed of the simulated traffic (default 7)"), Flag.withDefault(7)),
   policy: Flag.String("policy").pipe(Flag.withDescription("policy.yaml (kind: GatePolicy): change window, error budget, OPA checked before the first step; approval above its threshold asked before the full step"), Flag.optional),
@@ -84,6 +88,8 @@ export const rollout = Command.make("rollout", rolloutFlags, (flags) => Effect.f
     { command: "rollwise rollout --decision strategy.json --slo slo.yaml --target exec:./deploy-hook.sh --prometheus http://prometheus:9090 --policy policy.yaml", description: "A real rollout through your deploy script" },
     { command: "rollwise rollout --decision strategy.json --slo slo-live.yaml --target k8s --rollout checkout --namespace shop --prometheus http://prometheus:9090", description: "Operate an Argo Rollout, judging each of its pauses" },
     { command: "rollwise rollout --decision strategy.json --slo slo.yaml --target simulated --simulate latency-regression --speed 120", description: "Try it on simulated traffic" },
+    { command: "rollwise rollout --decision strategy-arm.json --slo slo-fleet.yaml --target arm --fleet fleet.yaml --target-health", description: "Drive an edge fleet through cohorts, judged by the devices' own health" },
+    { command: "rollwise rollout --decision strategy.json --slo slo-windows.yaml --target windows --hosts hosts.yaml --prometheus http://prometheus:9090", description: "An IIS farm over SSH: ARR weights, blue/green or rolling batches" },
     { command: "rollwise rollout --resume checkout-2.5.0-m4x1", description: "Continue after a crash" }
   ])
 )

@@ -56,7 +56,10 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
   const sources = { decision: "", slo: "", policy: "" }
 
   if (Option.isSome(flags.resume)) {
-    const given = (["decision", "slo", "target", "prometheus", "simulate", "policy", "changes", "id", "service", "module", "version", "build", "kubeconfig", "context", "namespace", "rollout", "bluegreen", "canary", "route", "deployment", "image", "container", "hosts", "fleet"] as const).filter((k) => Option.isSome(flags[k]))
+    const given: ReadonlyArray<string> = (["decision", "slo", "target", "prometheus", "simulate", "policy", "changes", "id", "service", "module", "version", "build", "kubeconfig", "context", "namespace", "rollout", "bluegreen", "canary", "route", "deployment", "image", "container", "hosts", "fleet"] as const)
+      .filter((k) => Option.isSome(flags[k]))
+      .map((k): string => k)
+      .concat(flags.targetHealth ? ["target-health"] : [])
     if (given.length > 0) {
       return yield* new InputError({ file: "--resume", detail: `takes everything from the rollout's record; drop --${given.join(", --")}` })
     }
@@ -73,8 +76,8 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
   } else {
     const missing = (["decision", "slo", "target"] as const).filter((k) => Option.isNone(flags[k]))
     if (missing.length > 0) return yield* new InputError({ file: "rollwise rollout", detail: `needs --${missing.join(", --")} (or --resume ID)` })
-    if (Option.isSome(flags.prometheus) === Option.isSome(flags.simulate)) {
-      return yield* new InputError({ file: "rollwise rollout", detail: "needs exactly one metric source: --prometheus URL or --simulate SCENARIO" })
+    if ([Option.isSome(flags.prometheus), Option.isSome(flags.simulate), flags.targetHealth].filter(Boolean).length !== 1) {
+      return yield* new InputError({ file: "rollwise rollout", detail: "needs exactly one metric source: --prometheus URL, --simulate SCENARIO or --target-health" })
     }
     if (flags.speed !== 1 && Option.isNone(flags.simulate)) return yield* new InputError({ file: "--speed", detail: "only makes sense with --simulate (real traffic runs in real time)" })
     if (!(flags.speed > 0)) return yield* new InputError({ file: "--speed", detail: "must be above 0" })
@@ -108,7 +111,9 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
       ...(Option.isSome(flags.fleet) ? { arm: yield* targetFile(flags.fleet.value) } : {}),
       metrics: Option.isSome(flags.prometheus)
         ? { prometheus: flags.prometheus.value, timeout: flags.timeout }
-        : { simulate: Option.getOrThrow(flags.simulate), seed: flags.seed, speed: flags.speed },
+        : flags.targetHealth
+          ? { target: "health" as const }
+          : { simulate: Option.getOrThrow(flags.simulate), seed: flags.seed, speed: flags.speed },
       hookTimeoutSeconds: flags.timeout * 60,
       approvalTimeoutSeconds: flags.approvalTimeout,
       onApprovalTimeout: flags.onApprovalTimeout

@@ -1,11 +1,22 @@
 import type { InputError } from "@rollwise/input-schema"
-import { Fleet, TargetArm } from "@rollwise/target-arm"
+import { Fleet, Health, TargetArm } from "@rollwise/target-arm"
 import { Effect } from "effect"
 import { SetupError } from "../errors.ts"
-import type { TargetModule } from "./context.ts"
+import type { FileDocument, TargetContext, TargetModule } from "./context.ts"
 
 /** The fleet file's first bad field, as the setup error naming the flag or field it came from. */
 const setupError = (source: string) => (e: InputError) => new SetupError({ field: source, detail: e.path === "" ? e.detail : `${e.path}: ${e.detail}` })
+
+// The target and its health source must talk to one manager: the same OTA
+// service anyway, and for a simulated fleet the very same devices in memory.
+const managers = new WeakMap<FileDocument, TargetArm.OtaManager>()
+const managerOf = (file: FileDocument, fleet: Fleet.Fleet, context: TargetContext) =>
+  Effect.suspend(() => {
+    const known = managers.get(file)
+    return known !== undefined
+      ? Effect.succeed(known)
+      : Effect.tap(TargetArm.manager(fleet, { env: context.env, onOutput: context.onOutput }), (ota) => Effect.sync(() => void managers.set(file, ota)))
+  })
 
 /**
  * `--target arm --fleet fleet.yaml`: device cohorts through Mender, Balena,
@@ -27,7 +38,15 @@ export const target: TargetModule = {
         rollout: context.rollout,
         env: context.env,
         timeout: context.timeout,
-        onOutput: context.onOutput
+        onOutput: context.onOutput,
+        ota: yield* managerOf(file, fleet, context)
       })
+    }),
+  // each cohort's devices against those not updated yet: heartbeats, crashes, install results, KPIs
+  metricSource: (file, context) =>
+    Effect.gen(function* () {
+      const fleet = yield* Effect.mapError(Fleet.decode(file.document, "--fleet"), setupError("--fleet"))
+      const ota = yield* managerOf(file, fleet, context)
+      return yield* Health.fromFleet({ fleet, rollout: context.rollout, env: context.env, timeout: context.timeout, onOutput: context.onOutput, ota })
     })
 }

@@ -1,4 +1,4 @@
-import type { DeployTarget, Rollout } from "@rollwise/rollout-engine"
+import type { DeployTarget, MetricSource, Rollout } from "@rollwise/rollout-engine"
 import type { Duration, Effect, Scope } from "effect"
 import type { SetupError } from "../errors.ts"
 
@@ -31,4 +31,6 @@ export interface TargetModule {
   /** Decode the file (one clear error naming the field); `source` names it in errors. */
   readonly check: (file: FileDocument, source: string) => Effect.Effect<void, SetupError>
   readonly make: (file: FileDocument, context: TargetContext) => Effect.Effect<DeployTarget.DeployTarget["Service"], DeployTarget.DeployTargetError | SetupError, Scope.Scope>
+  /** The target's own health signals as a MetricSource (`--target-health`), when it has any. */
+  readonly metricSource?: (file: FileDocument, context: TargetContext) => Effect.Effect<MetricSource.MetricSource["Service"], DeployTarget.DeployTargetError | SetupError, Scope.Scope>
 }
