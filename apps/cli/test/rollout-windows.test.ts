@@ -141,6 +141,30 @@ describe("rollwise rollout --target windows (bundled CLI, ssh2, real sshd with a
     expect([farm["web1.farm.local"]!.weight, farm["web2.farm.local"]!.weight, farm["web3.farm.local"]!.weight]).toEqual([200, 0, 0])
   }, 240_000)
 
+  it("a connection dropped mid-step (the shim kills its sshd session after the change) is retried: promoted, nothing applied twice", async () => {
+    const { args, hosts } = start("canary", "win-drop", "healthy")
+    fresh("canary", hosts.text)
+    recorded.inject({ op: "weights", kind: "drop", times: 2 })
+    const sentBefore = fleet.scripts().length
+    const run = background(args, {}, dir)
+    expect(await run.exited, run.output().stderr).toBe(0)
+    expect(run.output().stderr).toMatch(/arr01! Unreachable: arr01 \(127\.0\.0\.1:\d+\): the connection dropped before weights answered/)
+    expect(new Set(changes()).size).toBe(changes().length)
+    // four steps and a promote, two of them sent twice
+    expect(fleet.scripts().slice(sentBefore).filter((s) => s.server === "arr01" && s.script.startsWith("# rollwise weights\n"))).toHaveLength(7)
+  }, 240_000)
+
+  it("rolling: a batch whose AppPool stops after the deploy fails; the rollout rolls back and every server runs the stable release again", async () => {
+    const { args, hosts } = start("rolling", "win-rolling-bad", "healthy")
+    fresh("rolling", hosts.text)
+    recorded.hosts["web2"]!.crashOnDeploy.push("shop")
+    const run = background(args, {}, dir)
+    expect(await run.exited, run.output().stderr).toBe(11)
+    expect(run.output().stderr).toContain("web2: health: application pool 'shop' is Stopped")
+    for (const server of ["web1", "web2", "web3"]) expect(recorded.hosts[server]!.sites["shop"]!.path).toBe("D:\\sites\\shop\\releases\\2.4.0")
+    expect(changes().some((c) => c.startsWith("web3:"))).toBe(false)
+  }, 240_000)
+
   it("kill -9 while a step's script runs (it already took effect), then --resume: the step is re-run, promoted, and no change is made twice (the shim's log)", async () => {
     const { args, hosts } = start("canary", "win-kill", "healthy", ["--lease-ttl", "1"])
     fresh("canary", hosts.text)
