@@ -135,13 +135,18 @@ export const run = (options: Options, mode: "start" | "resume" = "start") =>
         const { rollout: stored, events } = yield* store.get(id)
         const recorded = events.flatMap((e) => (isRolloutEvent(e.data) ? [e.data] : []))
         seq = events.at(-1)?.seq ?? 0
-        state = Rollout.replay(options.plan, recorded)
-        queue.push(...Rollout.resume(state))
-        // killed between the last event and recording the end: finish now (an abort after
-        // traffic moved rolls back first; the target's rollback is idempotent)
-        if (Rollout.isTerminal(state.phase) && stored.result === undefined) {
-          if (state.phase === "aborted" && state.stepIndex >= 0) queue.push({ _tag: "Rollback", reason: state.reason ?? "aborted" })
-          queue.push({ _tag: "Finish", result: state.phase as "promoted" | "rolled_back" | "aborted", reason: state.reason ?? state.phase })
+        if (!recorded.some((e) => e._tag === "Started")) {
+          // recorded, but its starter lost the lease (or died) before the first event: this driver starts it
+          yield* record({ _tag: "Started", plan: options.plan })
+        } else {
+          state = Rollout.replay(options.plan, recorded)
+          queue.push(...Rollout.resume(state))
+          // killed between the last event and recording the end: finish now (an abort after
+          // traffic moved rolls back first; the target's rollback is idempotent)
+          if (Rollout.isTerminal(state.phase) && stored.result === undefined) {
+            if (state.phase === "aborted" && state.stepIndex >= 0) queue.push({ _tag: "Rollback", reason: state.reason ?? "aborted" })
+            queue.push({ _tag: "Finish", result: state.phase as "promoted" | "rolled_back" | "aborted", reason: state.reason ?? state.phase })
+          }
         }
       }
 

@@ -88,7 +88,11 @@ export const play = (
   Effect.runPromise(
     Effect.gen(function* () {
       const clock = yield* Clock.Clock
-      const store = Context.get(yield* Layer.build(layer(() => clock.currentTimeMillisUnsafe())), EvidenceStore)
+      // a store that answers over a socket (PostgreSQL) takes several turns of the event loop per call, and the
+      // TestClock below moves 5 s per turn: its lease clock stops while a call is in flight, and every tick waits
+      // until no call is, so simulated time passes between calls as with a store that answers at once
+      const wire = inFlight(() => clock.currentTimeMillisUnsafe())
+      const store = wire.track(Context.get(yield* Layer.build(layer(wire.now)), EvidenceStore))
       const shared = tamper(store)
       const { target, controls } = yield* DeployTarget.makeMemory({ kind: "simulated", name: "svc" })
       const ends: Array<string> = []
@@ -127,7 +131,11 @@ export const play = (
       for (let wave = 0; wave < 60; wave++) {
         const fibers: Array<Fiber.Fiber<string>> = []
         for (let i = 0; i < scenario.drivers; i++) fibers.push(yield* Effect.forkChild(driver(wave === 0 && i === 0 ? "start" : "resume")))
-        for (let tick = 0; tick < 2_000 && fibers.some((f) => f.pollUnsafe() === undefined); tick++) yield* TestClock.adjust("5 seconds")
+        for (let tick = 0; tick < 2_000 && fibers.some((f) => f.pollUnsafe() === undefined); tick++) {
+          yield* wire.settle
+          yield* TestClock.adjust("5 seconds")
+        }
+        yield* wire.settle
         for (const f of fibers) {
           const exit = f.pollUnsafe()
           ends.push(exit !== undefined && Exit.isSuccess(exit) ? exit.value : "stuck")
@@ -140,6 +148,62 @@ export const play = (
       return { result: rollout.result, events: events.map((e) => e.type), calls: yield* controls.calls, ends }
     }).pipe(Effect.scoped, Effect.provide(TestClock.layer()))
   )
+
+/**
+ * Calls of a store in flight: `now` is `suiteNow` stopped while any is,
+ * `track` counts a store's calls, `settle` waits (in real time) until none
+ * has been in flight for two turns of the event loop.
+ */
+const inFlight = (suiteNow: () => number) => {
+  let calls = 0
+  let pausedAt = 0
+  let paused = 0
+  const tracked = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+    Effect.suspend(() => {
+      if (calls++ === 0) pausedAt = suiteNow()
+      return Effect.ensuring(
+        effect,
+        Effect.sync(() => {
+          if (--calls === 0) paused += suiteNow() - pausedAt
+        })
+      )
+    })
+  const track = (s: EvidenceStore["Service"]): EvidenceStore["Service"] => {
+    const l = s.leases
+    return {
+      create: (r) => tracked(s.create(r)),
+      append: (id, e, expected) => tracked(s.append(id, e, expected)),
+      finish: (id, r, at) => tracked(s.finish(id, r, at)),
+      get: (id) => tracked(s.get(id)),
+      list: (f) => tracked(s.list(f)),
+      ...(l === undefined
+        ? {}
+        : {
+            leases: {
+              acquire: (id, h, ttl) => tracked(l.acquire(id, h, ttl)),
+              renew: (lease, ttl) => tracked(l.renew(lease, ttl)),
+              release: (lease) => tracked(l.release(lease)),
+              current: (id) => tracked(l.current(id)),
+              append: (lease, e, expected) => tracked(l.append(lease, e, expected)),
+              finish: (lease, r, at) => tracked(l.finish(lease, r, at))
+            }
+          })
+    }
+  }
+  const settle = Effect.promise(
+    () =>
+      new Promise<void>((resolve) => {
+        let quiet = 0
+        const check = () => {
+          quiet = calls === 0 ? quiet + 1 : 0
+          if (quiet >= 2) resolve()
+          else setImmediate(check)
+        }
+        setImmediate(check)
+      })
+  )
+  return { now: () => (calls > 0 ? pausedAt : suiteNow()) - paused, track, settle }
+}
 
 /** The invariants a user relies on, whatever the drivers did. */
 export const check = (outcome: Outcome) => {
