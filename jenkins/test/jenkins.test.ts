@@ -60,9 +60,12 @@ const approvedRollout = async (): Promise<{ rollout: Output; promote: Output }> 
     })
   )
   const exited = new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)))
+  // never hang the run: a rollout that neither waits nor ends within 2 minutes is stopped (and its answer is wrong, which the checks below report)
+  const guard = setTimeout(() => child.kill("SIGTERM"), 120_000)
   await Promise.race([waiting, exited])
   const promote = rollwise("promote", "--rollout", "co-approve", "--by", "alice", "--db", "ev.db", "--json")
   const status = await exited
+  clearTimeout(guard)
   return { rollout: { stdout, status, argv }, promote }
 }
 
