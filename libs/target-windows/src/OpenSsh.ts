@@ -106,19 +106,24 @@ export const make = (options: Options): Effect.Effect<Transport, TransportError,
       })
     )
 
+    // forget a server's connection only if it is still the one that failed (a newer one may have replaced it)
+    const forget = (name: string, pending: Promise<Client>) => {
+      if (clients.get(name) === pending) clients.delete(name)
+    }
+
     const connect = (server: HostsFile.Server): Promise<Client> => {
       const port = server.port ?? 22
       const where = `${server.name} (${server.host}:${port})`
       let refusal: string | undefined
-      return new Promise<Client>((resolve, reject) => {
+      const self: Promise<Client> = new Promise<Client>((resolve, reject) => {
         const client = new SshClient()
         client.once("ready", () => {
           client.removeAllListeners("error")
-          client.on("error", () => clients.delete(server.name))
+          client.on("error", () => forget(server.name, self))
           resolve(client)
         })
         client.once("error", (error: Error & { code?: string; level?: string }) => {
-          clients.delete(server.name)
+          forget(server.name, self)
           client.end()
           reject(
             refusal !== undefined
@@ -126,7 +131,7 @@ export const make = (options: Options): Effect.Effect<Transport, TransportError,
               : new TransportError({ reason: reasonOfSocket(error), detail: `${where}: ${mask(error.message)}`, cause: error })
           )
         })
-        client.on("close", () => clients.delete(server.name))
+        client.on("close", () => forget(server.name, self))
         client.connect({
           host: server.host,
           port,
@@ -151,6 +156,7 @@ export const make = (options: Options): Effect.Effect<Transport, TransportError,
           }
         })
       })
+      return self
     }
 
     const clientFor = (server: HostsFile.Server): Promise<Client> => {
@@ -158,33 +164,33 @@ export const make = (options: Options): Effect.Effect<Transport, TransportError,
       if (existing !== undefined) return existing
       const pending = connect(server)
       clients.set(server.name, pending)
-      pending.catch(() => clients.delete(server.name))
+      pending.catch(() => forget(server.name, pending))
       return pending
     }
 
     // wall-clock time, not the Effect clock: a rollout on a simulated clock still waits for real hosts
     const exec = (server: HostsFile.Server, script: Script): Promise<Answer> =>
       new Promise<Answer>((resolve, reject) => {
+        const pending = clientFor(server)
         const timer = setTimeout(() => {
-          const pending = clients.get(server.name)
-          clients.delete(server.name)
-          void pending?.then((c) => c.end(), () => undefined)
+          forget(server.name, pending)
+          void pending.then((c) => c.end(), () => undefined)
           reject(new TransportError({ reason: "Timeout", detail: `${server.name}: ${script.op} did not answer within ${Duration.format(options.timeout)}` }))
         }, timeoutMs)
-        execOnce(server, script).then(
+        execOnce(server, pending, script).then(
           (answer) => (clearTimeout(timer), resolve(answer)),
           (error: unknown) => (clearTimeout(timer), reject(error))
         )
       })
 
-    const execOnce = (server: HostsFile.Server, script: Script): Promise<Answer> =>
-      clientFor(server).then(
+    const execOnce = (server: HostsFile.Server, pending: Promise<Client>, script: Script): Promise<Answer> =>
+      pending.then(
         (client) =>
           new Promise<Answer>((resolve, reject) => {
             const where = `${server.name} (${server.host}:${server.port ?? 22})`
             client.exec(commandLine(script.text), (error, stream) => {
               if (error) {
-                clients.delete(server.name)
+                forget(server.name, pending)
                 client.end()
                 return reject(new TransportError({ reason: "Unreachable", detail: `${where}: ${mask(error.message)}`, cause: error }))
               }
@@ -196,7 +202,7 @@ export const make = (options: Options): Effect.Effect<Transport, TransportError,
               stream.on("exit", (exitCode: number | null) => void (code = exitCode))
               stream.on("close", () => {
                 if (code === null && stdout.trim() === "") {
-                  clients.delete(server.name)
+                  forget(server.name, pending)
                   client.end()
                   reject(new TransportError({ reason: "Unreachable", detail: `${where}: the connection dropped before ${script.op} answered` }))
                 } else resolve({ stdout, stderr, code })
