@@ -1,3 +1,4 @@
+import { SloSpec } from "@rollwise/slo-policy"
 import { Effect, Exit } from "effect"
 import { readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
@@ -46,6 +47,18 @@ describe("hosts.yaml (pure)", () => {
       const clean = JSON.parse(JSON.stringify(input)) as unknown
       if (expected === "") expect(messageOf(clean, strategy)).toBe("hosts.yaml: servers: a canary rollout needs at least one server with group: blue")
       else expect(messageOf(clean, strategy)).toContain(expected)
+    }
+  })
+})
+
+describe("examples/slo-windows.yaml (pure)", () => {
+  it("is a valid SloSpec whose every metric has the live queries its kind needs", () => {
+    const text = readFileSync(new URL("../../../examples/slo-windows.yaml", import.meta.url), "utf8")
+    const spec = Effect.runSync(SloSpec.decode(parse(text), "examples/slo-windows.yaml"))
+    expect(spec.metrics.map((m) => m.name)).toEqual(["latency", "error-rate", "apppool-restarts", "event-log-errors"])
+    for (const m of spec.metrics) {
+      if (m.kind === "ratio") expect([m.errorsQuery, m.totalQuery].every((q) => q?.includes("windows_iis_worker_"))).toBe(true)
+      else expect(m.query).toMatch(/\{\{track\}\}/)
     }
   })
 })
