@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 
-const db = Flag.String("db").pipe(Flag.withDescription("The evidence store (default: .rollwise/evidence.db)"), Flag.withDefault(".rollwise/evidence.db"))
+const db = Flag.String("db").pipe(Flag.withDescription("The evidence store: a SQLite file or a postgres:// URL (default: ROLLWISE_EVIDENCE_DB, else .rollwise/evidence.db)"), Flag.optional)
 
 /** The flags of `rollwise evidence list`. */
 export const listFlags = {

@@ -6,7 +6,7 @@ import { Console, Effect, Option, Redacted } from "effect"
 import packageJson from "../../../package.json" with { type: "json" }
 import { Json } from "../../GlobalFlags.ts"
 import { InputError, note, printJson, readText, readYaml, writeAtomic } from "../../internal/Io.ts"
-import { openExisting } from "../../internal/Store.ts"
+import { openExisting, pathOf } from "../../internal/Store.ts"
 import { inert, table } from "../../internal/Render.ts"
 import type { ExportFlags, ListFlags, PublishFlags, ShowFlags } from "../Evidence.ts"
 
@@ -14,7 +14,7 @@ const when = (ms: number | undefined) => (ms === undefined ? "–" : new Date(ms
 
 export const runList = Effect.fn("cli.evidence.list")(function* (flags: ListFlags) {
   const json = yield* Json
-  const store = yield* openExisting(flags.db)
+  const store = yield* openExisting(pathOf(flags.db))
   const rollouts = yield* store.list({
     limit: flags.limit,
     ...Option.match(flags.service, { onNone: () => ({}), onSome: (service) => ({ service }) }),
@@ -27,7 +27,7 @@ export const runList = Effect.fn("cli.evidence.list")(function* (flags: ListFlag
 
 export const runShow = Effect.fn("cli.evidence.show")(function* (flags: ShowFlags) {
   const json = yield* Json
-  const store = yield* openExisting(flags.db)
+  const store = yield* openExisting(pathOf(flags.db))
   const { rollout, events } = yield* store.get(flags.rollout)
   if (json) return yield* printJson({ rollout, events })
   const steps = Operator.stateOf(events)?.steps ?? []
@@ -88,9 +88,9 @@ export const runExport = Effect.fn("cli.evidence.export")(function* (flags: Expo
     source = `Artifactory (${history.skipped} builds without complete rollwise properties left out)`
     if (history.notice !== undefined) yield* note(`warning: the history is incomplete: Artifactory says "${history.notice}"`)
   } else {
-    const store = yield* openExisting(flags.db)
+    const store = yield* openExisting(pathOf(flags.db))
     entries = yield* store.history(filter)
-    source = flags.db
+    source = pathOf(flags.db)
   }
   const rows = EvidenceHistory.rows(entries)
   const text = historyText(rows, flags.format)
@@ -112,7 +112,7 @@ const chooseRollout = (store: { readonly list: (filter?: { readonly limit?: numb
       file: "--rollout",
       detail:
         matching.length === 0
-          ? `no rollout recorded with build number ${JSON.stringify(flags.buildNumber)} in ${flags.db}; name one with --rollout ID (see rollwise evidence list)`
+          ? `no rollout recorded with build number ${JSON.stringify(flags.buildNumber)} in ${pathOf(flags.db)}; name one with --rollout ID (see rollwise evidence list)`
           : `${matching.length} rollouts recorded with build number ${JSON.stringify(flags.buildNumber)} (${matching.map((r) => r.rolloutId).join(", ")}); choose one with --rollout ID`
     })
   })
@@ -125,7 +125,7 @@ export const runPublish = Effect.fn("cli.evidence.publish")(function* (flags: Pu
   }
   const sloFile = Option.getOrUndefined(flags.slo)
   const spec = sloFile !== undefined ? yield* Effect.flatMap(readYaml(sloFile), (doc) => SloSpec.decode(doc, sloFile)) : undefined
-  const store = yield* openExisting(flags.db)
+  const store = yield* openExisting(pathOf(flags.db))
   const rolloutId = yield* chooseRollout(store, flags)
   const { rollout, events } = yield* store.get(rolloutId)
   if (rollout.result === undefined || rollout.finishedAt === undefined) {
