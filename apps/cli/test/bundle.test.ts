@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { spawnSync } from "node:child_process"
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { rollwiseIn, scratch } from "./support.ts"
+import { bin, rollwiseIn, scratch } from "./support.ts"
 
 const { dir } = scratch("bundle")
 /** Jenkins' variables would leak into the manifest: the tests set them explicitly. */
@@ -83,6 +84,18 @@ describe("rollwise bundle create|verify|show (the bundled CLI, real files)", () 
     expect(JSON.parse(out.stdout).artifacts).toHaveLength(3)
     expect(out.stderr).toContain("hashing dist/checkout-linux-amd64.tar.gz: 0.2 of 0.2 MiB (100 %)")
     expect(out.stderr).toContain("hashing dist/checkout-2.5.0.msi: 0.0 of 0.0 MiB (100 %)")
+  })
+
+  it("on a terminal (a real pty from script(1)), progress is redrawn in place for a file over 64 MiB and not shown for small ones", () => {
+    const r = release()
+    writeFileSync(join(r.root, "dist/big.iso"), "")
+    truncateSync(join(r.root, "dist/big.iso"), 70 * 1024 * 1024)
+    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} bundle create --name checkout --version 2.5.0 --artifact linux-amd64=dist/big.iso --artifact windows-x64=dist/checkout-2.5.0.msi --out dist/release.json`
+    const out = spawnSync("script", ["-qec", cmd, "/dev/null"], { cwd: r.root, encoding: "utf8", env: { ...process.env, ...clean, NO_COLOR: "1" } })
+    expect(out.status).toBe(0)
+    expect(out.stdout).toContain("\r\x1b[Khashing dist/big.iso: 70 of 70 MiB (100 %)\r\n")
+    expect(out.stdout).not.toContain("hashing dist/checkout-2.5.0.msi")
+    expect(out.stdout).toContain("wrote dist/release.json: checkout 2.5.0, 2 artifacts")
   })
 
   it("a changed byte fails verify with exit 3 and one line naming the file and both digests", () => {
