@@ -239,6 +239,25 @@ describe("Windows Services in rolling batches (in-memory recorded fleet)", () =>
   })
 })
 
+describe("the demo's recorded fleet (testing.ts)", () => {
+  it("decodes as a hosts.yaml for every strategy and promotes a canary, showing the PowerShell it ran", async () => {
+    for (const strategy of ["canary", "bluegreen", "rolling"] as const) {
+      const { hosts } = RecordedFleet.demo(strategy)
+      expect(Effect.runSync(HostsFile.decode(JSON.parse(JSON.stringify(hosts)), "demo", strategy))).toEqual(hosts)
+    }
+    const { hosts, fleet } = RecordedFleet.demo("canary")
+    const output: Array<string> = []
+    await Effect.runPromise(
+      Effect.flatMap(TargetWindows.make({ hosts, transport: RecordedFleet.transport(fleet), strategy: "canary", name: "checkout", candidate: "2.5.0", onOutput: (l) => void output.push(l) }), (t) =>
+        Effect.andThen(t.apply({ weight: 10 }), t.promote)
+      )
+    )
+    expect(fleet.hosts["arr01"]!.farms["checkout-farm"]!["web1.farm.local"]!.weight).toBe(0)
+    expect(output).toContain("arr01>     Set-WebConfigurationProperty -PSPath 'MACHINE/WEBROOT/APPHOST' -Filter $filter -Name 'weight' -Value $s.weight")
+    expect(output).toContain("arr01> $Servers = @(@{ address = 'web2.farm.local'; weight = 10 }, @{ address = 'web3.farm.local'; weight = 10 }, @{ address = 'web1.farm.local'; weight = 180 })")
+  })
+})
+
 describe("secrets (in-memory recorded fleet)", () => {
   it("a password a host echoes back is masked in the output lines and in the error", async () => {
     const password = "Winter-2026-pa55word!"

@@ -314,3 +314,32 @@ export const transport = (fleet: Fleet): Transport => ({
       return reply.delayMs > 0 ? Effect.andThen(Effect.sleep(Duration.millis(reply.delayMs)), answered) : answered
     })
 })
+
+/**
+ * A ready-made fleet for the demo: an ARR controller and three IIS servers
+ * (web1 blue, web2 and web3 green for a canary), the `checkout` site, a
+ * blue/green pair and releases under D:\sites\checkout — the hosts.yaml
+ * document, decoded, and its recorded state. Drive it with
+ * `TargetWindows.make({ hosts, transport: transport(fleet), … })` and its
+ * `onOutput` shows the real PowerShell a rollout would run.
+ */
+export const demo = (strategy: HostsFile.Strategy, stable = "2.4.0"): { readonly hosts: HostsFile.HostsFile; readonly fleet: Fleet } => {
+  const hosts: HostsFile.HostsFile = {
+    apiVersion: "rollwise/v1",
+    kind: "WindowsHosts",
+    credentials: { user: "svc-deploy", keyFile: "keys/rollwise_ed25519" },
+    farm: { name: "checkout-farm", controller: "arr01", drainSeconds: 30 },
+    servers: ["arr01", "web1", "web2", "web3"].map((name) => ({
+      name,
+      host: `${name}.corp.example`,
+      address: `${name}.farm.local`,
+      hostKey: `SHA256:${"demo0".repeat(8)}abc`,
+      ...(strategy === "canary" && name !== "arr01" ? { group: name === "web1" ? ("blue" as const) : ("green" as const) } : {})
+    })),
+    site: { site: "checkout", pool: "checkout" },
+    bluegreen: { blue: { site: "checkout-blue", pool: "checkout-blue" }, green: { site: "checkout-green", pool: "checkout-green" }, liveBinding: "*:443:checkout.example.com", greenUrl: "http://localhost:8081/health" },
+    release: { artifact: "\\\\fs01\\builds\\checkout\\checkout-{version}.zip", dir: "D:\\sites\\checkout\\releases", stable },
+    health: { url: "http://localhost/health" }
+  }
+  return { hosts, fleet: fromHosts(hosts) }
+}
