@@ -43,7 +43,7 @@ export interface HostState {
 }
 
 /** A change a script made on a host: what "applied twice" is checked against. */
-export interface Effect_ {
+export interface Change {
   readonly server: string
   readonly op: string
   readonly change: string
@@ -74,7 +74,7 @@ export class Fleet {
   /** Every script received, in order, with the server it ran on. */
   readonly scripts: Array<{ readonly server: string; readonly op: string; readonly text: string }> = []
   /** Every change made, in order. */
-  readonly effects: Array<Effect_> = []
+  readonly effects: Array<Change> = []
   private faults: Array<Fault & { left: number }> = []
 
   constructor(hosts: Record<string, HostState>) {
