@@ -9,7 +9,8 @@
 // env.ROLLWISE_DECISION, then 'strategy.json'); slo (required); hosts (windows: hosts.yaml, required), fleet (arm:
 // fleet.yaml, required); for k8s one of rollout / bluegreen / canary (+ route) / deployment, with image, container,
 // namespace, context, kubeconfig; prometheus or simulate (+ speed, seed); policy, changes, service, module,
-// version, build (default env.BUILD_NUMBER is read by rollwise itself), db, id (default
+// version, build (default env.BUILD_NUMBER is read by rollwise itself), db, timeout, onApprovalTimeout (rollback | abort),
+// targetHealth: true (arm: judge cohorts by the devices' own health from the OTA manager), id (default
 // <service|job>-<version>-<target>-b<BUILD_NUMBER>), approvalTimeoutMinutes (default 60), submitter,
 // extraArgs (a List, each quoted).
 // Approval: when the decision asks for it (env.ROLLWISE_APPROVAL_REQUIRED == 'true' or approval: true) the rollout
@@ -38,8 +39,10 @@ def call(Map options = [:]) {
     rollout: '--rollout', bluegreen: '--bluegreen', canary: '--canary', route: '--route', deployment: '--deployment',
     image: '--image', container: '--container', namespace: '--namespace', context: '--context', kubeconfig: '--kubeconfig',
     prometheus: '--prometheus', simulate: '--simulate', speed: '--speed', seed: '--seed',
-    policy: '--policy', changes: '--changes', service: '--service', module: '--module', version: '--version', build: '--build', db: '--db'
+    policy: '--policy', changes: '--changes', service: '--service', module: '--module', version: '--version', build: '--build', db: '--db',
+    timeout: '--timeout', onApprovalTimeout: '--on-approval-timeout'
   ])
+  if (options.targetHealth == true) args << '--target-health'
   int minutes = (options.approvalTimeoutMinutes ?: 60) as int
   args += ['--approval-timeout', String.valueOf(minutes * 60)]
   if (options.extraArgs) args += (options.extraArgs as List).collect { String.valueOf(it) }

@@ -6,7 +6,7 @@
 // Options: buildName (default env.JOB_NAME), buildNumber (default env.BUILD_NUMBER), rollouts (default
 // env.ROLLWISE_ROLLOUTS; each published), artifacts (repo/path list, tagged rollwise.* and latest=true on a
 // promotion), url (default env.ROLLWISE_ARTIFACTORY_URL), credentialsId (a Secret text credential, handed to
-// rollwise as ROLLWISE_ARTIFACTORY_TOKEN — never on the command line), repo, grafanaUrl, db.
+// rollwise as ROLLWISE_ARTIFACTORY_TOKEN — never on the command line), repo, grafanaUrl, slo (for the plots when the rollout recorded none), db.
 // Results: exit 0 → published; 4 (Artifactory unreachable or refusing) and 6 (this rollwise cannot publish yet) →
 // UNSTABLE: the deploy stands and the evidence stays in the local store to publish again; anything else → FAILURE.
 // Returns [rolloutId: exit code].
@@ -17,7 +17,7 @@ def call(Map options = [:]) {
   if (buildName == null || buildNumber == null) error('rollwiseEvidence: buildName and buildNumber are required (default: JOB_NAME, BUILD_NUMBER)')
   List ids = options.rollouts ? (options.rollouts as List).collect { String.valueOf(it) } : (env.ROLLWISE_ROLLOUTS ?: '').split(',').findAll { it } as List
   List common = ['evidence', 'publish', '--build-name', buildName, '--build-number', buildNumber]
-  common += rollwiseCli.flags(options, [repo: '--repo', grafanaUrl: '--grafana-url', db: '--db'])
+  common += rollwiseCli.flags(options, [repo: '--repo', grafanaUrl: '--grafana-url', slo: '--slo', db: '--db'])
   String url = rollwiseCli.opt(options, 'url', env.ROLLWISE_ARTIFACTORY_URL)
   if (url != null) common += ['--url', url]
   for (def a : (options.artifacts ?: [])) common += ['--artifact', String.valueOf(a)]

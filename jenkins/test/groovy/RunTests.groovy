@@ -151,10 +151,11 @@ test('rollwiseDeploy arm: --fleet is passed; aborted by a gate (exit 5) is NOT_B
   Harness h = fresh()
   assert out('rollout_aborted').status == 5
   h.respond(['rollout'], out('rollout_aborted'))
-  Map r = h.runStep('rollwiseDeploy', [target: 'arm', fleet: 'deploy/fleet.yaml', slo: 'ci/slo.yaml', policy: 'ci/policy.yaml'])
+  Map r = h.runStep('rollwiseDeploy', [target: 'arm', fleet: 'deploy/fleet.yaml', slo: 'ci/slo.yaml', policy: 'ci/policy.yaml', targetHealth: true])
   assert r.result == 'NOT_BUILT'
   assert r.error.contains('aborted: blocked by gates') && r.error.endsWith('(exit 5)')
   has(argvOf(h)[0], ['--target', 'arm', '--fleet', 'deploy/fleet.yaml', '--policy', 'ci/policy.yaml'])
+  assert argvOf(h)[0].contains('--target-health')
 }
 test('rollwiseDeploy: windows without hosts, arm without fleet and an unknown target are refused before the CLI runs') {
   [[target: 'windows', slo: 's'], [target: 'arm', slo: 's'], [target: 'vms', slo: 's'], [target: 'k8s']].each { Map o ->
