@@ -219,6 +219,16 @@ export const StartTarget = Schema.Union([
     /** The candidate's image (all but `rollout`). */
     image: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(1000))),
     container: Schema.optionalKey(Name)
+  }),
+  Schema.Struct({
+    /** The server's IIS farm (`rollwise serve --drive windows --hosts hosts.yaml`): a request cannot name hosts or credentials. */
+    kind: Schema.Literal("windows")
+  }),
+  Schema.Struct({
+    /** The server's device fleet (`rollwise serve --drive arm --fleet fleet.yaml`): a request cannot name a fleet or its token. */
+    kind: Schema.Literal("arm"),
+    /** Judge each cohort by the devices' own health (heartbeats, crashes, install results, KPIs) instead of the server's Prometheus. */
+    targetHealth: Schema.optionalKey(Schema.Boolean)
   })
 ]).annotate({ identifier: "RolloutTarget" })
 

@@ -21,6 +21,10 @@ export interface DriveOptions {
   readonly simulated: boolean
   /** The server's cluster: its service account in a pod, else the kubeconfig. Absent: no Kubernetes targets. */
   readonly k8s?: { readonly kubeconfig?: string | undefined; readonly context?: string | undefined } | undefined
+  /** The farm of `--hosts` (its document and folder). Absent: no Windows targets. */
+  readonly windows?: Runner.TargetFile | undefined
+  /** The fleet of `--fleet`. Absent: no ARM targets. */
+  readonly arm?: Runner.TargetFile | undefined
   /** The server's Prometheus (Kubernetes rollouts are measured through it). */
   readonly prometheus?: { readonly url: string; readonly timeoutSeconds: number; readonly source: Layer.Layer<MetricSource.MetricSource> } | undefined
   /** OPA servers a policy may name (any other `policy.opa.url` is a 400: the server must not call URLs a client picks). */
@@ -54,6 +58,14 @@ const leaseRefusal = (cause: Cause.Cause<unknown>): EvidenceStore.LeaseError | u
   return error instanceof EvidenceStore.LeaseError ? error : undefined
 }
 
+/** The target kinds a server started with these options drives. */
+export const drivenKinds = (options: DriveOptions): ReadonlyArray<string> => [
+  ...(options.simulated ? ["simulated"] : []),
+  ...(options.k8s !== undefined ? ["k8s"] : []),
+  ...(options.windows !== undefined ? ["windows"] : []),
+  ...(options.arm !== undefined ? ["arm"] : [])
+]
+
 /** The driver as a layer over the server's evidence store; its runs live in the layer's scope. */
 export const layer = (options: DriveOptions): Layer.Layer<RolloutsRoute.RolloutDriver, never, EvidenceStore.EvidenceStore> =>
   Layer.effect(
@@ -61,7 +73,7 @@ export const layer = (options: DriveOptions): Layer.Layer<RolloutsRoute.RolloutD
     Effect.gen(function* () {
       const store = yield* EvidenceStore.EvidenceStore
       const scope = yield* Effect.scope
-      const kinds = [...(options.simulated ? ["simulated"] : []), ...(options.k8s !== undefined ? ["k8s"] : [])]
+      const kinds = drivenKinds(options)
       const allowedOpa = new Set(options.opaUrls.map(trimSlash))
 
       const maxRollouts = options.maxRollouts ?? 16
@@ -155,8 +167,11 @@ export const layer = (options: DriveOptions): Layer.Layer<RolloutsRoute.RolloutD
             }
           }
           const prometheus = options.prometheus
-          if (target.kind === "k8s" && prometheus === undefined) {
-            return yield* new ApiError.Unavailable({ message: "this server has no Prometheus to measure Kubernetes rollouts with (--prometheus)" })
+          const targetHealth = target.kind === "arm" && target.targetHealth === true
+          if (target.kind !== "simulated" && !targetHealth && prometheus === undefined) {
+            return yield* new ApiError.Unavailable({
+              message: `this server has no Prometheus to measure ${target.kind} rollouts with (--prometheus)${target.kind === "arm" ? "; or ask for the devices' own health: target.targetHealth true" : ""}`
+            })
           }
           const setup: Runner.Setup = {
             decision: request.decision,
@@ -164,10 +179,14 @@ export const layer = (options: DriveOptions): Layer.Layer<RolloutsRoute.RolloutD
             ...(request.policy !== undefined ? { policy: request.policy } : {}),
             target: target.kind,
             ...(k8s !== undefined ? { k8s } : {}),
+            ...(target.kind === "windows" && options.windows !== undefined ? { windows: options.windows } : {}),
+            ...(target.kind === "arm" && options.arm !== undefined ? { arm: options.arm } : {}),
             metrics:
               target.kind === "simulated"
                 ? { simulate: target.scenario, seed: target.seed ?? 1, speed: target.speed ?? 1 }
-                : { prometheus: prometheus!.url, timeout: prometheus!.timeoutSeconds },
+                : targetHealth
+                  ? { target: "health" as const }
+                  : { prometheus: prometheus!.url, timeout: prometheus!.timeoutSeconds },
             hookTimeoutSeconds: 600,
             approvalTimeoutSeconds: 3600,
             onApprovalTimeout: "rollback"
@@ -187,7 +206,7 @@ export const layer = (options: DriveOptions): Layer.Layer<RolloutsRoute.RolloutD
           const record: EvidenceStore.NewRollout = {
             rolloutId,
             service,
-            target: target.kind === "k8s" ? `k8s:${target.rollout ?? target.bluegreen ?? target.canary ?? target.deployment ?? service}` : `simulated:${service}`,
+            target: target.kind === "k8s" ? `k8s:${target.rollout ?? target.bluegreen ?? target.canary ?? target.deployment ?? service}` : `${target.kind}:${service}`,
             startedAt: now,
             ...(request.module !== undefined && request.module !== "" ? { module: request.module } : {}),
             ...(request.version !== undefined ? { version: request.version } : {}),

@@ -51,10 +51,14 @@ export const serveFlags = {
     ),
     Flag.withDefault(1)
   ),
-  drive: Flag.Literals("drive", ["simulated", "k8s"]).pipe(
-    Flag.withDescription("Targets POST /v1/rollouts may start rollouts on, driven by this server (repeatable): simulated (rehearsals), k8s (this cluster: the pod's service account, else --kubeconfig; measured through --prometheus). Needs --db"),
+  drive: Flag.Literals("drive", ["simulated", "k8s", "windows", "arm"]).pipe(
+    Flag.withDescription(
+      "Targets POST /v1/rollouts may start rollouts on, driven by this server (repeatable): simulated (rehearsals), k8s (this cluster: the pod's service account, else --kubeconfig; measured through --prometheus), windows (the IIS farm of --hosts, over SSH), arm (the device fleet of --fleet, measured through --prometheus or the devices' own health). Needs --db"
+    ),
     Flag.atLeast(0)
   ),
+  hosts: Flag.String("hosts").pipe(Flag.withDescription("With --drive windows: hosts.yaml, the farm this server drives (its credentials from this server's environment; a request cannot name hosts)"), Flag.optional),
+  fleet: Flag.String("fleet").pipe(Flag.withDescription("With --drive arm: fleet.yaml, the devices and OTA manager this server drives (its token from this server's environment; a request cannot name a fleet)"), Flag.optional),
   maxDrivenRollouts: Flag.Int("max-driven-rollouts").pipe(
     Flag.withDescription("With --drive: at most this many rollouts driven at once; more answer 503 until one ends (default 16)"),
     Flag.withDefault(16)
@@ -76,7 +80,7 @@ export const serveHelp = {
     "Serve the HTTP API: POST /v1/risk, /v1/analyses, /v1/gates; the Argo Rollouts web metric POST /v1/argo/metric " +
     "(200 with decision promote|slow|rollback); Flagger webhooks POST /v1/flagger/<hook>; Kayenta's remote judge POST /judge; " +
     "GET /v1/rollouts[/<id>], POST /v1/rollouts/<id>/promote|rollback and GET /v1/evidence/<id> over the evidence store (--db); " +
-    "POST /v1/rollouts starts a rollout this server drives (--drive simulated|k8s); " +
+    "POST /v1/rollouts starts a rollout this server drives (--drive simulated|k8s|windows|arm); " +
     "/healthz, /readyz, /metrics and /openapi.json. Operator bearer token from ROLLWISE_API_TOKEN or --token-file (a non-loopback address " +
     "without one is refused unless --insecure); an integration token from ROLLWISE_HOOK_TOKEN or --hook-token-file opens only the " +
     "Argo, Flagger and Kayenta routes and /metrics, as a bearer token or as the path prefix /hooks/<token>/; JSON logs on stderr; " +

@@ -13,7 +13,7 @@ import { serveFlags, serveHelp, type ServeFlags } from "./Flags.ts"
 import type { HttpServerError } from "effect/http"
 import { parse as parseYaml } from "yaml"
 import { hostname } from "node:os"
-import type { DriveOptions } from "./Drive.ts"
+import { type DriveOptions, drivenKinds } from "./Drive.ts"
 import { jsonLines, stderr } from "./internal/logger.ts"
 import { makeServer, ServerConfigError, type ServerOptions } from "./Server.ts"
 
@@ -59,6 +59,28 @@ export const noMetricSource: Layer.Layer<MetricSource.MetricSource> = Layer.succ
 )
 
 /**
+ * The file a file target is driven with (`--drive windows --hosts FILE`,
+ * `--drive arm --fleet FILE`): read, decoded up front (a bad field stops the
+ * start, naming it), kept with its folder for relative paths in it. Each
+ * needs the other: a file without its `--drive`, or the reverse, is refused.
+ */
+const targetFile = (flags: ServeFlags, family: "windows" | "arm", file: Option.Option<string>) =>
+  Effect.gen(function* () {
+    const flag = Runner.fileTargets[family].flag
+    const driven = flags.drive.includes(family)
+    if (!driven && Option.isNone(file)) return undefined
+    if (!driven) return yield* new ServerConfigError({ reason: "BadOption", message: `${flag} only makes sense with --drive ${family}` })
+    if (Option.isNone(file)) return yield* new ServerConfigError({ reason: "BadOption", message: `--drive ${family} needs ${flag} FILE (what this server drives; a request cannot name it)` })
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const text = yield* fs.readFileString(file.value).pipe(Effect.mapError((e) => new ServerConfigError({ reason: "BadOption", message: `${flag} ${file.value}: ${e.message}` })))
+    const document = yield* Effect.try({ try: () => parseYaml(text) as unknown, catch: (e) => new ServerConfigError({ reason: "BadOption", message: `${flag} ${file.value}: not YAML (${e instanceof Error ? e.message.split("\n")[0] : String(e)})` }) })
+    const target: Runner.TargetFile = { document, dir: path.dirname(path.resolve(file.value)) }
+    yield* Runner.fileTargets[family].module.check(target, `${flag} ${file.value}`).pipe(Effect.mapError((e) => new ServerConfigError({ reason: "BadOption", message: e.message })))
+    return target
+  })
+
+/**
  * The server options `rollwise serve` runs with: flags first, then the
  * environment (`ROLLWISE_API_TOKEN`, `ROLLWISE_HOOK_TOKEN`, `ROLLWISE_PUBLIC_JUDGE`, `ROLLWISE_SLO_DIR`,
  * `ROLLWISE_PROMETHEUS_URL` and its credentials, `ROLLWISE_OPA_TOKEN`,
@@ -100,6 +122,8 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
   if (flags.drive.length === 0 && (Option.isSome(flags.kubeconfig) || Option.isSome(flags.context))) {
     return yield* new ServerConfigError({ reason: "BadOption", message: "--kubeconfig and --context only make sense with --drive k8s" })
   }
+  const windows = yield* targetFile(flags, "windows", flags.hosts)
+  const arm = yield* targetFile(flags, "arm", flags.fleet)
   const metricSource =
     url === undefined
       ? noMetricSource
@@ -129,6 +153,8 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
         : {
             simulated: flags.drive.includes("simulated"),
             k8s: flags.drive.includes("k8s") ? { kubeconfig: Option.getOrUndefined(flags.kubeconfig), context: Option.getOrUndefined(flags.context) } : undefined,
+            windows,
+            arm,
             prometheus: url === undefined ? undefined : { url, timeoutSeconds: flags.prometheusTimeout, source: metricSource },
             opaUrls: flags.opaUrl,
             maxRollouts: flags.maxDrivenRollouts,
@@ -169,7 +195,7 @@ export const takeover = (drive: DriveOptions, every: Duration.Duration = takeove
       const leases = store.leases
       if (leases === undefined) return
       const scope = yield* Effect.scope
-      const kinds: ReadonlyArray<string> = [...(drive.simulated ? ["simulated"] : []), ...(drive.k8s !== undefined ? ["k8s"] : [])]
+      const kinds = drivenKinds(drive)
       const me = { host: hostname(), pid: process.pid }
       const driving = new Set<string>()
       const maxRollouts = drive.maxRollouts ?? 16

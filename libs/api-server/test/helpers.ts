@@ -99,6 +99,8 @@ export const serveFlagsWith = (change: Partial<ServeFlags> = {}): ServeFlags => 
   opaUrl: [],
   db: Option.none(),
   drive: [],
+  hosts: Option.none(),
+  fleet: Option.none(),
   maxDrivenRollouts: 16,
   analysisWorkers: 0,
   kubeconfig: Option.none(),
