@@ -12,7 +12,7 @@ import { literal, type Value } from "./PowerShell.ts"
  */
 
 /** The operations a target runs. */
-export type Operation = "deploy" | "health" | "probe" | "sides" | "flip" | "weights" | "serverState" | "serviceDeploy" | "serviceHealth"
+export type Operation = "deploy" | "health" | "probe" | "sides" | "flip" | "weights" | "serverState" | "serviceDeploy" | "serviceHealth" | "signals"
 
 /** A generated script: its operation, the values it binds (in order) and its full text. */
 export interface Script {
@@ -442,4 +442,71 @@ $errors = @(Get-WinEvent -FilterHashtable @{ LogName = 'Application'; Level = @(
 $seen = @($errors | ForEach-Object { $_.ProviderName } | Sort-Object -Unique)
 if ($errors.Count -gt $MaxEventErrors) { Stop-Step 'Rejected' "$($errors.Count) Event Log errors since the deploy from $($seen -join ', ')" }
 Out-Result @{ ok = $true; changed = $false; status = "$($service.Status)"; eventErrors = $errors.Count; eventSources = $seen }`
+  )
+
+/** What {@link signals} needs. */
+export interface SignalsArgs {
+  /** The sites to read (one, or a blue/green pair). */
+  readonly sites: ReadonlyArray<string>
+  /** The window, ISO 8601 (UTC): start inclusive, end exclusive. */
+  readonly start: string
+  readonly end: string
+  readonly eventSources: ReadonlyArray<string>
+  /** Most time-taken samples returned per site. */
+  readonly maxSamples: number
+}
+
+/**
+ * The analyzer's health signals, read on the host for one window (changes
+ * nothing): per site, from its IIS W3C log files (the `#Fields:` header
+ * says where each column is) the requests, the HTTP 5xx among them and
+ * time-taken samples in seconds; from the System log the WAS events of its
+ * pool's worker processes failing or being disabled (5002, 5009–5011,
+ * 5013); from the Application log the errors of the watched sources; and
+ * where the site points, so the caller can tell candidate from baseline.
+ */
+export const signals = (a: SignalsArgs): Script =>
+  build(
+    "signals",
+    [
+      ["Sites", a.sites],
+      ["Start", a.start],
+      ["End", a.end],
+      ["Sources", a.eventSources],
+      ["MaxSamples", a.maxSamples]
+    ],
+    `Import-Module WebAdministration
+$culture = [Globalization.CultureInfo]::InvariantCulture
+$utc = [Globalization.DateTimeStyles]::AssumeUniversal -bor [Globalization.DateTimeStyles]::AdjustToUniversal
+$from = [DateTime]::Parse($Start, $culture, [Globalization.DateTimeStyles]::RoundtripKind).ToUniversalTime()
+$to = [DateTime]::Parse($End, $culture, [Globalization.DateTimeStyles]::RoundtripKind).ToUniversalTime()
+$appErrors = @(Get-WinEvent -FilterHashtable @{ LogName = 'Application'; Level = @(1, 2); StartTime = $from.ToLocalTime(); EndTime = $to.ToLocalTime() } -ErrorAction SilentlyContinue | Where-Object { $provider = $_.ProviderName; @($Sources | Where-Object { $provider -like $_ }).Count -gt 0 })
+$was = @(Get-WinEvent -FilterHashtable @{ LogName = 'System'; ProviderName = 'Microsoft-Windows-WAS'; Id = @(5002, 5009, 5010, 5011, 5013); StartTime = $from.ToLocalTime(); EndTime = $to.ToLocalTime() } -ErrorAction SilentlyContinue)
+$result = @()
+foreach ($name in $Sites) {
+  $siteItem = Get-Website | Where-Object { $_.Name -eq $name }
+  if ($null -eq $siteItem) { Stop-Step 'NotFound' "IIS site '$name' not found" }
+  $logDir = [Environment]::ExpandEnvironmentVariables($siteItem.logFile.directory) + '\W3SVC' + $siteItem.id
+  $requests = 0
+  $errors = 0
+  $taken = New-Object System.Collections.Generic.List[double]
+  $files = @(Get-ChildItem -LiteralPath $logDir -Filter '*.log' -ErrorAction SilentlyContinue | Where-Object { $_.LastWriteTimeUtc -ge $from })
+  foreach ($file in $files) {
+    $fields = @()
+    foreach ($line in (Get-Content -LiteralPath $file.FullName)) {
+      if ($line.StartsWith('#Fields: ')) { $fields = $line.Substring(9).Split(' '); continue }
+      if ($line.StartsWith('#') -or $fields.Count -eq 0) { continue }
+      $v = $line.Split(' ')
+      $at = [DateTime]::ParseExact($v[[array]::IndexOf($fields, 'date')] + ' ' + $v[[array]::IndexOf($fields, 'time')], 'yyyy-MM-dd HH:mm:ss', $culture, $utc)
+      if ($at -lt $from -or $at -ge $to) { continue }
+      $requests++
+      if ([int]$v[[array]::IndexOf($fields, 'sc-status')] -ge 500) { $errors++ }
+      if ($taken.Count -lt $MaxSamples) { $taken.Add([double]$v[[array]::IndexOf($fields, 'time-taken')] / 1000) }
+    }
+  }
+  $pool = $siteItem.applicationPool
+  $restarts = @($was | Where-Object { $_.Message.Contains("'$pool'") }).Count
+  $result += @{ site = $name; path = "$($siteItem.physicalPath)"; requests = $requests; errors = $errors; timeTaken = $taken.ToArray(); restarts = $restarts }
+}
+Out-Result @{ ok = $true; changed = $false; sites = $result; eventErrors = $appErrors.Count }`
   )

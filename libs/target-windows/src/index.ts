@@ -5,6 +5,7 @@
  */
 export * as TargetWindows from "./TargetWindows.ts"
 export * as HostsFile from "./HostsFile.ts"
+export * as HostMetrics from "./HostMetrics.ts"
 export * as OpenSsh from "./OpenSsh.ts"
 export * as PowerShell from "./PowerShell.ts"
 export * as Scripts from "./Scripts.ts"

@@ -30,7 +30,8 @@ const examples: Record<Scripts.Operation, Scripts.Script> = {
     executable: "bin\\Checkout.Worker.exe",
     timeoutSeconds: 60
   }),
-  serviceHealth: Scripts.serviceHealth({ name: "CheckoutWorker", since: "2026-12-06T07:00:00.000Z", eventSources: [".NET Runtime", "CheckoutWorker"], maxEventErrors: 0 })
+  serviceHealth: Scripts.serviceHealth({ name: "CheckoutWorker", since: "2026-12-06T07:00:00.000Z", eventSources: [".NET Runtime", "CheckoutWorker"], maxEventErrors: 0 }),
+  signals: Scripts.signals({ sites: ["shop"], start: "2026-12-06T07:00:00.000Z", end: "2026-12-06T07:02:00.000Z", eventSources: ["ASP.NET*"], maxSamples: 2000 })
 }
 
 describe("generated PowerShell (pure, golden)", () => {
@@ -72,7 +73,7 @@ describe("no user value breaks out of its literal (pure, fast-check)", () => {
     )
   })
 
-  it("sides, flip, weights, serverState, serviceDeploy, serviceHealth: the same", () => {
+  it("sides, flip, weights, serverState, serviceDeploy, serviceHealth, signals: the same", () => {
     fc.assert(
       fc.property(hostile, hostile, hostile, fc.array(fc.tuple(hostile, fc.integer({ min: 0, max: 10_000 })), { maxLength: 4 }), (farm, a, b, servers) => {
         const sd = Scripts.sides({ blueSite: a, greenSite: b, liveBinding: farm })
@@ -90,6 +91,9 @@ describe("no user value breaks out of its literal (pure, fast-check)", () => {
         const sh = Scripts.serviceHealth({ name: b, since: a, eventSources: [farm], maxEventErrors: 1 })
         expect(parseScript(sh.text).vars).toMatchObject({ Name: b, Since: a, Sources: [farm], MaxEventErrors: 1 })
         expect(bodyOf(sh)).toBe(bodyOf(examples.serviceHealth))
+        const sg = Scripts.signals({ sites: [a, b], start: farm, end: a, eventSources: [b], maxSamples: 9 })
+        expect(parseScript(sg.text).vars).toMatchObject({ Sites: [a, b], Start: farm, End: a, Sources: [b], MaxSamples: 9 })
+        expect(bodyOf(sg)).toBe(bodyOf(examples.signals))
         const s = Scripts.serverState({ farm, address: a, state: "Available", drainSeconds: 3 })
         expect(parseScript(s.text).vars).toMatchObject({ Farm: farm, Address: a, State: "Available", DrainSeconds: 3 })
         expect(bodyOf(s)).toBe(bodyOf(examples.serverState))

@@ -29,7 +29,13 @@ export const replies = {
   weights: Schema.Struct({ changed: Schema.Boolean, servers: Schema.Array(Runtime) }),
   serverState: Schema.Struct({ changed: Schema.Boolean, server: Runtime }),
   serviceDeploy: Schema.Struct({ changed: Schema.Boolean, path: Schema.String, status: Schema.String }),
-  serviceHealth: Schema.Struct({ status: Schema.String, eventErrors: Schema.Finite })
+  serviceHealth: Schema.Struct({ status: Schema.String, eventErrors: Schema.Finite }),
+  signals: Schema.Struct({
+    eventErrors: Schema.Finite,
+    sites: Schema.Array(
+      Schema.Struct({ site: Schema.String, path: Schema.String, requests: Schema.Finite, errors: Schema.Finite, timeTaken: Schema.Array(Schema.Finite), restarts: Schema.Finite })
+    )
+  })
 } satisfies Record<Operation, Schema.Top>
 
 const oneLine = (text: string) => text.replace(/\s+/g, " ").trim().slice(0, 300)

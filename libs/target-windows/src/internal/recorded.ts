@@ -24,9 +24,16 @@ interface FarmServer {
   currentRequests: number
 }
 
+/** What a site's IIS log holds per second of a window (what `signals` reads back). */
+export interface Traffic {
+  readonly requestsPerSecond: number
+  readonly errorRatio: number
+  readonly latencySeconds: number
+}
+
 /** One host's state, as its scripts see it. */
 export interface HostState {
-  sites: Record<string, { path: string; bindings: Array<{ protocol: string; info: string }> }>
+  sites: Record<string, { path: string; bindings: Array<{ protocol: string; info: string }>; pool?: string; traffic?: Traffic }>
   pools: Record<string, { state: "Started" | "Stopped" }>
   /** Release folders unpacked (lower case). */
   releases: Array<string>
@@ -36,6 +43,8 @@ export interface HostState {
   http: Record<string, number>
   /** Application-log errors: when and from which provider. */
   events: Array<{ at: string; source: string }>
+  /** System-log WAS events of a pool's worker process failing (5009–5011…). */
+  workerFailures: Array<{ at: string; pool: string }>
   /** Windows Services: the executable they run and their status. */
   services: Record<string, { path: string; status: "Running" | "Stopped" }>
   /** Pools (or services) that stop right after their next deploy (rapid-fail protection tripped by a crashing candidate). */
@@ -65,6 +74,8 @@ export type Reply = { readonly answer: Answer; readonly delayMs: number } | { re
 // The real text IIS's configuration system throws for a user who is not an administrator.
 const accessDeniedText = "Filename: redirection.config\r\nError: Cannot read configuration file due to insufficient permissions\r\n\r\n"
 
+// PowerShell's -like: * and ? wildcards, case-insensitive
+const like = (pattern: string, text: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i").test(text)
 const str = (v: Parsed | undefined): string => (typeof v === "string" ? v : String(v ?? ""))
 const num = (v: Parsed | undefined): number => (typeof v === "number" ? v : Number(v))
 
@@ -163,7 +174,6 @@ export class Fleet {
         if (url !== "" && (status < 200 || status >= 400)) return fail("Rejected", `health check ${url} answered ${status}`)
         const since = str(v["Since"])
         const sources = Array.isArray(v["Sources"]) ? (v["Sources"] as ReadonlyArray<string>) : []
-        const like = (pattern: string, text: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i").test(text)
         const errors = host.events.filter((e) => e.at >= since && sources.some((s) => like(s, e.source)))
         const seen = [...new Set(errors.map((e) => e.source))].sort()
         if (errors.length > num(v["MaxEventErrors"])) return fail("Rejected", `${errors.length} Event Log errors since the deploy from ${seen.join(", ")}`)
@@ -224,6 +234,26 @@ export class Fleet {
         }
         return { ok: true, changed, server: runtime(address) }
       }
+      case "signals": {
+        const names = (v["Sites"] ?? []) as ReadonlyArray<string>
+        const start = str(v["Start"])
+        const end = str(v["End"])
+        const seconds = Math.max(0, (Date.parse(end) - Date.parse(start)) / 1000)
+        const sources = (v["Sources"] ?? []) as ReadonlyArray<string>
+        const sites: Array<Record<string, unknown>> = []
+        for (const name of names) {
+          const site = host.sites[name]
+          if (site === undefined) return fail("NotFound", `IIS site '${name}' not found`)
+          const t = site.traffic
+          const requests = t === undefined ? 0 : Math.round(t.requestsPerSecond * seconds)
+          // time-taken is logged in whole milliseconds; spread ±20 % around the site's latency, the same for the same window
+          const timeTaken = Array.from({ length: Math.min(requests, num(v["MaxSamples"])) }, (_, i) => Math.round(t!.latencySeconds * 1000 * (0.8 + 0.4 * ((i * 0.6180339887) % 1))) / 1000)
+          const restarts = host.workerFailures.filter((f) => f.pool === site.pool && f.at >= start && f.at < end).length
+          sites.push({ restarts, site: name, timeTaken, requests, path: site.path, errors: t === undefined ? 0 : Math.round(requests * t.errorRatio) })
+        }
+        const eventErrors = host.events.filter((e) => e.at >= start && e.at < end && sources.some((s) => like(s, e.source))).length
+        return { ok: true, changed: false, sites, eventErrors }
+      }
       case "serviceDeploy":
       case "serviceHealth": {
         const name = str(v["Name"])
@@ -278,18 +308,18 @@ export class Fleet {
 export const fromHosts = (hosts: HostsFile.HostsFile): Fleet => {
   const stablePath = `${hosts.release.dir.replace(/[\\/]+$/, "")}\\${hosts.release.stable}`
   const state: Record<string, HostState> = {}
-  const empty = (): HostState => ({ sites: {}, pools: {}, services: {}, releases: [stablePath.toLowerCase()], farms: {}, http: {}, events: [], crashOnDeploy: [] })
+  const empty = (): HostState => ({ sites: {}, pools: {}, services: {}, releases: [stablePath.toLowerCase()], farms: {}, http: {}, events: [], workerFailures: [], crashOnDeploy: [] })
   for (const s of hosts.servers) state[s.name] = empty()
   for (const s of HostsFile.webServers(hosts)) {
     const host = state[s.name]!
     if (hosts.site !== undefined) {
-      host.sites[hosts.site.site] = { path: stablePath, bindings: [{ protocol: "http", info: "*:80:" }] }
+      host.sites[hosts.site.site] = { path: stablePath, bindings: [{ protocol: "http", info: "*:80:" }], pool: hosts.site.pool }
       host.pools[hosts.site.pool] = { state: "Started" }
     }
     if (hosts.service !== undefined) host.services[hosts.service.name] = { path: `${stablePath}\\${hosts.service.executable}`, status: "Running" }
     if (hosts.bluegreen !== undefined) {
-      host.sites[hosts.bluegreen.blue.site] = { path: stablePath, bindings: [{ protocol: "http", info: hosts.bluegreen.liveBinding }] }
-      host.sites[hosts.bluegreen.green.site] = { path: stablePath, bindings: [{ protocol: "http", info: "*:8081:" }] }
+      host.sites[hosts.bluegreen.blue.site] = { path: stablePath, bindings: [{ protocol: "http", info: hosts.bluegreen.liveBinding }], pool: hosts.bluegreen.blue.pool }
+      host.sites[hosts.bluegreen.green.site] = { path: stablePath, bindings: [{ protocol: "http", info: "*:8081:" }], pool: hosts.bluegreen.green.pool }
       host.pools[hosts.bluegreen.blue.pool] = { state: "Started" }
       host.pools[hosts.bluegreen.green.pool] = { state: "Started" }
     }
