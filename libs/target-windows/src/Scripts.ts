@@ -486,7 +486,7 @@ $result = @()
 foreach ($name in $Sites) {
   $siteItem = Get-Website | Where-Object { $_.Name -eq $name }
   if ($null -eq $siteItem) { Stop-Step 'NotFound' "IIS site '$name' not found" }
-  $logDir = [Environment]::ExpandEnvironmentVariables($siteItem.logFile.directory) + '\W3SVC' + $siteItem.id
+  $logDir = [Environment]::ExpandEnvironmentVariables($siteItem.logFile.directory) + '\\W3SVC' + $siteItem.id
   $requests = 0
   $errors = 0
   $taken = New-Object System.Collections.Generic.List[double]
