@@ -28,7 +28,8 @@ describe("rollwise demo (the bundled CLI, simulated targets, the real analyzer)"
     expect(r.code).toBe(0)
     expect(r.stderr).toMatch(/^risk \d+(\.\d)?\/100 → canary/m)
     expect(r.stderr).toMatch(/^\[k8s {4}\] step 1\/4: weight 5 %$/m)
-    expect(r.stderr).toMatch(/^\[arm {4}\] step 1\/4: cohort 1 % \(\d+ devices\)$/m)
+    // the ARM fleet runs through target-arm over a simulated fleet: the step names the OTA deployment it created
+    expect(r.stderr).toMatch(/^\[arm {4}\] step 1\/4: cohort 1 %: created deployment \S+ of checkout-edge-2.5.0 for \d+ devices \(\d+ of 3000 eligible in the cohort/m)
     expect(r.stderr).toMatch(/^\[windows\] ROLLED BACK: analysis at step 1: latency/m)
     expect(r.stdout).toMatch(/Windows ARR pool \(checkout-iis\)\s+canary\s+rolled_back/)
   })

@@ -3,6 +3,7 @@ import { ChangeSet, Heuristic, RiskPolicy } from "@rollwise/risk-core"
 import { SqliteEvidenceStore } from "@rollwise/evidence-store"
 import { DeployTarget, Engine, EvidenceStore, Rollout } from "@rollwise/rollout-engine"
 import { Simulation } from "@rollwise/simulation"
+import { Fleet, SimulatedFleet, TargetArm } from "@rollwise/target-arm"
 import { Gates, SloSpec, type Verdict } from "@rollwise/slo-policy"
 import { Clock, Console, Duration, Effect, Option } from "effect"
 import { Json } from "../../GlobalFlags.ts"
@@ -45,6 +46,16 @@ interface TargetSetup {
 }
 
 const fleetSize = 3000
+
+/** The demo's fleet file: an in-process simulated fleet, its stable and candidate artifacts, installs polled every 10 simulated seconds. */
+const demoFleet = {
+  apiVersion: "rollwise/v1",
+  kind: "Fleet",
+  name: "checkout-edge",
+  manager: { simulated: { devices: fleetSize, seed: 7 } },
+  artifact: { candidate: "checkout-edge-{version}", stable: "checkout-edge-2.4.0" },
+  install: { maxFailurePercent: 10, waitSeconds: 900, pollSeconds: 10 }
+}
 
 /** Carry out the demo: decide, gate, roll out three simulated targets at once, record, report. */
 export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
@@ -102,7 +113,17 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
     plans,
     ({ target: t, plan }) =>
       Effect.gen(function* () {
-        const { target } = yield* DeployTarget.makeMemory({ kind: t.kind, name: t.service.name, stableVersion: "2.4.0", candidateVersion: "2.5.0" })
+        // the ARM fleet runs through the real adapter (cohorts, OTA deployments, install counts) over a simulated fleet
+        let lastOta = ""
+        const target =
+          t.kind === "arm"
+            ? yield* TargetArm.make({
+                fleet: yield* Fleet.decode(demoFleet, "demo fleet"),
+                rollout: { id: `${runId}-${t.id}`, service: t.service.name, version: "2.5.0" },
+                ota: SimulatedFleet.ota(SimulatedFleet.make({ size: fleetSize, seed: flags.seed, stable: "checkout-edge-2.4.0" })),
+                onOutput: (line) => void (line.startsWith("apply") ? (lastOta = line) : undefined)
+              })
+            : (yield* DeployTarget.makeMemory({ kind: t.kind, name: t.service.name, stableVersion: "2.4.0", candidateVersion: "2.5.0" })).target
         const share = target.status.pipe(
           Effect.map((s) => (s.current === undefined ? 0 : "weight" in s.current ? s.current.weight : s.current.cohort)),
           Effect.orElseSucceed(() => 0)
@@ -136,7 +157,7 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
               case "StepApplied": {
                 stepIndex = event.index
                 const step = state.steps[event.index]!.step
-                const what = "cohort" in step ? `cohort ${step.cohort} % (${Simulation.devicesIn(fleetSize, step.cohort, flags.seed)} devices)` : `weight ${step.weight} %`
+                const what = "cohort" in step ? `cohort ${step.cohort} %: ${lastOta.replace(/^apply cohort [\d.]+ %: /, "")}` : `weight ${step.weight} %`
                 return say(`step ${event.index + 1}/${state.steps.length}: ${what}`)
               }
               case "Analyzed":
