@@ -37,14 +37,15 @@ interface Output {
   readonly argv: ReadonlyArray<string>
 }
 /** The real CLI, in a copy of examples/, with none of Jenkins' variables leaking in from outside. */
-const rollwise = (...argv: ReadonlyArray<string>): Output => {
+const rollwiseWith = (env: Record<string, string>, ...argv: ReadonlyArray<string>): Output => {
   const r = spawnSync(process.execPath, [bin, ...argv], {
     cwd: work,
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", GIT_COMMIT: "", BUILD_NUMBER: "", BUILD_URL: "", SOURCE_DATE_EPOCH: "1796540400" }
+    env: { ...process.env, NO_COLOR: "1", GIT_COMMIT: "", BUILD_NUMBER: "", BUILD_URL: "", SOURCE_DATE_EPOCH: "1796540400", ...env }
   })
   return { stdout: r.stdout, status: r.status ?? -1, argv }
 }
+const rollwise = (...argv: ReadonlyArray<string>): Output => rollwiseWith({}, ...argv)
 
 /** Start a rollout that waits for approval, approve it with `rollwise promote --by` once it waits, and collect both outputs. */
 const approvedRollout = async (): Promise<{ rollout: Output; promote: Output }> => {
@@ -102,8 +103,8 @@ const generate = async (): Promise<Record<string, Output>> => {
   c["promote_refused"] = rollwise("promote", "--rollout", "co-2", "--by", "alice", "--db", "ev.db", "--json")
   c["rollback_ok"] = rollwise("rollback", "--rollout", "co-2", "--reason", "post failure", "--db", "ev.db", "--json")
   c["rollback_refused"] = rollwise("rollback", "--rollout", "co-1", "--reason", "post failure", "--db", "ev.db", "--json")
-  // what this CLI answers to the step's publish (Artifactory at a closed port: nothing is published anywhere)
-  c["evidence_publish"] = rollwise("evidence", "publish", "--build-name", "checkout/main", "--build-number", "812", "--rollout", "co-1", "--url", "http://127.0.0.1:9/artifactory", "--db", "ev.db", "--json")
+  // what this CLI answers to the step's publish, with the token withCredentials hands it (Artifactory at a closed port: nothing is published anywhere)
+  c["evidence_publish"] = rollwiseWith({ ROLLWISE_ARTIFACTORY_TOKEN: "test-token-not-a-secret" }, "evidence", "publish", "--build-name", "checkout/main", "--build-number", "812", "--rollout", "co-1", "--url", "http://127.0.0.1:9/artifactory", "--db", "ev.db", "--json")
   const approved = await approvedRollout()
   c["rollout_approved"] = approved.rollout
   c["promote_ok"] = approved.promote
