@@ -35,6 +35,7 @@ const exitCodeByTag: Readonly<Record<string, ExitCode>> = {
   UserError: ExitCode.BadInput,
   // rollwise input errors
   InputError: ExitCode.BadInput,
+  CliInputError: ExitCode.BadInput,
   RiskInputError: ExitCode.BadInput,
   OutputError: ExitCode.BadInput,
   SchemaError: ExitCode.BadInput,

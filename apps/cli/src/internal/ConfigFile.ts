@@ -1,6 +1,6 @@
 import { Config, ConfigProvider, Effect, Layer, Option } from "effect"
 import { Flag } from "effect/cli"
-import { InputError, readYaml } from "./Io.ts"
+import { CliInputError, readYaml } from "./Io.ts"
 
 /**
  * `--config rollwise.yaml`: defaults for command flags, one mapping per
@@ -30,7 +30,7 @@ export const layer = (file: string | undefined) =>
       if (file === undefined) return ConfigProvider.layer(envProvider)
       const doc = yield* readYaml(file)
       if (doc !== null && (typeof doc !== "object" || Array.isArray(doc))) {
-        return yield* new InputError({ file, detail: "expected a mapping of command names to their defaults" })
+        return yield* new CliInputError({ file, detail: "expected a mapping of command names to their defaults" })
       }
       return ConfigProvider.layer(ConfigProvider.orElse(ConfigProvider.fromUnknown(doc ?? {}), envProvider))
     })

@@ -6,7 +6,7 @@ import { hasControl, inert } from "./Render.ts"
  * schema. `file` is as the user wrote it; `detail` is one specific line.
  * The CLI exits 3 for it.
  */
-export class InputError extends Data.TaggedError("InputError")<{
+export class CliInputError extends Data.TaggedError("CliInputError")<{
   readonly file: string
   readonly detail: string
   readonly cause?: unknown
@@ -41,7 +41,7 @@ const describeSystemError = (error: unknown): string => {
   }
 }
 
-/** Read a text file, or `-` for standard input; a missing file is an InputError naming it. */
+/** Read a text file, or `-` for standard input; a missing file is an CliInputError naming it. */
 export const readText = (file: string) =>
   Effect.gen(function* () {
     if (file === "-") {
@@ -51,21 +51,21 @@ export const readText = (file: string) =>
           for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
           return Buffer.concat(chunks).toString("utf8")
         },
-        catch: (cause) => new InputError({ file: "<stdin>", detail: "cannot read standard input", cause })
+        catch: (cause) => new CliInputError({ file: "<stdin>", detail: "cannot read standard input", cause })
       })
     }
     const fs = yield* FileSystem.FileSystem
     return yield* fs.readFileString(file).pipe(
-      Effect.mapError((cause) => new InputError({ file, detail: describeSystemError(cause), cause }))
+      Effect.mapError((cause) => new CliInputError({ file, detail: describeSystemError(cause), cause }))
     )
   })
 
-/** Parse JSON text; a syntax error is an InputError with the parser's position. */
+/** Parse JSON text; a syntax error is an CliInputError with the parser's position. */
 export const parseJson = (file: string, text: string) =>
   Effect.try({
     try: (): unknown => JSON.parse(text),
     catch: (cause) =>
-      new InputError({ file, detail: `not valid JSON: ${cause instanceof Error ? cause.message : String(cause)}`, cause })
+      new CliInputError({ file, detail: `not valid JSON: ${cause instanceof Error ? cause.message : String(cause)}`, cause })
   })
 
 /** Parse YAML text (JSON is YAML too); errors carry the line and column. */
@@ -79,7 +79,7 @@ export const parseYamlText = (file: string, text: string) =>
       return parse(text, { prettyErrors: true, strict: true, uniqueKeys: true })
     },
     catch: (cause) =>
-      new InputError({
+      new CliInputError({
         file,
         detail: `not valid YAML: ${(cause instanceof Error ? cause.message : String(cause)).split("\n")[0]}`,
         cause
@@ -124,20 +124,20 @@ export const note = (line: string) => Effect.sync(() => void process.stderr.writ
  * characters, escape sequences or bidirectional overrides — the same rule
  * the HTTP API applies to `by` and `reason` (400 there, exit 3 here).
  */
-export const plainField = (flag: string, value: string, max: number): Effect.Effect<string, InputError> =>
+export const plainField = (flag: string, value: string, max: number): Effect.Effect<string, CliInputError> =>
   value.length === 0
-    ? Effect.fail(new InputError({ file: flag, detail: "must not be empty" }))
+    ? Effect.fail(new CliInputError({ file: flag, detail: "must not be empty" }))
     : value.length > max
-      ? Effect.fail(new InputError({ file: flag, detail: `${value.length} characters; at most ${max}` }))
+      ? Effect.fail(new CliInputError({ file: flag, detail: `${value.length} characters; at most ${max}` }))
       : hasControl(value)
-        ? Effect.fail(new InputError({ file: flag, detail: `holds a control character (${JSON.stringify(value.slice(0, 60))}): give one line of plain text` }))
+        ? Effect.fail(new CliInputError({ file: flag, detail: `holds a control character (${JSON.stringify(value.slice(0, 60))}): give one line of plain text` }))
         : Effect.succeed(value)
 
 /** Prefix a library's input error with the file it came from. */
 export const inFile =
   (file: string) =>
-  <A, R>(effect: Effect.Effect<A, { readonly message: string }, R>): Effect.Effect<A, InputError, R> =>
-    Effect.mapError(effect, (e) => new InputError({ file, detail: e.message, cause: e }))
+  <A, R>(effect: Effect.Effect<A, { readonly message: string }, R>): Effect.Effect<A, CliInputError, R> =>
+    Effect.mapError(effect, (e) => new CliInputError({ file, detail: e.message, cause: e }))
 
 /** A gate blocked: exit 5, with every blocking reason in one line. */
 export class GateBlockedError extends Data.TaggedError("GateBlockedError")<{ readonly reasons: ReadonlyArray<string> }> {

@@ -1,6 +1,6 @@
 import { SqliteEvidenceStore } from "@rollwise/evidence-store"
 import { Effect, FileSystem, Option } from "effect"
-import { InputError } from "./Io.ts"
+import { CliInputError } from "./Io.ts"
 
 /** A `--db` value that names a PostgreSQL database rather than a SQLite file. */
 export const isPostgresUrl = (db: string): boolean => /^postgres(?:ql)?:\/\//i.test(db.trim())
@@ -47,7 +47,7 @@ export const openExisting = (path: string) =>
     if (isPostgresUrl(path)) return yield* openPostgres(path)
     const fs = yield* FileSystem.FileSystem
     if (!(yield* fs.exists(path).pipe(Effect.orElseSucceed(() => false)))) {
-      return yield* new InputError({ file: path, detail: "no evidence store here (rollwise rollout, or rollwise demo --evidence FILE, creates one)" })
+      return yield* new CliInputError({ file: path, detail: "no evidence store here (rollwise rollout, or rollwise demo --evidence FILE, creates one)" })
     }
     return yield* SqliteEvidenceStore.make({ path })
   })

@@ -4,7 +4,7 @@ import { Analyzer, Observation, SloSpec, type Verdict } from "@rollwise/slo-poli
 import { Console, DateTime, Effect, Option, Path } from "effect"
 import { Json } from "../../GlobalFlags.ts"
 import { MetricSources } from "@rollwise/rollout-runner"
-import { ActionExit, InputError, note, printJson, readText, readYaml, writeAtomic } from "../../internal/Io.ts"
+import { ActionExit, CliInputError, note, printJson, readText, readYaml, writeAtomic } from "../../internal/Io.ts"
 import { inert, num, table } from "../../internal/Render.ts"
 import { Redaction } from "@rollwise/redaction"
 import type { AnalyzeFlags, BacktestFlags } from "../Analyze.ts"
@@ -34,7 +34,7 @@ const offline = (spec: SloSpec.Spec, file: string, releaseFlag: Option.Option<st
         ? releases[0]
         : undefined
     if (release === undefined) {
-      return yield* new InputError({
+      return yield* new CliInputError({
         file,
         detail:
           releases.length === 0
@@ -51,7 +51,7 @@ const parseWhen = (text: string) =>
   text === "now"
     ? Effect.map(DateTime.now, DateTime.toEpochMillis)
     : Option.match(DateTime.make(text), {
-        onNone: () => Effect.fail(new InputError({ file: "--window-end", detail: `not "now" or an ISO 8601 time: "${text}"` })),
+        onNone: () => Effect.fail(new CliInputError({ file: "--window-end", detail: `not "now" or an ISO 8601 time: "${text}"` })),
         onSome: (dt) => Effect.succeed(DateTime.toEpochMillis(dt))
       })
 
@@ -110,10 +110,10 @@ const checkLiveFlags = (url: string, flags: { readonly windows: number; readonly
   Effect.gen(function* () {
     yield* MetricSources.requireCredentialFreeUrl(url, "--prometheus")
     if (!(Number.isSafeInteger(flags.windows) && flags.windows >= 1 && flags.windows <= maxWindows)) {
-      return yield* new InputError({ file: "--windows", detail: `${flags.windows} is out of range: give a whole number of windows from 1 to ${maxWindows}` })
+      return yield* new CliInputError({ file: "--windows", detail: `${flags.windows} is out of range: give a whole number of windows from 1 to ${maxWindows}` })
     }
     if (!(flags.timeout > 0 && flags.timeout <= maxTimeoutSeconds)) {
-      return yield* new InputError({ file: "--timeout", detail: `${flags.timeout} is out of range: give the seconds to wait for each query, more than 0 and at most ${maxTimeoutSeconds}` })
+      return yield* new CliInputError({ file: "--timeout", detail: `${flags.timeout} is out of range: give the seconds to wait for each query, more than 0 and at most ${maxTimeoutSeconds}` })
     }
   })
 
@@ -170,7 +170,7 @@ export const runAnalyze = Effect.fn("cli.analyze")(function* (flags: AnalyzeFlag
       const loaded = yield* loadSpec(flags.slo)
       const spec = Option.isSome(flags.service) ? { ...loaded, service: flags.service.value } : loaded
       if (Option.isSome(flags.prometheus) === Option.isSome(flags.observations)) {
-        return yield* new InputError({ file: "analyze", detail: "give exactly one of --observations FILE (offline) or --prometheus URL (live)" })
+        return yield* new CliInputError({ file: "analyze", detail: "give exactly one of --observations FILE (offline) or --prometheus URL (live)" })
       }
       if (Option.isSome(flags.prometheus)) yield* checkLiveFlags(flags.prometheus.value, flags)
       const verdicts = Option.isSome(flags.prometheus)

@@ -2,7 +2,7 @@ import { ReleaseBundle } from "@rollwise/release-bundle"
 import { Console, Effect, Option } from "effect"
 import { dirname, resolve } from "node:path"
 import { Json } from "../../GlobalFlags.ts"
-import { InputError, printJson, readJson, writeAtomic } from "../../internal/Io.ts"
+import { CliInputError, printJson, readJson, writeAtomic } from "../../internal/Io.ts"
 import { inert, table } from "../../internal/Render.ts"
 import type { CreateFlags, ShowFlags, VerifyFlags } from "../Bundle.ts"
 
@@ -49,14 +49,14 @@ const progressReporter = (forced: boolean): ((file: string, done: number, total:
 }
 
 /** The library's file errors are the user's files: exit 3, naming the file. */
-const asInput = <A, R>(effect: Effect.Effect<A, ReleaseBundle.BundleError | InputError | { readonly _tag: "InputError"; readonly message: string }, R>) =>
-  Effect.mapError(effect, (e) => (e._tag === "BundleError" ? new InputError({ file: e.file, detail: e.detail, cause: e }) : e))
+const asInput = <A, R>(effect: Effect.Effect<A, ReleaseBundle.BundleError | CliInputError | { readonly _tag: "InputError"; readonly message: string }, R>) =>
+  Effect.mapError(effect, (e) => (e._tag === "BundleError" ? new CliInputError({ file: e.file, detail: e.detail, cause: e }) : e))
 
 /** `PLATFORM=PATH`, split at the first `=`. */
 const parseArtifact = (text: string) => {
   const at = text.indexOf("=")
   return at <= 0 || at === text.length - 1
-    ? Effect.fail(new InputError({ file: "--artifact", detail: `${JSON.stringify(text)} is not PLATFORM=PATH (e.g. linux-amd64=dist/app.tar.gz)` }))
+    ? Effect.fail(new CliInputError({ file: "--artifact", detail: `${JSON.stringify(text)} is not PLATFORM=PATH (e.g. linux-amd64=dist/app.tar.gz)` }))
     : Effect.succeed({ platform: text.slice(0, at), file: text.slice(at + 1) })
 }
 
@@ -131,9 +131,9 @@ export const runVerify = Effect.fn("cli.bundle.verify")(function* (flags: Verify
     for (const u of report.unchecked) yield* Console.log(inert(`  not checked (a URL): ${u}`))
   }
   const bad = report.checked.filter((c) => c.status !== "ok")
-  if (bad.length === 1) return yield* new InputError({ file: flags.manifest, detail: bad[0]!.detail })
+  if (bad.length === 1) return yield* new CliInputError({ file: flags.manifest, detail: bad[0]!.detail })
   if (bad.length > 1) {
-    return yield* new InputError({ file: flags.manifest, detail: `${bad.length} of ${report.checked.length} files fail verification: ${bad.map((c) => c.detail).join("; ")}` })
+    return yield* new CliInputError({ file: flags.manifest, detail: `${bad.length} of ${report.checked.length} files fail verification: ${bad.map((c) => c.detail).join("; ")}` })
   }
 })
 

@@ -5,7 +5,7 @@ import { SloSpec } from "@rollwise/slo-policy"
 import { Console, Effect, Option, Redacted } from "effect"
 import packageJson from "../../../package.json" with { type: "json" }
 import { Json } from "../../GlobalFlags.ts"
-import { InputError, note, printJson, readText, readYaml, writeAtomic } from "../../internal/Io.ts"
+import { CliInputError, note, printJson, readText, readYaml, writeAtomic } from "../../internal/Io.ts"
 import { openExisting, pathOf } from "../../internal/Store.ts"
 import { inert, table } from "../../internal/Render.ts"
 import type { ExportFlags, ListFlags, PublishFlags, ShowFlags } from "../Evidence.ts"
@@ -55,15 +55,15 @@ const artifactoryOptions = (flags: { readonly url: Option.Option<string>; readon
   Effect.gen(function* () {
     const envUrl = process.env["ROLLWISE_ARTIFACTORY_URL"]
     const url = Option.getOrElse(flags.url, () => envUrl ?? "")
-    if (url === "") return yield* new InputError({ file: "--url", detail: "no Artifactory URL: give --url https://HOST/artifactory or set ROLLWISE_ARTIFACTORY_URL" })
-    if (!/^https?:\/\/[^/]/.test(url)) return yield* new InputError({ file: "--url", detail: `expected an http(s) URL like https://acme.jfrog.io/artifactory, got ${JSON.stringify(url.replace(/\/\/[^/@]*@/, "//***@"))}` })
+    if (url === "") return yield* new CliInputError({ file: "--url", detail: "no Artifactory URL: give --url https://HOST/artifactory or set ROLLWISE_ARTIFACTORY_URL" })
+    if (!/^https?:\/\/[^/]/.test(url)) return yield* new CliInputError({ file: "--url", detail: `expected an http(s) URL like https://acme.jfrog.io/artifactory, got ${JSON.stringify(url.replace(/\/\/[^/@]*@/, "//***@"))}` })
     let token: string
     if (Option.isSome(flags.tokenFile)) {
       token = (yield* readText(flags.tokenFile.value)).trim()
-      if (token === "") return yield* new InputError({ file: flags.tokenFile.value, detail: "the token file is empty" })
+      if (token === "") return yield* new CliInputError({ file: flags.tokenFile.value, detail: "the token file is empty" })
     } else {
       token = (process.env["ROLLWISE_ARTIFACTORY_TOKEN"] ?? "").trim()
-      if (token === "") return yield* new InputError({ file: "ROLLWISE_ARTIFACTORY_TOKEN", detail: "no access token: set ROLLWISE_ARTIFACTORY_TOKEN or give --token-file FILE" })
+      if (token === "") return yield* new CliInputError({ file: "ROLLWISE_ARTIFACTORY_TOKEN", detail: "no access token: set ROLLWISE_ARTIFACTORY_TOKEN or give --token-file FILE" })
     }
     return { url, token: Redacted.make(token) } satisfies ArtifactoryClient.Options
   })
@@ -108,7 +108,7 @@ const chooseRollout = (store: { readonly list: (filter?: { readonly limit?: numb
     if (Option.isSome(flags.rollout)) return flags.rollout.value
     const matching = (yield* store.list()).filter((r) => r.buildNumber === flags.buildNumber)
     if (matching.length === 1) return matching[0]!.rolloutId
-    return yield* new InputError({
+    return yield* new CliInputError({
       file: "--rollout",
       detail:
         matching.length === 0
@@ -121,7 +121,7 @@ export const runPublish = Effect.fn("cli.evidence.publish")(function* (flags: Pu
   const json = yield* Json
   const connection = yield* artifactoryOptions(flags)
   for (const artifact of flags.artifact) {
-    if (EvidenceArtifactory.splitArtifact(artifact) === undefined) return yield* new InputError({ file: "--artifact", detail: `expected repo/path, got ${JSON.stringify(artifact)}` })
+    if (EvidenceArtifactory.splitArtifact(artifact) === undefined) return yield* new CliInputError({ file: "--artifact", detail: `expected repo/path, got ${JSON.stringify(artifact)}` })
   }
   const sloFile = Option.getOrUndefined(flags.slo)
   const spec = sloFile !== undefined ? yield* Effect.flatMap(readYaml(sloFile), (doc) => SloSpec.decode(doc, sloFile)) : undefined
@@ -129,7 +129,7 @@ export const runPublish = Effect.fn("cli.evidence.publish")(function* (flags: Pu
   const rolloutId = yield* chooseRollout(store, flags)
   const { rollout, events } = yield* store.get(rolloutId)
   if (rollout.result === undefined || rollout.finishedAt === undefined) {
-    return yield* new InputError({ file: `rollout ${rolloutId}`, detail: "it has not ended yet; publish it once it is promoted, rolled back or aborted" })
+    return yield* new CliInputError({ file: `rollout ${rolloutId}`, detail: "it has not ended yet; publish it once it is promoted, rolled back or aborted" })
   }
   const grafanaUrl = Option.getOrElse(flags.grafanaUrl, () => process.env["ROLLWISE_GRAFANA_URL"] ?? "")
   const service = EvidenceArtifactory.make({ ...connection, repo: flags.repo, ...(grafanaUrl !== "" ? { grafanaUrl } : {}) })

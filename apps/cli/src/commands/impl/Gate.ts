@@ -4,13 +4,13 @@ import { Gates } from "@rollwise/slo-policy"
 import { Console, DateTime, Effect, Option } from "effect"
 import { Json } from "../../GlobalFlags.ts"
 import { Gating } from "@rollwise/rollout-runner"
-import { GateBlockedError, InputError, printJson, readJson, readYaml } from "../../internal/Io.ts"
+import { GateBlockedError, CliInputError, printJson, readJson, readYaml } from "../../internal/Io.ts"
 import { inert } from "../../internal/Render.ts"
 import type { GateFlags } from "../Gate.ts"
 
 const parseInstant = (text: string) =>
   Option.match(DateTime.make(text), {
-    onNone: () => Effect.fail(new InputError({ file: "--at", detail: `not an ISO 8601 time: "${text}"` })),
+    onNone: () => Effect.fail(new CliInputError({ file: "--at", detail: `not an ISO 8601 time: "${text}"` })),
     onSome: (dt) => Effect.succeed(DateTime.toEpochMillis(dt))
   })
 

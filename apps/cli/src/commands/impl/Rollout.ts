@@ -5,7 +5,7 @@ import { Runner } from "@rollwise/rollout-runner"
 import { Clock, Console, Data, Duration, Effect, Option } from "effect"
 import { dirname, resolve } from "node:path"
 import { Json } from "../../GlobalFlags.ts"
-import { InputError, note, plainField, printJson, readJson, readYaml } from "../../internal/Io.ts"
+import { CliInputError, note, plainField, printJson, readJson, readYaml } from "../../internal/Io.ts"
 import * as Store from "../../internal/Store.ts"
 import type { PromoteFlags, RollbackFlags, RolloutFlags } from "../Rollout.ts"
 
@@ -61,7 +61,7 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
       .map((k): string => k)
       .concat(flags.targetHealth ? ["target-health"] : [])
     if (given.length > 0) {
-      return yield* new InputError({ file: "--resume", detail: `takes everything from the rollout's record; drop --${given.join(", --")}` })
+      return yield* new CliInputError({ file: "--resume", detail: `takes everything from the rollout's record; drop --${given.join(", --")}` })
     }
     store = yield* Store.openExisting(dbPath)
     const record = yield* store.get(flags.resume.value)
@@ -75,16 +75,16 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
     sources.decision = sources.slo = sources.policy = `rollout ${rollout.rolloutId}`
   } else {
     const missing = (["decision", "slo", "target"] as const).filter((k) => Option.isNone(flags[k]))
-    if (missing.length > 0) return yield* new InputError({ file: "rollwise rollout", detail: `needs --${missing.join(", --")} (or --resume ID)` })
+    if (missing.length > 0) return yield* new CliInputError({ file: "rollwise rollout", detail: `needs --${missing.join(", --")} (or --resume ID)` })
     if ([Option.isSome(flags.prometheus), Option.isSome(flags.simulate), flags.targetHealth].filter(Boolean).length !== 1) {
-      return yield* new InputError({ file: "rollwise rollout", detail: "needs exactly one metric source: --prometheus URL, --simulate SCENARIO or --target-health" })
+      return yield* new CliInputError({ file: "rollwise rollout", detail: "needs exactly one metric source: --prometheus URL, --simulate SCENARIO or --target-health" })
     }
-    if (flags.speed !== 1 && Option.isNone(flags.simulate)) return yield* new InputError({ file: "--speed", detail: "only makes sense with --simulate (real traffic runs in real time)" })
-    if (!(flags.speed > 0)) return yield* new InputError({ file: "--speed", detail: "must be above 0" })
+    if (flags.speed !== 1 && Option.isNone(flags.simulate)) return yield* new CliInputError({ file: "--speed", detail: "only makes sense with --simulate (real traffic runs in real time)" })
+    if (!(flags.speed > 0)) return yield* new CliInputError({ file: "--speed", detail: "must be above 0" })
     const target = Option.getOrThrow(flags.target)
     const kind = (yield* Runner.parseTarget(target)).kind
     const k8sFlags = (["kubeconfig", "context", "namespace", "rollout", "bluegreen", "canary", "route", "deployment", "image", "container"] as const).filter((k) => Option.isSome(flags[k]))
-    if (kind !== "k8s" && k8sFlags.length > 0) return yield* new InputError({ file: `--${k8sFlags[0]}`, detail: "only makes sense with --target k8s" })
+    if (kind !== "k8s" && k8sFlags.length > 0) return yield* new CliInputError({ file: `--${k8sFlags[0]}`, detail: "only makes sense with --target k8s" })
     if (kind === "k8s") {
       const named = Object.fromEntries(Runner.k8sModes.flatMap((k) => (Option.isSome(flags[k]) ? [[k, flags[k].value]] : [])))
       yield* Runner.checkK8s({ ...named, ...(Option.isSome(flags.image) ? { image: flags.image.value } : {}), ...(Option.isSome(flags.route) ? { route: flags.route.value } : {}) }, (f) => (f === "target" ? "--target k8s" : `--${f}`))
@@ -148,7 +148,7 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
     // a record this version cannot drive (its setup no longer reads): say what is wrong and how to end it
     Effect.mapError((e) =>
       Option.isSome(flags.resume) && e._tag === "InputError"
-        ? new InputError({ file: `rollout ${rollout.rolloutId}`, detail: `its recorded setup does not read (${e.message}); end it with: rollwise rollback --rollout ${rollout.rolloutId}`, cause: e })
+        ? new CliInputError({ file: `rollout ${rollout.rolloutId}`, detail: `its recorded setup does not read (${e.message}); end it with: rollwise rollback --rollout ${rollout.rolloutId}`, cause: e })
         : e
     )
   )
@@ -172,7 +172,7 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
       : `rollout ${id}: ${rollout.service}${rollout.version !== undefined ? ` ${rollout.version}` : ""}, risk ${decision.risk_score.toFixed(0)}, ${plan.strategy} ${plan.steps.map((s) => DeployTarget.percentOf(s.step)).join(" → ")} %, evidence in ${dbPath}`
   )
   if (plan.approvalRequired) yield* note(`rollout ${id}: approve the full step with: rollwise promote --rollout ${id}`)
-  if (!(flags.leaseTtl > 0)) return yield* new InputError({ file: "--lease-ttl", detail: "must be above 0 seconds" })
+  if (!(flags.leaseTtl > 0)) return yield* new CliInputError({ file: "--lease-ttl", detail: "must be above 0 seconds" })
   let windows = 0
   const final = yield* Runner.run({
     rollout,
