@@ -193,6 +193,53 @@ describe("rollwise rollout --target windows (bundled CLI, ssh2, real sshd with a
     expect(changes().filter((c) => c.startsWith("web3: unpack"))).toHaveLength(1)
   }, 300_000)
 
+  describe("--target-health: the windows judged by the hosts' own signals (IIS logs, WAS, Event Log) read over the same sshd", () => {
+    const hostSlo = file(
+      "slo-hosts.yaml",
+      `apiVersion: rollwise/v1
+kind: SloSpec
+service: shop
+window: 3s
+maxWindows: 4
+promoteAfter: 1
+warmupWindows: 0
+metrics:
+  - { name: latency, kind: continuous, threshold: 0.5, tolerance: 0.2, query: "host:time-taken" }
+  - { name: error-rate, kind: ratio, threshold: 0.05, tolerance: 1, errorsQuery: "host:http-5xx", totalQuery: "host:requests" }
+  - { name: apppool-restarts, kind: counter, threshold: 0, critical: true, query: "host:apppool-restarts" }
+`
+    )
+    const quick = file(
+      "canary-quick.json",
+      JSON.stringify({ risk_score: 30, strategy: "canary", pace: "fast", steps: [50, 100].map((weight) => ({ weight, pauseSeconds: 3 })), approval_required: false, model: { kind: "heuristic", version: "1" }, reasons: [] })
+    )
+    const healthArgs = (id: string, hostsPath: string) => ["rollout", "--decision", quick, "--slo", hostSlo, "--target", "windows", "--hosts", hostsPath, "--target-health", "--version", "2.5.0", "--db", db, "--id", id]
+
+    it("a candidate as good as the stable release is promoted (exit 0)", async () => {
+      const hosts = hostsFor("canary")
+      fresh("canary", hosts.text)
+      for (const server of ["web1", "web2", "web3"]) recorded.hosts[server]!.sites["shop"]!.traffic = { requestsPerSecond: 50, errorRatio: 0.002, latencySeconds: 0.1 }
+      const run = background(healthArgs("win-health-ok", hosts.path), {}, dir)
+      expect(await run.exited, run.output().stderr).toBe(0)
+      expect(fleet.scripts().some((s) => s.script.startsWith("# rollwise signals\n"))).toBe(true)
+      expect(run.output().stderr).toMatch(/window 1: latency pass, error-rate pass, apppool-restarts pass/)
+    }, 240_000)
+
+    it("a candidate whose pool keeps failing (WAS events on the green servers) is rolled back (exit 11)", async () => {
+      const hosts = hostsFor("canary")
+      fresh("canary", hosts.text)
+      for (const server of ["web1", "web2", "web3"]) recorded.hosts[server]!.sites["shop"]!.traffic = { requestsPerSecond: 50, errorRatio: 0.002, latencySeconds: 0.1 }
+      // worker processes of the green servers' pool fail throughout the next minutes
+      const now = Date.now()
+      for (const server of ["web2", "web3"]) for (let s = 0; s < 120; s++) recorded.hosts[server]!.workerFailures.push({ at: new Date(now + s * 1000).toISOString(), pool: "shop" })
+      const run = background(healthArgs("win-health-bad", hosts.path), {}, dir)
+      expect(await run.exited, run.output().stderr).toBe(11)
+      expect(run.output().stderr).toMatch(/ROLLED BACK/)
+      expect(run.output().stderr).toMatch(/apppool-restarts fail/)
+      expect(recorded.hosts["arr01"]!.farms["shop-farm"]!["web2.farm.local"]!.weight).toBe(0)
+    }, 240_000)
+  })
+
   it("a bad hosts.yaml is refused up front with the field named (exit 3)", async () => {
     const bad = file("bad-hosts.yaml", "apiVersion: rollwise/v1\nkind: WindowsHosts\nservers: [{ name: web1, host: h, port: 70000 }]\nrelease: { artifact: a.zip, dir: 'D:\\r', stable: '1' }\n")
     const run = background(["rollout", "--decision", decisions.canary, "--slo", slo, "--target", "windows", "--hosts", bad, "--version", "2.5.0", "--simulate", "healthy", "--db", db], {}, dir)

@@ -1,4 +1,5 @@
-import { HostsFile, TargetWindows } from "@rollwise/target-windows"
+import { DeployTarget } from "@rollwise/rollout-engine"
+import { HostMetrics, HostsFile, OpenSsh, TargetWindows } from "@rollwise/target-windows"
 import { Duration, Effect } from "effect"
 import { SetupError } from "../errors.ts"
 import type { TargetModule } from "./context.ts"
@@ -13,6 +14,10 @@ const asSetupError = (source: string) => (error: { readonly path: string; readon
  * ARR weights from the plan's steps; bluegreen → deploy green at 0, flip at
  * 100; rolling → each step's weight is the share of servers done.
  * Credentials come from the run's environment, by the names hosts.yaml gives.
+ * `--target-health` reads the analyzer's signals from the same hosts
+ * (HostMetrics: the slo.yaml's queries are `host:time-taken`,
+ * `host:http-5xx`/`host:requests`, `host:apppool-restarts`,
+ * `host:event-log-errors`).
  */
 export const target: TargetModule = {
   check: (file, source) => Effect.mapError(Effect.asVoid(HostsFile.decode(file.document, source)), asSetupError(source)),
@@ -32,5 +37,19 @@ export const target: TargetModule = {
         candidate: context.rollout.version,
         onOutput: context.onOutput
       })
+    }),
+  metricSource: (file, context) =>
+    Effect.gen(function* () {
+      const hosts = yield* Effect.mapError(HostsFile.decode(file.document, "--hosts", context.plan.strategy), asSetupError("--hosts"))
+      const candidate = hosts.release.candidate ?? context.rollout.version
+      if (candidate === undefined) {
+        return yield* new SetupError({ field: "--version", detail: "a Windows rollout needs the candidate's version (--version, or release.candidate in hosts.yaml)" })
+      }
+      const timeout = hosts.timeoutSeconds !== undefined ? Duration.seconds(hosts.timeoutSeconds) : context.timeout
+      const transport = yield* Effect.mapError(
+        OpenSsh.make({ hosts, dir: file.dir, env: context.env, timeout }),
+        (e) => new DeployTarget.DeployTargetError({ reason: e.reason, detail: e.detail, cause: e })
+      )
+      return HostMetrics.make({ hosts, transport, strategy: context.plan.strategy, candidate, secrets: OpenSsh.secretsOf(hosts, context.env) })
     })
 }
