@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, existsSync } from "node:fs"
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import { createConnection, createServer as createTcpServer } from "node:net"
 import { randomBytes } from "node:crypto"
@@ -196,8 +196,22 @@ export const startSshFleet = async (names: ReadonlyArray<string>, handler: ShimH
 
   const children: Array<ChildProcess> = []
   const servers: Record<string, SshServer> = {}
+  const uid = Number(execFileSync("id", ["-u", user], { encoding: "utf8" }).trim())
+  // what the fleet's sessions left running (a shim still waiting out a slow answer): every process of its own throwaway user
+  const killSessions = () => {
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue
+      try {
+        const status = readFileSync(`/proc/${entry}/status`, "utf8")
+        if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) === uid) process.kill(Number(entry), "SIGKILL")
+      } catch {
+        // gone already
+      }
+    }
+  }
   const close = async () => {
     for (const child of children) if (child.exitCode === null) child.kill("SIGTERM")
+    killSessions()
     await Promise.all(children.map((c) => (c.exitCode !== null ? Promise.resolve() : new Promise((r) => c.once("exit", r)))))
     http.closeAllConnections()
     await new Promise<void>((resolve) => http.close(() => resolve()))

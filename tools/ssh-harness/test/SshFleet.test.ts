@@ -1,8 +1,15 @@
 import { spawn } from "node:child_process"
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
 import { startSshFleet } from "../src/index.ts"
 
+const readFileOr = (path: string) => {
+  try {
+    return readFileSync(path, "utf8")
+  } catch {
+    return ""
+  }
+}
 const encoded = (script: string) => Buffer.from(script, "utf16le").toString("base64")
 
 // the real OpenSSH client, strict about the host key: it must be in the harness's known_hosts (async: the shim's handler answers from this process)
@@ -22,6 +29,7 @@ describe("ssh-harness (real sshd, real ssh client)", () => {
     const fleet = await startSshFleet(["hostA", "hostB"], (request) => {
       seen.push(request)
       if (request.script === "drop") return { drop: true }
+      if (request.script === "slow") return { stdout: "late\n", stderr: "", code: 0, delayMs: 120_000 }
       return { stdout: `answer from ${request.server}\n`, stderr: "warning\n", code: 3 }
     })
     try {
@@ -39,9 +47,23 @@ describe("ssh-harness (real sshd, real ssh client)", () => {
       expect(dropped.stdout).toBe("")
 
       expect(readFileSync("/etc/passwd", "utf8")).toContain(`${fleet.user}:`)
+
+      // a shim still waiting out a slow answer when the fleet closes is not left behind
+      void ssh(fleet, "hostA", `powershell -EncodedCommand ${encoded("slow")}`)
+      for (let i = 0; i < 300 && seen.at(-1)?.script !== "slow"; i++) await new Promise((r) => setTimeout(r, 100))
+      expect(seen.at(-1)?.script).toBe("slow")
     } finally {
       await fleet.close()
     }
+    const uidOf = (pid: string) => {
+      try {
+        return /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]
+      } catch {
+        return undefined
+      }
+    }
+    const shims = readdirSync("/proc").filter((p) => /^\d+$/.test(p) && (readFileOr(`/proc/${p}/cmdline`).includes(`${fleet.dir}/shim.mjs`)))
+    expect(shims.map(uidOf).filter((u) => u !== undefined)).toEqual([])
     expect(readFileSync("/etc/passwd", "utf8")).not.toContain(`${fleet.user}:`)
     expect(existsSync(fleet.dir)).toBe(false)
   }, 120_000)
