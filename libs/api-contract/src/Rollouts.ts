@@ -222,7 +222,9 @@ export const StartTarget = Schema.Union([
   }),
   Schema.Struct({
     /** The server's IIS farm (`rollwise serve --drive windows --hosts hosts.yaml`): a request cannot name hosts or credentials. */
-    kind: Schema.Literal("windows")
+    kind: Schema.Literal("windows"),
+    /** Judge by the hosts' own signals (IIS log time-taken and 5xx, pool failures, Event Log errors) instead of the server's Prometheus. */
+    targetHealth: Schema.optionalKey(Schema.Boolean)
   }),
   Schema.Struct({
     /** The server's device fleet (`rollwise serve --drive arm --fleet fleet.yaml`): a request cannot name a fleet or its token. */

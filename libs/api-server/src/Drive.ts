@@ -167,10 +167,10 @@ export const layer = (options: DriveOptions): Layer.Layer<RolloutsRoute.RolloutD
             }
           }
           const prometheus = options.prometheus
-          const targetHealth = target.kind === "arm" && target.targetHealth === true
+          const targetHealth = (target.kind === "arm" || target.kind === "windows") && target.targetHealth === true
           if (target.kind !== "simulated" && !targetHealth && prometheus === undefined) {
             return yield* new ApiError.Unavailable({
-              message: `this server has no Prometheus to measure ${target.kind} rollouts with (--prometheus)${target.kind === "arm" ? "; or ask for the devices' own health: target.targetHealth true" : ""}`
+              message: `this server has no Prometheus to measure ${target.kind} rollouts with (--prometheus)${target.kind === "arm" ? "; or ask for the devices' own health: target.targetHealth true" : target.kind === "windows" ? "; or ask for the hosts' own signals: target.targetHealth true" : ""}`
             })
           }
           const setup: Runner.Setup = {

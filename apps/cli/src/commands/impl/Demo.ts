@@ -4,6 +4,8 @@ import { SqliteEvidenceStore } from "@rollwise/evidence-store"
 import { DeployTarget, Engine, EvidenceStore, Rollout } from "@rollwise/rollout-engine"
 import { Simulation } from "@rollwise/simulation"
 import { Fleet, SimulatedFleet, TargetArm } from "@rollwise/target-arm"
+import { TargetWindows } from "@rollwise/target-windows"
+import { RecordedFleet } from "@rollwise/target-windows/testing"
 import { Gates, SloSpec, type Verdict } from "@rollwise/slo-policy"
 import { Clock, Console, Duration, Effect, Option } from "effect"
 import { Json } from "../../GlobalFlags.ts"
@@ -109,14 +111,27 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
   // per target: the first window judged in each step, for the report's step boundaries
   const stepStarts = new Map<string, Array<{ readonly window: number; readonly step: number }>>()
   const timeline: Array<{ readonly target: string; readonly at: number; readonly text: string }> = []
+  // what the Windows target sent to its (recorded) hosts and what they answered, for the report
+  const powershell: Array<string> = []
   const results = yield* Effect.forEach(
     plans,
     ({ target: t, plan }) =>
       Effect.gen(function* () {
         // the ARM fleet runs through the real adapter (cohorts, OTA deployments, install counts) over a simulated fleet
         let lastOta = ""
+        // the Windows pool runs through target-windows over recorded hosts: the PowerShell it sends is the real plan
+        const recorded = t.kind === "windows" ? RecordedFleet.demo("canary") : undefined
         const target =
-          t.kind === "arm"
+          recorded !== undefined
+            ? yield* TargetWindows.make({
+                hosts: recorded.hosts,
+                transport: RecordedFleet.transport(recorded.fleet),
+                strategy: "canary",
+                name: t.service.name,
+                candidate: "2.5.0",
+                onOutput: (line) => void (powershell.length < maxScriptLines ? powershell.push(line) : undefined)
+              })
+            : t.kind === "arm"
             ? yield* TargetArm.make({
                 fleet: yield* Fleet.decode(demoFleet, "demo fleet"),
                 rollout: { id: `${runId}-${t.id}`, service: t.service.name, version: "2.5.0" },
@@ -193,7 +208,7 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
     reason: final.reason ?? ""
   }))
   if (Option.isSome(flags.report)) {
-    yield* writeAtomic(flags.report.value, report(flags, first, results, verdicts, stepStarts, timeline, started))
+    yield* writeAtomic(flags.report.value, report(flags, first, results, verdicts, stepStarts, timeline, started, powershell))
     yield* note(`report: ${flags.report.value}`)
   }
   const summary = { scenario: flags.scenario, seed: flags.seed, riskScore: first.risk_score, simulatedMinutes: Math.round((finished - started) / 60_000), rollouts: rows }
@@ -214,6 +229,9 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
 const escapeHtml = Svg.escape
 
 /** A self-contained HTML report: no scripts, no network; inline SVG plots and the timeline. */
+/** At most this many lines of the Windows target's PowerShell in the report. */
+const maxScriptLines = 2000
+
 const report = (
   flags: DemoFlags,
   decision: { readonly risk_score: number; readonly strategy: string; readonly pace: string },
@@ -221,7 +239,8 @@ const report = (
   verdicts: ReadonlyMap<string, ReadonlyArray<Verdict.Verdict>>,
   stepStarts: ReadonlyMap<string, ReadonlyArray<{ readonly window: number; readonly step: number }>>,
   timeline: ReadonlyArray<{ readonly target: string; readonly at: number; readonly text: string }>,
-  started: number
+  started: number,
+  powershell: ReadonlyArray<string>
 ): string => {
   const minutes = (at: number) => `${((at - started) / 60_000).toFixed(1)} min`
   const sections = results
@@ -247,6 +266,9 @@ const report = (
 <h1>rollwise demo</h1>
 <p>Scenario <b>${escapeHtml(flags.scenario)}</b>, seed ${flags.seed}. Risk ${decision.risk_score.toFixed(1)}/100 → ${escapeHtml(decision.strategy)}, ${escapeHtml(decision.pace)} pace. Each target was judged window by window against its stable baseline by the same analyzer as <code>rollwise analyze</code>.</p>
 ${sections}
+${powershell.length === 0 ? "" : `<h2>What the Windows target ran</h2>
+<p>The PowerShell <code>target-windows</code> sent to the pool's hosts over SSH (<code>host&gt;</code>) and what they answered (<code>host&lt;</code>) — here recorded hosts stand in for IIS, so this is the plan a real farm would run.</p>
+<details id="powershell"><summary>${powershell.length} lines</summary><pre>${escapeHtml(powershell.join("\n"))}</pre></details>`}
 <h2>Timeline</h2>
 <table id="timeline"><thead><tr><th>time</th><th>target</th><th>event</th></tr></thead><tbody>
 ${rows}
