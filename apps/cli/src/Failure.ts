@@ -34,7 +34,7 @@ const exitCodeByTag: Readonly<Record<string, ExitCode>> = {
   ShowHelp: ExitCode.Usage,
   UserError: ExitCode.BadInput,
   // rollwise input errors
-  InputError: ExitCode.BadInput,
+  DecodeError: ExitCode.BadInput,
   CliInputError: ExitCode.BadInput,
   RiskInputError: ExitCode.BadInput,
   OutputError: ExitCode.BadInput,

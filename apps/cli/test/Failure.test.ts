@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest"
 import { ExitCode } from "../src/ExitCode.ts"
 import { NotImplementedError, report } from "../src/Failure.ts"
 
-class InputError extends Data.TaggedError("InputError")<{ readonly file: string }> {
+class DecodeError extends Data.TaggedError("DecodeError")<{ readonly file: string }> {
   override get message() {
     return `${this.file}: line 3: expected a number\n  (got "abc")`
   }
@@ -12,7 +12,7 @@ class SomethingElse extends Data.TaggedError("SomethingElse")<{ readonly note?: 
 
 describe("Failure.report", () => {
   it("maps a known tagged failure to its exit code and one line", () => {
-    const r = report(Cause.fail(new InputError({ file: "changes.json" })))
+    const r = report(Cause.fail(new DecodeError({ file: "changes.json" })))
     expect(r.exitCode).toBe(ExitCode.BadInput)
     expect(r.line).toBe(`changes.json: line 3: expected a number; (got "abc")`)
     expect(r.line).not.toContain("\n")

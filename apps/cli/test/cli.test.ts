@@ -89,7 +89,7 @@ describe("rollwise binary", () => {
     const lines = r.stderr.trim().split("\n")
     expect(lines[0]).toBe("rollwise: /nonexistent/evidence.db: no evidence store here (rollwise rollout, or rollwise demo --evidence FILE, creates one)")
     expect(lines.length).toBeGreaterThan(1)
-    expect(r.stderr).toContain("InputError")
+    expect(r.stderr).toContain("CliInputError")
   })
 
   it("the bundle is self-contained: an entry with a node shebang and local chunks, no package imports", async () => {

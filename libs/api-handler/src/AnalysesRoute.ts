@@ -45,7 +45,7 @@ export const analyze = (request: Analyses.Request): Effect.Effect<Analyses.Respo
     if (extreme !== undefined) return yield* Effect.fail(extreme)
     // already decoded by the route's schema: only the checks across observations are left
     const parsed = Observation.groupResult(request.observations.map((observation, i) => ({ line: i + 1, observation })), spec, "")
-    if (Result.isFailure(parsed)) return yield* Effect.fail(toApiInputError("observations")(parsed.failure))
+    if (Result.isFailure(parsed)) return yield* Effect.fail(toApiInputError("observations", { elements: true })(parsed.failure))
     const releases = parsed.success
     const wanted = request.release
     const release =

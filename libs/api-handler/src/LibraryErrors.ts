@@ -1,5 +1,5 @@
 import { ApiError } from "@rollwise/api-contract"
-import type { InputError } from "@rollwise/input-schema"
+import type { DecodeError } from "@rollwise/input-schema"
 import type { RiskInputError } from "@rollwise/risk-core"
 
 /**
@@ -7,18 +7,21 @@ import type { RiskInputError } from "@rollwise/risk-core"
  * the request field the document came from, so a client reads
  * `policy.weights.lines`, `slo.metrics[0].kind` or `observations[3].total`
  * whichever library found the problem. `root` is that field (default: the
- * error's own `source`, else `body`). An input-schema error's `line` is an
- * array element (one NDJSON line per element, 1-based): `root[line − 1]`.
+ * error's own `source`, else `body`). With `elements`, the document at
+ * `root` is an array read as lines (observations: one NDJSON line per
+ * element): an error's 1-based `line` names `root[line − 1]`, and an error
+ * without one is about the whole set (a gap between windows), so it names
+ * `root` alone.
  */
 export const toApiInputError =
-  (root?: string) =>
-  (error: InputError | RiskInputError): ApiError.InputError => {
+  (root?: string, options: { readonly elements?: boolean } = {}) =>
+  (error: DecodeError | RiskInputError): ApiError.InputError => {
     if (error._tag === "RiskInputError") {
       const base = root ?? error.source ?? "body"
       return new ApiError.InputError({ field: error.field === undefined ? base : `${base}.${error.field}`, message: error.message })
     }
     const base = root ?? error.source ?? "body"
     const element = error.line === undefined ? base : `${base}[${error.line - 1}]`
-    const field = error.path === "" ? element : `${element}.${error.path}`
+    const field = options.elements === true && error.line === undefined ? base : error.path === "" ? element : `${element}.${error.path}`
     return new ApiError.InputError({ field, message: `${field}: ${error.detail}` })
   }

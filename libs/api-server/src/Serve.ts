@@ -4,7 +4,7 @@ import { SloSpec } from "@rollwise/slo-policy"
 import { MetricSources, Runner } from "@rollwise/rollout-runner"
 import { Telemetry } from "@rollwise/telemetry"
 import packageJson from "../package.json" with { type: "json" }
-import type { InputError } from "@rollwise/input-schema"
+import type { DecodeError } from "@rollwise/input-schema"
 import { EvidenceStore, MetricSource } from "@rollwise/rollout-engine"
 import { PrometheusSource } from "@rollwise/source-prometheus"
 import { Cause, Duration, Effect, FileSystem, Layer, Logger, Option, Path, type PlatformError, Redacted, Schedule, Schema } from "effect"
@@ -272,7 +272,7 @@ export const takeover = (drive: DriveOptions, every: Duration.Duration = takeove
  * PostgreSQL database and `--drive`, it also takes over the rollouts other
  * replicas stopped driving ({@link takeover}). Fails at
  * start with a {@link ServerConfigError} (insecure bind, bad option), an
- * `InputError` (an SLO spec that does not decode), `TelemetryConfigError`
+ * `DecodeError` (an SLO spec that does not decode), `TelemetryConfigError`
  * (an `OTEL_*` value it cannot use), `EvidenceError` (the store cannot be
  * opened) or `ServeError` (the address is taken).
  */
@@ -281,7 +281,7 @@ export const serve = (
   env: Env = process.env
 ): Effect.Effect<
   never,
-  ServerConfigError | InputError | Telemetry.TelemetryConfigError | EvidenceStore.EvidenceError | HttpServerError.ServeError | PlatformError.PlatformError,
+  ServerConfigError | DecodeError | Telemetry.TelemetryConfigError | EvidenceStore.EvidenceError | HttpServerError.ServeError | PlatformError.PlatformError,
   FileSystem.FileSystem | Path.Path
 > =>
   Effect.flatMap(resolveOptions(flags, env), (options) => {
@@ -305,7 +305,7 @@ export const serveCommand: Command.Command<
   ServeFlags,
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- effect/cli's own default for a command without context input
   {},
-  ServerConfigError | InputError | Telemetry.TelemetryConfigError | EvidenceStore.EvidenceError | HttpServerError.ServeError | PlatformError.PlatformError,
+  ServerConfigError | DecodeError | Telemetry.TelemetryConfigError | EvidenceStore.EvidenceError | HttpServerError.ServeError | PlatformError.PlatformError,
   FileSystem.FileSystem | Path.Path
 > = Command.make("serve", serveFlags, (flags) => serve(flags)).pipe(
   Command.withDescription(serveHelp.description),

@@ -152,7 +152,7 @@ describe("rollwise serve options", () => {
     const dir = mkdtempSync(join(tmpdir(), "rollwise-slo-"))
     writeFileSync(join(dir, "broken.yaml"), `apiVersion: rollwise/v1\nkind: SloSpec\nservice: x\nwindow: soon\nmetrics:\n  - {name: latency, kind: continuous, threshold: 0.3}\n`)
     const error = failureOf(await resolveExit(flags({ sloDir: Option.some(dir) }))) as { _tag: string; message: string }
-    expect(error._tag).toBe("InputError")
+    expect(error._tag).toBe("DecodeError")
     expect(error.message).toBe(`${join(dir, "broken.yaml")}: window: expected a duration like 30s, 2m or 1h, got "soon"`)
   })
 

@@ -3,7 +3,7 @@
  * published JSON Schema accepts nearly anything). `PUT /api/build` takes it;
  * `GET /api/build/{name}/{number}` gives it back under `buildInfo`.
  */
-import { Decode, type InputError } from "@rollwise/input-schema"
+import { Decode, type DecodeError } from "@rollwise/input-schema"
 import type { Effect } from "effect"
 import { Schema } from "effect"
 
@@ -56,8 +56,8 @@ export const BuildInfo = Schema.Struct({
 })
 export type BuildInfo = typeof BuildInfo.Type
 
-/** Decode a build-info document strictly: an unknown or malformed field is one InputError naming it. */
-export const decode = (input: unknown, source = "build-info"): Effect.Effect<BuildInfo, InputError> => Decode.decode(BuildInfo, { source })(input)
+/** Decode a build-info document strictly: an unknown or malformed field is one DecodeError naming it. */
+export const decode = (input: unknown, source = "build-info"): Effect.Effect<BuildInfo, DecodeError> => Decode.decode(BuildInfo, { source })(input)
 
 /** Epoch ms as build-info writes a date (UTC, `+0000`). */
 export const formatDate = (ms: number): string => new Date(ms).toISOString().replace("Z", "+0000")

@@ -1,5 +1,5 @@
 import { Cause, Effect, Exit, Result, Schema, SchemaIssue } from "effect"
-import { InputError } from "./InputError.ts"
+import { DecodeError } from "./DecodeError.ts"
 
 /** Where an input came from, for the error message. */
 export interface DecodeOptions {
@@ -107,11 +107,11 @@ export const describeIssue = (issue: SchemaIssue.Issue): { readonly path: string
 /** Options every decode uses: unknown fields are errors, the first problem is reported with the input it got. */
 const strict = { onExcessProperty: "error", errors: "first", reportInput: true } as const
 
-const toInputError = (error: unknown, options: DecodeOptions): InputError => {
+const toInputError = (error: unknown, options: DecodeOptions): DecodeError => {
   const { path, detail } = Schema.isSchemaError(error)
     ? describeIssue(error.issue)
     : describe(error instanceof Error ? error.message : String(error))
-  return new InputError({
+  return new DecodeError({
     path,
     detail,
     ...(options.source !== undefined ? { source: options.source } : {}),
@@ -122,12 +122,12 @@ const toInputError = (error: unknown, options: DecodeOptions): InputError => {
 /**
  * Decode untrusted input strictly: unknown fields are errors (a typo in a
  * config must not be silently ignored), and the first problem is reported as
- * an InputError naming the field, what was expected and what was got
+ * an DecodeError naming the field, what was expected and what was got
  * (`metrics[0].threshold: expected a finite number, got NaN`).
  */
 export const decode =
   <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S, options: DecodeOptions = {}) =>
-  (input: unknown): Effect.Effect<S["Type"], InputError> =>
+  (input: unknown): Effect.Effect<S["Type"], DecodeError> =>
     Effect.suspend(() => {
       const exit = Schema.decodeUnknownExit(schema)(input, strict)
       return Exit.isSuccess(exit)
@@ -138,15 +138,15 @@ export const decode =
 /** The same as `decode`, as a Result, for hot loops and pure code that avoids Effect. */
 export const decodeResult =
   <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S, options: DecodeOptions = {}) =>
-  (input: unknown): Result.Result<S["Type"], InputError> => {
+  (input: unknown): Result.Result<S["Type"], DecodeError> => {
     const exit = Schema.decodeUnknownExit(schema)(input, strict)
     return Exit.isSuccess(exit) ? Result.succeed(exit.value) : Result.fail(toInputError(Cause.squash(exit.cause), options))
   }
 
-/** Fail with an InputError built from its parts (for checks a schema cannot express). */
+/** Fail with an DecodeError built from its parts (for checks a schema cannot express). */
 export const fail = (error: { readonly source?: string; readonly path?: string; readonly detail: string; readonly line?: number }) =>
   Effect.fail(
-    new InputError({
+    new DecodeError({
       path: error.path ?? "",
       detail: error.detail,
       ...(error.source !== undefined ? { source: error.source } : {}),
@@ -159,7 +159,7 @@ export const fail = (error: { readonly source?: string; readonly path?: string; 
  * another ("a GatePolicy where an SloSpec belongs") says so in words instead
  * of listing the first field the wrong schema does not know.
  */
-export const expectKind = (input: unknown, kind: string, source: string): Effect.Effect<void, InputError> => {
+export const expectKind = (input: unknown, kind: string, source: string): Effect.Effect<void, DecodeError> => {
   const actual = typeof input === "object" && input !== null && !Array.isArray(input) ? (input as { kind?: unknown }).kind : undefined
   return actual === undefined || actual === kind
     ? Effect.void

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 export * as Decode from "./Decode.ts"
-export { InputError } from "./InputError.ts"
+export { DecodeError } from "./DecodeError.ts"
 
 /** The one rule for text people read that came from someone else: what a terminal acts on, refused or shown escaped. */
 export * as PlainText from "./PlainText.ts"

@@ -1,6 +1,6 @@
 import { Effect, Exit, Result, Schema } from "effect"
 import { describe, expect, it } from "vitest"
-import { Decode, InputError } from "../src/index.ts"
+import { Decode, DecodeError } from "../src/index.ts"
 
 const Metric = Schema.Struct({
   name: Schema.String,
@@ -9,7 +9,7 @@ const Metric = Schema.Struct({
 })
 const Spec = Schema.Struct({ service: Schema.String, metrics: Schema.Array(Metric) })
 
-const failure = (input: unknown, options: Decode.DecodeOptions = {}): InputError => {
+const failure = (input: unknown, options: Decode.DecodeOptions = {}): DecodeError => {
   const r = Decode.decodeResult(Spec, options)(input)
   if (Result.isSuccess(r)) throw new Error("expected a failure")
   return r.failure
@@ -67,10 +67,10 @@ describe("Decode", () => {
   it("prefixes the source and line when given", () => {
     const error = failure({ metrics: [] }, { source: "slo.yaml", line: 3 })
     expect(error.message).toBe("slo.yaml: line 3: service: required field is missing")
-    expect(error._tag).toBe("InputError")
+    expect(error._tag).toBe("DecodeError")
   })
 
-  it("fails the Effect with the same InputError", async () => {
+  it("fails the Effect with the same DecodeError", async () => {
     const exit = await Effect.runPromiseExit(Decode.decode(Spec, { source: "x.json" })({ service: 1, metrics: [] }))
     expect(Exit.isFailure(exit)).toBe(true)
   })

@@ -9,7 +9,7 @@
  * manifest's folder, so the manifest travels with the files (an Artifactory
  * folder, a Jenkins archive) and `verify` still finds them.
  */
-import { Decode, InputError } from "@rollwise/input-schema"
+import { Decode, DecodeError } from "@rollwise/input-schema"
 import { Redaction } from "@rollwise/redaction"
 import { Data, Effect, Schema } from "effect"
 import { isAbsolute, relative, resolve, sep } from "node:path"
@@ -125,10 +125,10 @@ export const hashFile = (file: string, options: { readonly onProgress?: Progress
 
 /**
  * Decode a manifest strictly: an unknown field or a bad value is one
- * InputError naming the field (`artifacts[1].sha256: expected a SHA-256
+ * DecodeError naming the field (`artifacts[1].sha256: expected a SHA-256
  * digest…`), and two artifacts for one platform are refused naming both.
  */
-export const decodeManifest = (input: unknown, source?: string): Effect.Effect<Manifest, InputError> =>
+export const decodeManifest = (input: unknown, source?: string): Effect.Effect<Manifest, DecodeError> =>
   Effect.flatMap(Decode.expectKind(input, "ReleaseBundle", source ?? "manifest"), () =>
     Effect.flatMap(redacted(Decode.decode(Manifest, source === undefined ? {} : { source })(input)), (manifest) => {
       const duplicate = findDuplicate(manifest.artifacts.map((a) => a.platform))
@@ -147,8 +147,8 @@ export const decodeManifest = (input: unknown, source?: string): Effect.Effect<M
  * must not come back whole in a build log (Redaction masks URL userinfo,
  * bearer tokens and key=value secrets).
  */
-const redacted = <A>(effect: Effect.Effect<A, InputError>): Effect.Effect<A, InputError> =>
-  Effect.mapError(effect, (e) => new InputError({ ...e, path: e.path, detail: Redaction.redact(e.detail) }))
+const redacted = <A>(effect: Effect.Effect<A, DecodeError>): Effect.Effect<A, DecodeError> =>
+  Effect.mapError(effect, (e) => new DecodeError({ ...e, path: e.path, detail: Redaction.redact(e.detail) }))
 
 /** The first key that occurs twice, with both positions. */
 export const findDuplicate = (keys: ReadonlyArray<string>): { readonly key: string; readonly first: number; readonly second: number } | undefined => {
@@ -197,7 +197,7 @@ const isUrl = (text: string) => /^https?:\/\//.test(text)
  * written is what `verify` accepts. Platform keys are checked and duplicates
  * refused before any file is read.
  */
-export const create = (options: CreateOptions): Effect.Effect<Manifest, BundleError | InputError> =>
+export const create = (options: CreateOptions): Effect.Effect<Manifest, BundleError | DecodeError> =>
   Effect.gen(function* () {
     // every flag is checked before any file is read: a typo should not cost a 2 GB hash
     yield* Decode.decode(Name, { source: "--name" })(options.name)

@@ -76,7 +76,7 @@ describe("setup checks", () => {
         )
       )
     )
-    expect(run._tag).toBe("InputError")
+    expect(run._tag).toBe("DecodeError")
     expect(await Effect.runPromise(store.list())).toEqual([])
   })
 

@@ -1,4 +1,4 @@
-import { Decode, type InputError } from "@rollwise/input-schema"
+import { Decode, type DecodeError } from "@rollwise/input-schema"
 import { Effect, Schema } from "effect"
 
 const Day = Schema.Literals(["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
@@ -107,7 +107,7 @@ const policyProblem = (policy: GatePolicy): { readonly path: string; readonly de
 }
 
 /** Decode a policy.yaml document; what the schema cannot check (time zone, dates, periods, budget counts) is an error naming the field. */
-export const decodePolicy = (input: unknown, source = "policy.yaml"): Effect.Effect<GatePolicy, InputError> =>
+export const decodePolicy = (input: unknown, source = "policy.yaml"): Effect.Effect<GatePolicy, DecodeError> =>
   Effect.gen(function* () {
     yield* Decode.expectKind(input, "GatePolicy", source)
     const policy = yield* Decode.decode(GatePolicy, { source })(input)

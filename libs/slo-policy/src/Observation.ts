@@ -1,4 +1,4 @@
-import { Decode, InputError } from "@rollwise/input-schema"
+import { Decode, DecodeError } from "@rollwise/input-schema"
 import { Effect, Result, Schema } from "effect"
 import type { Spec } from "./SloSpec.ts"
 
@@ -86,20 +86,20 @@ const decodeLine = (source: string, line: number) => Decode.decodeResult(Observa
 
 /**
  * Parse newline-delimited JSON observations against a spec. Lines may come in
- * any order; blank lines are skipped. Fails with an InputError naming the file
+ * any order; blank lines are skipped. Fails with an DecodeError naming the file
  * and line for malformed JSON, a shape the schema rejects, a metric the spec
  * does not have, counts where values are expected (or the reverse), more
  * errors than requests, a duplicate (release, window, metric, track); and,
  * naming the release, for a gap in the window sequence.
  */
-export const parse = (text: string, spec: Spec, source = "observations"): Effect.Effect<ReadonlyArray<Release>, InputError> =>
+export const parse = (text: string, spec: Spec, source = "observations"): Effect.Effect<ReadonlyArray<Release>, DecodeError> =>
   Effect.suspend(() => {
     const result = parseResult(text, spec, source)
     return Result.isSuccess(result) ? Effect.succeed(result.success) : Effect.fail(result.failure)
   })
 
 /** `parse` as a Result (no Effect), for benchmarks and pure callers. */
-export const parseResult = (text: string, spec: Spec, source = "observations"): Result.Result<ReadonlyArray<Release>, InputError> => {
+export const parseResult = (text: string, spec: Spec, source = "observations"): Result.Result<ReadonlyArray<Release>, DecodeError> => {
   const lines = text.split("\n")
   const decoded: Array<Numbered> = []
   for (let i = 0; i < lines.length; i++) {
@@ -110,7 +110,7 @@ export const parseResult = (text: string, spec: Spec, source = "observations"): 
     try {
       json = JSON.parse(raw)
     } catch (error) {
-      return Result.fail(new InputError({ source, line, path: "", detail: `not valid JSON (${error instanceof Error ? error.message : String(error)})` }))
+      return Result.fail(new DecodeError({ source, line, path: "", detail: `not valid JSON (${error instanceof Error ? error.message : String(error)})` }))
     }
     const result = decodeLine(source, line)(json)
     if (Result.isFailure(result)) return Result.fail(result.failure)
@@ -131,10 +131,10 @@ export interface Numbered {
  * spec does not have, counts where values are expected (or the reverse),
  * more errors than requests, duplicates, gaps between windows.
  */
-export const groupResult = (observations: ReadonlyArray<Numbered>, spec: Spec, source = "observations"): Result.Result<ReadonlyArray<Release>, InputError> => {
+export const groupResult = (observations: ReadonlyArray<Numbered>, spec: Spec, source = "observations"): Result.Result<ReadonlyArray<Release>, DecodeError> => {
   const kinds = new Map(spec.metrics.map((m) => [m.name, m.kind]))
   const releases = new Map<string, Map<number, Map<string, { baseline?: Sample; candidate?: Sample }>>>()
-  const fail = (line: number, path: string, detail: string) => Result.fail(new InputError({ source, line, path, detail }))
+  const fail = (line: number, path: string, detail: string) => Result.fail(new DecodeError({ source, line, path, detail }))
   for (const { line, observation: obs } of observations) {
     const kind = kinds.get(obs.metric)
     if (kind === undefined) {
@@ -167,7 +167,7 @@ export const groupResult = (observations: ReadonlyArray<Numbered>, spec: Spec, s
     for (let w = 0; w < indices.length; w++) {
       if (indices[w] !== w) {
         return Result.fail(
-          new InputError({
+          new DecodeError({
             source,
             path: "window",
             detail: `release "${id}": window ${w} is missing (windows ${indices.join(", ")} given; they must run 0, 1, 2, … without gaps)`

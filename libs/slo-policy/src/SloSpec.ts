@@ -1,4 +1,4 @@
-import { Decode, type InputError } from "@rollwise/input-schema"
+import { Decode, type DecodeError } from "@rollwise/input-schema"
 import { Effect, Schema } from "effect"
 import * as DurationText from "./DurationText.ts"
 
@@ -113,7 +113,7 @@ const decodeSpec = (source: string) => Decode.decode(SloSpec, { source })
  * weighed above 0, and `promoteAfter` at most `maxWindows` (or nothing could
  * ever promote).
  */
-export const decode = (input: unknown, source = "slo.yaml"): Effect.Effect<Spec, InputError> =>
+export const decode = (input: unknown, source = "slo.yaml"): Effect.Effect<Spec, DecodeError> =>
   Effect.gen(function* () {
     yield* Decode.expectKind(input, "SloSpec", source)
     const spec = yield* decodeSpec(source)(input)

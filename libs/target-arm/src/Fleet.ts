@@ -5,7 +5,7 @@
  * has failed to install, and how device health is read. Credentials are
  * never in the file: it names the environment variable that holds them.
  */
-import { Decode, type InputError } from "@rollwise/input-schema"
+import { Decode, type DecodeError } from "@rollwise/input-schema"
 import { type Effect, Effect as E, Schema } from "effect"
 
 const withDefault = <S extends Schema.Top>(schema: S, value: S["Encoded"]) => schema.pipe(Schema.withDecodingDefaultKey(E.succeed(value)))
@@ -122,7 +122,7 @@ export const Fleet = Schema.Struct({
 export type Fleet = typeof Fleet.Type
 
 /** Decode a fleet document (parsed YAML or JSON): one error naming the first bad field. */
-export const decode = (document: unknown, source = "fleet.yaml"): Effect.Effect<Fleet, InputError> => Decode.decode(Fleet, { source })(document)
+export const decode = (document: unknown, source = "fleet.yaml"): Effect.Effect<Fleet, DecodeError> => Decode.decode(Fleet, { source })(document)
 
 /** Which manager a fleet names. */
 export const managerKind = (manager: Manager): "mender" | "balena" | "http" | "simulated" =>

@@ -23,10 +23,10 @@ describe("SimulatedFleet", () => {
           const member = Cohorts.bucket(d.id, salt) < 0.2
           if (member) {
             inCohort++
-            inCohortCrashes += d.crashes > 0 ? 1 : 0
+            inCohortCrashes += (d.crashes ?? 0) > 0 ? 1 : 0
           } else {
             rest++
-            restCrashes += d.crashes > 0 ? 1 : 0
+            restCrashes += (d.crashes ?? 0) > 0 ? 1 : 0
           }
         }
       }

@@ -1,4 +1,4 @@
-import { Decode, type InputError } from "@rollwise/input-schema"
+import { Decode, type DecodeError } from "@rollwise/input-schema"
 import { Effect, Schema } from "effect"
 
 /**
@@ -142,7 +142,7 @@ const problem = (source: string, path: string, detail: string) => Decode.fail({ 
  * that reach across fields: names unique, the farm's controller is one of
  * the servers, and what `strategy` (when known) needs.
  */
-export const decode = (input: unknown, source = "hosts.yaml", strategy?: Strategy): Effect.Effect<HostsFile, InputError> =>
+export const decode = (input: unknown, source = "hosts.yaml", strategy?: Strategy): Effect.Effect<HostsFile, DecodeError> =>
   Effect.gen(function* () {
     yield* Decode.expectKind(input, "WindowsHosts", source)
     const file = yield* Decode.decode(HostsFile, { source })(input)

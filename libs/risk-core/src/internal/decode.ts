@@ -1,4 +1,4 @@
-import { Decode, type InputError } from "@rollwise/input-schema"
+import { Decode, type DecodeError } from "@rollwise/input-schema"
 import { Effect, type Schema } from "effect"
 import { type Reason, RiskInputError } from "../RiskInputError.ts"
 
@@ -7,7 +7,7 @@ import { type Reason, RiskInputError } from "../RiskInputError.ts"
  * input it was, and the message is prefixed with `what` (`changeset`,
  * `policy`, `model`) because the caller names the file, not risk-core.
  */
-export const fromInputError = (reason: Reason, what: string) => (error: InputError): RiskInputError =>
+export const fromInputError = (reason: Reason, what: string) => (error: DecodeError): RiskInputError =>
   new RiskInputError({
     reason,
     message: `${what}: ${error.message}`,

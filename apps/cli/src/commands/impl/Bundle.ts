@@ -49,7 +49,7 @@ const progressReporter = (forced: boolean): ((file: string, done: number, total:
 }
 
 /** The library's file errors are the user's files: exit 3, naming the file. */
-const asInput = <A, R>(effect: Effect.Effect<A, ReleaseBundle.BundleError | CliInputError | { readonly _tag: "InputError"; readonly message: string }, R>) =>
+const asInput = <A, R>(effect: Effect.Effect<A, ReleaseBundle.BundleError | CliInputError | { readonly _tag: "DecodeError"; readonly message: string }, R>) =>
   Effect.mapError(effect, (e) => (e._tag === "BundleError" ? new CliInputError({ file: e.file, detail: e.detail, cause: e }) : e))
 
 /** `PLATFORM=PATH`, split at the first `=`. */

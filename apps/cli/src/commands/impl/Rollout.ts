@@ -147,7 +147,7 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
   const { plan, decision } = yield* Runner.prepare(setup, sources).pipe(
     // a record this version cannot drive (its setup no longer reads): say what is wrong and how to end it
     Effect.mapError((e) =>
-      Option.isSome(flags.resume) && e._tag === "InputError"
+      Option.isSome(flags.resume) && e._tag === "DecodeError"
         ? new CliInputError({ file: `rollout ${rollout.rolloutId}`, detail: `its recorded setup does not read (${e.message}); end it with: rollwise rollback --rollout ${rollout.rolloutId}`, cause: e })
         : e
     )

@@ -1,11 +1,11 @@
-import type { InputError } from "@rollwise/input-schema"
+import type { DecodeError } from "@rollwise/input-schema"
 import { Fleet, Health, TargetArm } from "@rollwise/target-arm"
 import { Effect } from "effect"
 import { SetupError } from "../errors.ts"
 import type { FileDocument, TargetContext, TargetModule } from "./context.ts"
 
 /** The fleet file's first bad field, as the setup error naming the flag or field it came from. */
-const setupError = (source: string) => (e: InputError) => new SetupError({ field: source, detail: e.path === "" ? e.detail : `${e.path}: ${e.detail}` })
+const setupError = (source: string) => (e: DecodeError) => new SetupError({ field: source, detail: e.path === "" ? e.detail : `${e.path}: ${e.detail}` })
 
 // The target and its health source must talk to one manager: the same OTA
 // service anyway, and for a simulated fleet the very same devices in memory.

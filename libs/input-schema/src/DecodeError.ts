@@ -4,9 +4,9 @@ import { Data } from "effect"
  * Untrusted input did not match its schema. `source` is where it came from
  * (a file name, "request body"); `path` names the field (`metrics[0].kind`,
  * empty for the whole document); `detail` says what was expected. The tag
- * `InputError` is what the CLI maps to exit 3 and the HTTP API to 400.
+ * `DecodeError` is what the CLI maps to exit 3 and the HTTP API to 400.
  */
-export class InputError extends Data.TaggedError("InputError")<{
+export class DecodeError extends Data.TaggedError("DecodeError")<{
   readonly source?: string
   readonly path: string
   readonly detail: string
