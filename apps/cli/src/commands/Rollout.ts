@@ -31,7 +31,7 @@ export const rolloutFlags = {
     Flag.optional
   ),
   targetHealth: Flag.Boolean("target-health").pipe(
-    Flag.withDescription("Judge the windows with the target's own health signals instead of Prometheus: with --target arm, each cohort's devices (heartbeats, crashes, install results, KPIs) against the devices not updated yet"),
+    Flag.withDescription("Judge the windows with the target's own health signals instead of Prometheus: with --target arm, each cohort's devices (heartbeats, crashes, install results, KPIs) against the devices not updated yet; with --target windows, the hosts' IIS logs (time-taken, 5xx), pool failures and Event Log errors, candidate servers against the others"),
     Flag.withDefault(false)
   ),
   speed: Flag.Finite("speed").pipe(Flag.withDescription("With --simulate: simulated seconds per real second (default 1)"), Flag.withDefault(1)),

@@ -190,6 +190,9 @@ const inFlight = (suiteNow: () => number) => {
           })
     }
   }
+  // a real turn of the event loop (the TestClock stops Effect's own sleeps); every JS runtime has setTimeout,
+  // but this platform-free library is built without Node's or the DOM's typings
+  const later = (f: () => void) => (globalThis as unknown as { readonly setTimeout: (f: () => void, ms: number) => unknown }).setTimeout(f, 0)
   const settle = Effect.promise(
     () =>
       new Promise<void>((resolve) => {
@@ -197,9 +200,9 @@ const inFlight = (suiteNow: () => number) => {
         const check = () => {
           quiet = calls === 0 ? quiet + 1 : 0
           if (quiet >= 2) resolve()
-          else setImmediate(check)
+          else later(check)
         }
-        setImmediate(check)
+        later(check)
       })
   )
   return { now: () => (calls > 0 ? pausedAt : suiteNow()) - paused, track, settle }
