@@ -3,8 +3,12 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeServices } from "@effect/platform-node"
 import { SqliteEvidenceStore } from "@rollwise/evidence-store"
+import { type SshFleet, startSshFleet } from "@rollwise/ssh-harness"
+import { HostsFile } from "@rollwise/target-windows"
+import { RecordedFleet } from "@rollwise/target-windows/testing"
 import { Effect, Exit, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { parse } from "yaml"
 import { resolveOptions } from "../src/index.ts"
 import { auth, type Running, serveFlagsWith, startServer } from "./helpers.ts"
 
@@ -113,4 +117,74 @@ describe("serve's target files are checked at start (one line, before listening)
     expect(message(exit)).toContain(`--fleet ${bad}`)
     expect(message(exit)).toContain("devices")
   })
+})
+
+describe("serve --drive windows --hosts (real sshd with recorded IIS hosts, real SQLite)", () => {
+  let fleet: SshFleet
+  let recorded: RecordedFleet.Fleet
+  let server: Running
+  const names = ["arr01", "web1", "web2", "web3"]
+  beforeAll(async () => {
+    fleet = await startSshFleet(names, ({ server: host, script }) => {
+      const reply = recorded.answer(host, script ?? "")
+      return "drop" in reply ? { drop: true, delayMs: reply.delayMs } : { ...reply.answer, code: reply.answer.code ?? 0, delayMs: reply.delayMs }
+    })
+    const servers = names.map((name) => {
+      const s = fleet.servers[name]!
+      const group = name === "arr01" ? "" : `, group: ${name === "web1" ? "blue" : "green"}`
+      return `  - { name: ${name}, host: ${s.host}, port: ${s.port}, address: ${name}.farm.local, hostKey: "${s.fingerprint}"${group} }`
+    })
+    const text = `apiVersion: rollwise/v1
+kind: WindowsHosts
+credentials: { user: ${fleet.user}, keyFile: ${fleet.keyFile} }
+farm: { name: shop-farm, controller: arr01, drainSeconds: 1 }
+servers:
+${servers.join("\n")}
+site: { site: shop, pool: shop }
+release: { artifact: '\\\\fs01\\builds\\shop\\shop-{version}.zip', dir: 'D:\\sites\\shop\\releases', stable: 2.4.0 }
+health: { url: http://localhost/health, timeoutSeconds: 10 }
+timeoutSeconds: 30
+`
+    recorded = RecordedFleet.fromHosts(Effect.runSync(HostsFile.decode(parse(text), "hosts.yaml", "canary")))
+    for (const name of ["web1", "web2", "web3"]) recorded.hosts[name]!.sites["shop"]!.traffic = { requestsPerSecond: 50, errorRatio: 0.002, latencySeconds: 0.1 }
+    const hostsFile = join(dir, "hosts.yaml")
+    writeFileSync(hostsFile, text)
+    const db = join(dir, "windows.db")
+    const options = await Effect.runPromise(resolveOptions(serveFlagsWith({ db: Option.some(db), drive: ["windows"], hosts: Option.some(hostsFile) }), {}).pipe(Effect.provide(NodeServices.layer)))
+    server = await startServer({ evidenceStore: SqliteEvidenceStore.layer({ path: db }), evidencePath: db, drive: options.drive })
+  }, 120_000)
+  afterAll(async () => {
+    await server?.close()
+    await fleet?.close()
+  })
+
+  it("POST /v1/rollouts {kind: windows, targetHealth: true} sets ARR weights over SSH and promotes, judged by the hosts' own signals", async () => {
+    const hostSlo = {
+      apiVersion: "rollwise/v1",
+      kind: "SloSpec",
+      service: "shop",
+      window: "3s",
+      maxWindows: 4,
+      promoteAfter: 1,
+      warmupWindows: 0,
+      metrics: [
+        { name: "latency", kind: "continuous", threshold: 0.5, tolerance: 0.2, query: "host:time-taken" },
+        { name: "apppool-restarts", kind: "counter", threshold: 0, critical: true, query: "host:apppool-restarts" }
+      ]
+    }
+    const quick = { ...decision, steps: [50, 100].map((weight) => ({ weight, pauseSeconds: 3 })) }
+    const res = await server.post("/v1/rollouts", { decision: quick, slo: hostSlo, target: { kind: "windows", targetHealth: true }, rolloutId: "iis-1", version: "2.5.0" })
+    expect(res.status, await res.clone().text()).toBe(202)
+    const deadline = Date.now() + 180_000
+    let result: string | undefined
+    while (result === undefined && Date.now() < deadline) {
+      const evidence = (await (await server.fetch("/v1/evidence/iis-1", { headers: auth })).json()) as { rollout: { result?: string } }
+      result = evidence.rollout.result
+      if (result === undefined) await new Promise((r) => setTimeout(r, 500))
+    }
+    expect(result).toBe("promoted")
+    // the farm was really driven: scripts reached the ARR controller's sshd, and the hosts' signals were read over SSH
+    expect(fleet.scripts().some((s) => s.server === "arr01")).toBe(true)
+    expect(fleet.scripts().some((s) => s.script.startsWith("# rollwise signals\n"))).toBe(true)
+  }, 240_000)
 })
