@@ -48,7 +48,8 @@ export default [
   ...nx.configs["flat/base"],
   ...nx.configs["flat/typescript"],
   {
-    ignores: ["**/dist", "**/node_modules", "**/.nx", "**/coverage", "tools/lint-check/fixtures/**"]
+    // tsup writes *.bundled_*.mjs beside its config while a build runs; a lint running beside it must not read them
+    ignores: ["**/dist", "**/node_modules", "**/.nx", "**/coverage", "tools/lint-check/fixtures/**", "**/*.bundled_*.mjs"]
   },
   {
     files: ["**/*.ts"],
