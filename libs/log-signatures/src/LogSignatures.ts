@@ -1,0 +1,4 @@
+/**
+ * Online
+ */
+export {}

@@ -1,0 +1,4 @@
+/**
+ * Rollout
+ */
+export {}

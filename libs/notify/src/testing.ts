@@ -1,0 +1,4 @@
+/**
+ * Test support for @rollwise/notify: in-memory layers and contract suites.
+ */
+export {}

@@ -1,0 +1,4 @@
+/**
+ * MetricSource
+ */
+export {}

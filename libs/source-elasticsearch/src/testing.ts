@@ -1,0 +1,4 @@
+/**
+ * Test support for @rollwise/source-elasticsearch: in-memory layers and contract suites.
+ */
+export {}

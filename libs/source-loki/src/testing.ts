@@ -1,0 +1,4 @@
+/**
+ * Test support for @rollwise/source-loki: in-memory layers and contract suites.
+ */
+export {}

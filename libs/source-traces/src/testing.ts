@@ -1,0 +1,4 @@
+/**
+ * Test support for @rollwise/source-traces: in-memory layers and contract suites.
+ */
+export {}
