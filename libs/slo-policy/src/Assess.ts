@@ -304,5 +304,7 @@ export const assess = (metric: MetricSpec, data: MetricWindow | undefined): Asse
       return ratio(metric, window)
     case "counter":
       return counter(metric, window)
+    case "signatures":
+      return nodata(metric, "signatures metrics are judged once log-signatures lands")
   }
 }

@@ -52,14 +52,34 @@ export const CountsObservation = Schema.Struct({
   total: Count
 })
 
+/**
+ * Raw log lines of a signatures metric over one window: the messages mined
+ * for templates, and `total`, the track's exposure (requests, or all its log
+ * lines) that rates are taken against (default: the number of lines).
+ */
+export const LinesObservation = Schema.Struct({
+  release: Schema.optionalKey(Schema.NonEmptyString),
+  window: WindowIndex,
+  metric: Schema.NonEmptyString,
+  track: Track,
+  lines: Schema.Array(Schema.String),
+  total: Schema.optionalKey(Count)
+})
+
 /** One line of an observations file. */
-export const Observation = Schema.Union([ValuesObservation, CountsObservation])
+export const Observation = Schema.Union([ValuesObservation, CountsObservation, LinesObservation])
 export type Observation = typeof Observation.Type
 
 /** What one track showed for one metric in one window. */
 export type Sample =
   | { readonly _tag: "Values"; readonly values: ReadonlyArray<number> }
   | { readonly _tag: "Counts"; readonly errors: number; readonly total: number }
+  /**
+   * Log lines of a signatures metric; `total` is the exposure the rates are
+   * taken against (at least the number of lines); `truncated` says the source
+   * held more lines than it read (`maxLines`).
+   */
+  | { readonly _tag: "Lines"; readonly lines: ReadonlyArray<string>; readonly total: number; readonly truncated?: boolean }
 
 /** Baseline and candidate for one metric in one window; either may be missing. */
 export interface MetricWindow {
@@ -141,7 +161,14 @@ export const groupResult = (observations: ReadonlyArray<Numbered>, spec: Spec, s
       return fail(line, "metric", `unknown metric "${obs.metric}"; ${source === "" ? "the spec" : "slo.yaml"} defines ${[...kinds.keys()].join(", ")}`)
     }
     let sample: Sample
-    if ("values" in obs) {
+    if ("lines" in obs) {
+      if (kind !== "signatures") return fail(line, "lines", `metric "${obs.metric}" is ${kind}: give ${kind === "ratio" ? '"errors" and "total"' : '"values"'}, not log lines`)
+      const total = obs.total ?? obs.lines.length
+      if (total < obs.lines.length) return fail(line, "total", `${obs.lines.length} lines but a total of ${total}; the total counts every line (or request) of the track`)
+      sample = { _tag: "Lines", lines: obs.lines, total }
+    } else if (kind === "signatures") {
+      return fail(line, "values" in obs ? "values" : "errors", `metric "${obs.metric}" is signatures: give "lines" (the window's log messages) and optionally "total"`)
+    } else if ("values" in obs) {
       if (kind === "ratio") return fail(line, "values", `metric "${obs.metric}" is a ratio: give "errors" and "total", not "values"`)
       sample = { _tag: "Values", values: obs.values.map((v) => (v === null ? Number.NaN : v)) }
     } else {

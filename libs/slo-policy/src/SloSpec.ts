@@ -8,17 +8,38 @@ const withDefault = <S extends Schema.Top>(schema: S, value: S["Encoded"]) =>
 const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
 const NonNegative = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
 
+/** Where a metric's live data comes from. */
+export const Source = Schema.Literals(["prometheus", "loki", "elasticsearch", "tempo", "jaeger"])
+export type Source = typeof Source.Type
+
+/** The sources that hold log lines, so can feed a `signatures` metric. */
+export const logSources: ReadonlyArray<Source> = ["loki", "elasticsearch"]
+
 /**
  * One metric the analyzer judges. `kind` says what the observations hold:
  * `continuous` — samples per window (p95 per 10 s step, say); `ratio` — error
- * and total counts per window; `counter` — event counts per window (restarts).
+ * and total counts per window; `counter` — event counts per window (restarts);
+ * `signatures` — raw log lines per window, mined into message templates, where
+ * a template the candidate shows significantly more often than the baseline
+ * (or only the candidate shows) is a new error signature.
  */
 export const MetricSpec = Schema.Struct({
   name: Schema.NonEmptyString,
-  kind: Schema.Literals(["continuous", "ratio", "counter"]),
+  kind: Schema.Literals(["continuous", "ratio", "counter", "signatures"]),
+  /**
+   * Live mode: where the queries run (default `prometheus`). `loki` takes
+   * LogQL (metric queries for continuous/counter/ratio, a log query for
+   * signatures); `elasticsearch` an Elasticsearch/OpenSearch query string
+   * over `index`; `tempo` TraceQL; `jaeger` no query: `operation` and `tags`.
+   */
+  source: withDefault(Source, "prometheus"),
   /** Which way is better. */
   direction: withDefault(Schema.Literals(["lower", "higher"]), "lower"),
-  /** Absolute SLO on the candidate: for `lower`, the candidate must stay at or below it. */
+  /**
+   * Absolute SLO on the candidate: for `lower`, the candidate must stay at or
+   * below it. For `signatures`: how many new error signatures the candidate
+   * may show in a window (usually 0).
+   */
   threshold: Schema.Finite,
   /** Allowed relative degradation against the baseline (0.10 = 10 % worse). */
   tolerance: withDefault(NonNegative, 0.1),
@@ -33,13 +54,24 @@ export const MetricSpec = Schema.Struct({
   errorsQuery: Schema.optionalKey(Schema.String),
   /** Live mode, ratio metrics: all events over the window. */
   totalQuery: Schema.optionalKey(Schema.String),
+  /** Elasticsearch: the index or pattern to search (templated like the queries), e.g. `logs-{{service}}-*`. */
+  index: Schema.optionalKey(Schema.NonEmptyString),
+  /** Elasticsearch, continuous metrics: the numeric field whose values are the samples, e.g. `http.duration_ms`. */
+  field: Schema.optionalKey(Schema.NonEmptyString),
+  /** Jaeger: the operation whose spans are read (templated); every operation of the service when absent. */
+  operation: Schema.optionalKey(Schema.NonEmptyString),
+  /** Jaeger: span tags that must match (values templated), e.g. `{ track: "{{track}}" }`. */
+  tags: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
+  /** Signatures: most log lines read per track and window (default 5,000); more are counted but not mined, and said in the warnings. */
+  maxLines: Schema.optionalKey(PositiveInt),
   /** A failure of a critical metric rolls back at once. */
   critical: withDefault(Schema.Boolean, false),
   /** Share of this metric in the verdict's score. */
   weight: withDefault(NonNegative, 1),
   /**
-   * Fewest samples (continuous), events (ratio: total requests) or windows of
-   * data (counter) for a window to be judged at all; fewer is `nodata`.
+   * Fewest samples (continuous), events (ratio: total requests), windows of
+   * data (counter) or exposure (signatures: the track's total of requests or
+   * lines) for a window to be judged at all; fewer is `nodata`.
    */
   minSamples: Schema.optionalKey(PositiveInt),
   /** Consecutive failing windows before rollback (a critical metric rolls back at the first). */
@@ -129,6 +161,21 @@ export const decode = (input: unknown, source = "slo.yaml"): Effect.Effect<Spec,
       const text = key === "step" ? spec.step : spec.baseline?.by === "offset" ? spec.baseline.offset : undefined
       if (text !== undefined && DurationText.parseSeconds(text) === undefined) return yield* fail(key, `expected a duration like 10s or 1w, got "${text}"`)
     }
+    for (const [i, m] of spec.metrics.entries()) {
+      const at = (key: string) => `metrics[${i}].${key}`
+      if (m.kind === "signatures" && !logSources.includes(m.source)) {
+        return yield* fail(at("source"), `a signatures metric mines log lines, so its source must be ${logSources.join(" or ")}, not ${m.source}`)
+      }
+      if (m.kind === "signatures" && m.direction !== "lower") return yield* fail(at("direction"), "a signatures metric counts new error signatures: lower is better")
+      if (m.source !== "elasticsearch" && (m.index !== undefined || m.field !== undefined)) {
+        return yield* fail(at(m.index !== undefined ? "index" : "field"), `only an elasticsearch metric reads an index or field; this one's source is ${m.source}`)
+      }
+      if (m.source !== "jaeger" && (m.operation !== undefined || m.tags !== undefined)) {
+        return yield* fail(at(m.operation !== undefined ? "operation" : "tags"), `only a jaeger metric selects spans by operation and tags; this one's source is ${m.source} (put the selection in its query)`)
+      }
+      if (m.maxLines !== undefined && m.kind !== "signatures") return yield* fail(at("maxLines"), "only a signatures metric reads log lines")
+      if (m.source === "jaeger" && m.kind === "counter") return yield* fail(at("kind"), "a jaeger metric is continuous (span durations) or ratio (error spans among spans)")
+    }
     if (spec.metrics.every((m) => m.weight === 0)) {
       return yield* fail("metrics", "every metric has weight 0, so every verdict would score 0; give at least one metric a weight above 0")
     }
@@ -141,3 +188,6 @@ export const decode = (input: unknown, source = "slo.yaml"): Effect.Effect<Spec,
 /** Default minimum samples per kind, used when a metric does not set `minSamples`. */
 export const defaultMinSamples = (metric: MetricSpec): number =>
   metric.minSamples ?? (metric.kind === "continuous" ? 5 : metric.kind === "ratio" ? 20 : 1)
+
+/** Default most log lines a signatures metric reads per track and window. */
+export const defaultMaxLines = 5000

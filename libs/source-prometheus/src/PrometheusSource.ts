@@ -1,10 +1,9 @@
 import { MetricSource } from "@rollwise/rollout-engine"
-import { DurationText, type SloSpec } from "@rollwise/slo-policy"
+import { DurationText, QueryTemplate, type SloSpec } from "@rollwise/slo-policy"
 import { Data, Effect, Layer } from "effect"
 import { FetchHttpClient } from "effect/http"
 import * as NativeHistogram from "./NativeHistogram.ts"
 import * as PrometheusClient from "./PrometheusClient.ts"
-import * as PromQL from "./PromQL.ts"
 
 /** The step of continuous metrics' range queries, in seconds (the spec's `step`, default 10s). */
 export const stepSeconds = (spec: Pick<SloSpec.SloSpec, "step">): number => DurationText.parseSeconds(spec.step ?? "10s") ?? 10
@@ -107,41 +106,16 @@ export const checkSpec = (spec: Pick<SloSpec.Spec, "window" | "windowSeconds" | 
   return error === undefined ? Effect.void : Effect.fail(error)
 }
 
-/**
- * The placeholder values for one request: {{service}}, {{namespace}},
- * {{window}} (the window's length as a PromQL duration), {{step}} (the range
- * queries' step, e.g. for `increase(…[{{step}}])` of native histograms),
- * {{track}} (the track's label value), and the spec's own variables.
- */
-export const placeholders = (request: MetricSource.Request): Record<string, string> => {
-  const { spec, track } = request
-  const baseline = spec.baseline ?? { by: "label" as const }
-  const label =
-    baseline.by === "label"
-      ? track === "baseline"
-        ? (baseline.baseline ?? "stable")
-        : (baseline.candidate ?? "canary")
-      : (baseline.candidate ?? "canary")
-  return {
-    ...(spec.variables ?? {}),
-    service: spec.service,
-    namespace: spec.namespace ?? "default",
-    window: DurationText.format(Math.round((request.window.end - request.window.start) / 1000)),
-    step: DurationText.format(stepSeconds(spec)),
-    track: label
-  }
-}
+/** The placeholder values for one request (see `QueryTemplate.placeholders`). */
+export const placeholders = (request: MetricSource.Request): Record<string, string> =>
+  QueryTemplate.placeholders(request.spec, request.track, (request.window.end - request.window.start) / 1000)
 
 /** The time shift of a track: one `offset` back for the baseline in offset mode, else none (ms). */
-export const shiftOf = (request: MetricSource.Request): number => {
-  const b = request.spec.baseline
-  if (request.track !== "baseline" || b === undefined || b.by !== "offset") return 0
-  return (DurationText.parseSeconds(b.offset ?? "1w") ?? 604_800) * 1000
-}
+export const shiftOf = (request: MetricSource.Request): number => QueryTemplate.shiftMs(request.spec, request.track)
 
 const render = (template: string, request: MetricSource.Request) =>
   Effect.try({
-    try: () => PromQL.render(template, placeholders(request)),
+    try: () => QueryTemplate.render(template, placeholders(request)),
     catch: (e) => new MetricSource.MetricSourceError({ reason: "BadQuery", detail: `metric ${request.metric.name}: ${e instanceof Error ? e.message : String(e)}` })
   })
 
@@ -175,6 +149,9 @@ export const make = (options: PrometheusClient.Options) =>
     const client = yield* PrometheusClient.make(options)
     const observe = Effect.fn("PrometheusSource.observe")(function* (request: MetricSource.Request) {
       const { metric } = request
+      if (metric.source !== "prometheus" || metric.kind === "signatures") {
+        return yield* new MetricSource.MetricSourceError({ reason: "Unsupported", detail: `metric ${metric.name} is a ${metric.source} ${metric.kind} metric; Prometheus reads prometheus continuous, ratio and counter metrics` })
+      }
       const shift = shiftOf(request)
       const start = request.window.start - shift
       const end = request.window.end - shift

@@ -7,6 +7,5 @@
  * @since 0.1.0
  */
 export * as NativeHistogram from "./NativeHistogram.ts"
-export * as PromQL from "./PromQL.ts"
 export * as PrometheusClient from "./PrometheusClient.ts"
 export * as PrometheusSource from "./PrometheusSource.ts"

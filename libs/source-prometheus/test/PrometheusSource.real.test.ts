@@ -241,7 +241,7 @@ describe("live analysis against a real Prometheus", () => {
         const s = yield* MetricSource.MetricSource
         return yield* s.observe({
           spec: specFor(tricky, { metrics: [{ name: "echo", kind: "counter", threshold: 1, query: 'count(label_replace(vector(1), "echo", "{{service}}", "", ""))' }] }),
-          metric: { name: "echo", kind: "counter", direction: "lower", threshold: 1, tolerance: 0.1, critical: false, weight: 1, failAfter: 2, query: 'sum(label_replace(vector(1), "echo", "{{service}}", "", "")) by (echo)' },
+          metric: { name: "echo", kind: "counter", source: "prometheus", direction: "lower", threshold: 1, tolerance: 0.1, critical: false, weight: 1, failAfter: 2, query: 'sum(label_replace(vector(1), "echo", "{{service}}", "", "")) by (echo)' },
           track: "candidate",
           window: { start: scenario.start, end: scenario.start + 120_000 }
         })

@@ -1,11 +1,17 @@
+import * as DurationText from "./DurationText.ts"
+import type { SloSpec } from "./SloSpec.ts"
+
 /**
  * Query templates: `{{name}}` placeholders filled with values that can never
- * break out of where they stand. Inside a double- or single-quoted PromQL
- * string a value is escaped by Go's string rules (PromQL's); inside a
+ * break out of where they stand, for every query language whose strings
+ * follow Go's quoting (PromQL, LogQL, TraceQL). Inside a double- or
+ * single-quoted string a value is escaped by Go's string rules; inside a
  * backtick raw string, a value with a backtick is refused; outside any string
  * only a bare name or a duration may stand. A string that is the pattern of a
  * `=~` or `!~` matcher gets the value's regex metacharacters escaped first
  * (Go's `regexp.QuoteMeta`), so a value matches itself and nothing else.
+ * Languages with other quoting (Elasticsearch's query string) escape in their
+ * own adapter but take their values from {@link placeholders}.
  */
 
 /** A template could not be filled safely. */
@@ -127,4 +133,37 @@ export const render = (template: string, values: Readonly<Record<string, string>
     }
   }
   return out
+}
+
+/** The label value of a track: the spec's `baseline` names (default `stable` and `canary`); in offset mode both tracks are the candidate's. */
+export const trackLabel = (spec: Pick<SloSpec, "baseline">, track: "baseline" | "candidate"): string => {
+  const baseline = spec.baseline ?? { by: "label" as const }
+  if (baseline.by === "label") return track === "baseline" ? (baseline.baseline ?? "stable") : (baseline.candidate ?? "canary")
+  return baseline.candidate ?? "canary"
+}
+
+/**
+ * The placeholder values for one query: {{service}}, {{namespace}},
+ * {{window}} (the window's length as a duration), {{step}} (the range
+ * queries' step, default 10s), {{track}} (the track's label value), and the
+ * spec's own variables (which cannot override those).
+ */
+export const placeholders = (
+  spec: Pick<SloSpec, "service" | "namespace" | "step" | "baseline" | "variables">,
+  track: "baseline" | "candidate",
+  windowSeconds: number
+): Record<string, string> => ({
+  ...(spec.variables ?? {}),
+  service: spec.service,
+  namespace: spec.namespace ?? "default",
+  window: DurationText.format(Math.round(windowSeconds)),
+  step: DurationText.format(DurationText.parseSeconds(spec.step ?? "10s") ?? 10),
+  track: trackLabel(spec, track)
+})
+
+/** How far back a track's data lies: one `offset` (default 1w) for the baseline in offset mode, else 0 (ms). */
+export const shiftMs = (spec: Pick<SloSpec, "baseline">, track: "baseline" | "candidate"): number => {
+  const b = spec.baseline
+  if (track !== "baseline" || b === undefined || b.by !== "offset") return 0
+  return (DurationText.parseSeconds(b.offset ?? "1w") ?? 604_800) * 1000
 }

@@ -1,6 +1,6 @@
 import { fc, test } from "@fast-check/vitest"
 import { describe, expect, it } from "vitest"
-import { PromQL } from "../src/index.ts"
+import { QueryTemplate as PromQL } from "../src/index.ts"
 
 /** The content of the one string literal between `prefix` and `suffix` in `rendered`, read as PromQL would. */
 const literal = (rendered: string, prefix: string, suffix: string) => {

@@ -1,4 +1,0 @@
-/**
- * Online
- */
-export {}

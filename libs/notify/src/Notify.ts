@@ -1,4 +1,0 @@
-/**
- * Rollout
- */
-export {}
