@@ -1,0 +1,280 @@
+/**
+ * Online, deterministic log template mining in the style of Drain (He et al.,
+ * ICWS 2017): each line is split on whitespace, obvious variables are masked
+ * (`<*>`), and the line walks a fixed-depth parse tree — first by its token
+ * count, then by its first tokens — to a leaf holding a few templates; it
+ * joins the most similar one (share of equal literal tokens ≥ a threshold,
+ * the differing positions becoming `<*>`) or starts a new one.
+ *
+ * One configuration serves every input; the defaults are the ones measured on
+ * the Loghub-2k benchmark (see the README). The same lines in the same order
+ * always give the same templates and ids.
+ */
+import { maskToken, WILDCARD } from "./internal/mask.ts"
+
+/** A template's id: its index in {@link Miner.templates}, in order of creation. */
+export type TemplateId = number
+
+/** A mined template. */
+export interface Template {
+  /** Index in the miner's template list (creation order), stable for the miner's life. */
+  readonly id: TemplateId
+  /** The tokens joined by one space, with `<*>` for variables (see {@link matches}). */
+  readonly pattern: string
+  /** How many lines joined this template. */
+  readonly count: number
+  /** The first line that joined it, verbatim. */
+  readonly example: string
+}
+
+/** Options of {@link make} and {@link mine}; the defaults suit every log tried so far. */
+export interface Options {
+  /** Share of a template's literal tokens a line must equal to join it; default 0.5. */
+  readonly similarity?: number
+  /** How many leading tokens route a line in the tree below the token count; default 2. */
+  readonly depth?: number
+  /** Children per tree node before new tokens share the `<*>` child; default 100. */
+  readonly maxChildren?: number
+}
+
+/** An online miner: `add` lines one at a time, read `templates()` at any point. */
+export interface Miner {
+  /** Mines one line and returns the id of the template it joined (or started). Never throws. */
+  readonly add: (line: string) => TemplateId
+  /**
+   * The id of the most specific template so far that `line` fits (see
+   * {@link matches}), without learning from it; -1 when none does. After all
+   * lines were added this is the same for equal lines, which `add` — whose
+   * answer reflects the templates at the time — does not promise.
+   */
+  readonly match: (line: string) => TemplateId
+  /** The templates so far, indexed by id. A template can still generalise after a line joined it. */
+  readonly templates: () => ReadonlyArray<Template>
+}
+
+interface Cluster {
+  readonly id: number
+  tokens: Array<string>
+  count: number
+  readonly example: string
+}
+
+interface Node {
+  readonly children: Map<string, Node>
+  readonly clusters: Array<Cluster>
+}
+
+const newNode = (): Node => ({ children: new Map(), clusters: [] })
+
+/** Splits on any run of whitespace, dropping empty tokens at the ends. */
+export const tokenize = (line: string): Array<string> => {
+  const out: Array<string> = []
+  const n = line.length
+  let start = -1
+  for (let i = 0; i < n; i++) {
+    const c = line.charCodeAt(i)
+    const space = c === 32 || (c >= 9 && c <= 13) || (c > 127 && isUnicodeSpace(c))
+    if (space) {
+      if (start >= 0) {
+        out.push(line.slice(start, i))
+        start = -1
+      }
+    } else if (start < 0) start = i
+  }
+  if (start >= 0) out.push(line.slice(start))
+  return out
+}
+
+const isUnicodeSpace = (c: number): boolean =>
+  c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
+  c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+
+/** Creates an empty miner. */
+export const make = (options: Options = {}): Miner => {
+  const similarity = finiteOr(options.similarity, 0.5)
+  const depth = Math.max(0, Math.floor(finiteOr(options.depth, 2)))
+  const maxChildren = Math.max(1, Math.floor(finiteOr(options.maxChildren, 100)))
+  const root = newNode()
+  const clusters: Array<Cluster> = []
+
+  const masked = (line: string): Array<string> => {
+    const tokens = tokenize(line)
+    for (let i = 0; i < tokens.length; i++) tokens[i] = maskToken(tokens[i]!)
+    return tokens
+  }
+
+  /** The leaf for these tokens: token count, then the first `depth` tokens (a variable goes to `<*>`). */
+  const route = (tokens: ReadonlyArray<string>, create: boolean): Node | undefined => {
+    const n = tokens.length
+    let node: Node | undefined = child(root, String(n), true, create)
+    const steps = Math.min(depth, n)
+    for (let i = 0; i < steps && node !== undefined; i++) {
+      const t = tokens[i]!
+      node = child(node, t.includes(WILDCARD) ? WILDCARD : t, false, create)
+    }
+    return node
+  }
+
+  const match = (line: string): TemplateId => {
+    const tokens = masked(typeof line === "string" ? line : String(line))
+    const node = route(tokens, false)
+    if (node === undefined) return -1
+    const n = tokens.length
+    let best = -1
+    let bestLiterals = -1
+    for (const c of node.clusters) {
+      const ct = c.tokens
+      let literals = 0
+      let i = 0
+      for (; i < n; i++) {
+        const x = ct[i]!
+        if (x === WILDCARD) continue
+        if (x !== tokens[i]) break
+        literals++
+      }
+      if (i === n && literals > bestLiterals) {
+        best = c.id
+        bestLiterals = literals
+      }
+    }
+    return best
+  }
+
+  const add = (line: string): TemplateId => {
+    const text = typeof line === "string" ? line : String(line)
+    const tokens = masked(text)
+    const n = tokens.length
+    const node = route(tokens, true)!
+    // Best cluster in the leaf: a template that already matches wins outright.
+    let best: Cluster | undefined
+    let bestSim = -1
+    let bestWild = -1
+    for (const c of node.clusters) {
+      let equal = 0
+      let wild = 0
+      const ct = c.tokens
+      for (let i = 0; i < n; i++) {
+        const x = ct[i]!
+        if (x === tokens[i]) {
+          if (x === WILDCARD) wild++
+          else if (!x.includes(WILDCARD)) equal++
+          else wild++
+        } else if (x === WILDCARD) wild++
+      }
+      if (equal + wild === n) {
+        c.count++
+        return c.id
+      }
+      const sim = n === 0 ? 1 : equal / n
+      if (sim > bestSim || (sim === bestSim && wild > bestWild)) {
+        best = c
+        bestSim = sim
+        bestWild = wild
+      }
+    }
+    if (best !== undefined && bestSim >= similarity) {
+      const ct = best.tokens
+      for (let i = 0; i < n; i++) if (ct[i] !== tokens[i]) ct[i] = WILDCARD
+      best.count++
+      return best.id
+    }
+    const cluster: Cluster = { id: clusters.length, tokens, count: 1, example: text }
+    clusters.push(cluster)
+    node.clusters.push(cluster)
+    return cluster.id
+  }
+
+  /** The child for `key`, created while the node has room; otherwise the shared `<*>` child. */
+  function child(node: Node, key: string, unlimited: boolean, create: boolean): Node | undefined {
+    const found = node.children.get(key)
+    if (found !== undefined) return found
+    const wildcard = node.children.get(WILDCARD)
+    if (!create) return unlimited ? undefined : wildcard
+    if (!unlimited && key !== WILDCARD && node.children.size >= maxChildren - (wildcard === undefined ? 1 : 0)) {
+      if (wildcard !== undefined) return wildcard
+      const created = newNode()
+      node.children.set(WILDCARD, created)
+      return created
+    }
+    const created = newNode()
+    node.children.set(key, created)
+    return created
+  }
+
+  const templates = (): ReadonlyArray<Template> =>
+    clusters.map((c) => ({ id: c.id, pattern: c.tokens.join(" "), count: c.count, example: c.example }))
+
+  return { add, match, templates }
+}
+
+const finiteOr = (value: number | undefined, fallback: number): number =>
+  value !== undefined && Number.isFinite(value) ? value : fallback
+
+/** The outcome of {@link mine}. */
+export interface Mined {
+  /** The final templates, indexed by id. */
+  readonly templates: ReadonlyArray<Template>
+  /** The template id of each input line, in input order. */
+  readonly assignments: Int32Array
+}
+
+/**
+ * Mines a batch of lines with a fresh miner, then assigns every line to the
+ * most specific FINAL template it fits ({@link Miner.match}), so equal lines
+ * always share a template and each line's pattern matches it. Templates that
+ * end up with no line are dropped; ids are renumbered 0, 1, … in creation
+ * order, each `count` and `example` taken from the final assignment. The same
+ * lines always give the same result.
+ */
+export const mine = (lines: ReadonlyArray<string>, options: Options = {}): Mined => {
+  const miner = make(options)
+  const n = lines.length
+  for (let i = 0; i < n; i++) miner.add(lines[i]!)
+  const raw = miner.templates()
+  const first = new Int32Array(raw.length).fill(-1)
+  const counts = new Int32Array(raw.length)
+  const assignments = new Int32Array(n)
+  for (let i = 0; i < n; i++) {
+    const id = miner.match(lines[i]!)
+    assignments[i] = id
+    counts[id]!++
+    if (first[id] === -1) first[id] = i
+  }
+  const renumber = new Int32Array(raw.length)
+  const templates: Array<Template> = []
+  for (const t of raw) {
+    if (counts[t.id] === 0) continue
+    renumber[t.id] = templates.length
+    templates.push({ id: templates.length, pattern: t.pattern, count: counts[t.id]!, example: String(lines[first[t.id]!]) })
+  }
+  for (let i = 0; i < n; i++) assignments[i] = renumber[assignments[i]!]!
+  return { templates, assignments }
+}
+
+/**
+ * Whether `line` fits `pattern`: the line's tokens (split on whitespace,
+ * joined by one space) must equal the pattern with each `<*>` standing for any
+ * run of characters (a whole token, part of one as in `(HWID=<*>)`, or several
+ * tokens). Linear-time glob matching; never throws.
+ */
+export const matches = (pattern: string, line: string): boolean => {
+  const p = tokenize(pattern).join(" ")
+  const s = tokenize(line).join(" ")
+  // Split the pattern into literal pieces around `<*>`.
+  const pieces = p.split(WILDCARD)
+  if (pieces.length === 1) return p === s
+  const first = pieces[0]!
+  const last = pieces[pieces.length - 1]!
+  if (first.length + last.length > s.length) return false
+  if (!s.startsWith(first) || !s.endsWith(last)) return false
+  let at = first.length
+  const end = s.length - last.length
+  for (let i = 1; i < pieces.length - 1; i++) {
+    const piece = pieces[i]!
+    if (piece.length === 0) continue
+    const found = s.indexOf(piece, at)
+    if (found < 0 || found + piece.length > end) return false
+    at = found + piece.length
+  }
+  return at <= end
+}
