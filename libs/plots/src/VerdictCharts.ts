@@ -49,7 +49,8 @@ export const forVerdicts = (
           ]
         : []
     )
-    const summary = metric.kind === "continuous" ? "median per window" : metric.kind === "ratio" ? "error rate per window" : "count per window"
+    const summary =
+      metric.kind === "continuous" ? "median per window" : metric.kind === "ratio" ? "error rate per window" : metric.kind === "signatures" ? "new error signatures per window" : "count per window"
     const svg = Svg.lineChart({
       title: `${title} · ${metric.name} (${summary})`,
       xLabel: "window",
@@ -63,7 +64,7 @@ export const forVerdicts = (
       steps: steps.map((s) => ({ x: s.window - 0.5, label: s.label })),
       markers: last === undefined || last.window < 0 ? [] : [{ x: last.window + 0.5, label: last.action, color: colors[last.action] }],
       nonNegative: metric.kind !== "continuous",
-      integer: metric.kind === "counter"
+      integer: metric.kind === "counter" || metric.kind === "signatures"
     })
     return { metric: metric.name, file: `${metric.name.replace(/[^A-Za-z0-9_.-]/g, "_")}.svg`, svg }
   })

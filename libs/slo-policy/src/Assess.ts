@@ -1,3 +1,4 @@
+import { Signatures } from "@rollwise/log-signatures"
 import * as Stats from "./internal/stats.ts"
 import type { MetricWindow, Sample } from "./Observation.ts"
 import { defaultMinSamples, type MetricSpec } from "./SloSpec.ts"
@@ -26,7 +27,9 @@ export const alpha = {
    * threshold says it is unlikely to be chance; otherwise the pooled evidence
    * across windows decides (a promotion still needs it to clear).
    */
-  sloBreach: 0.2
+  sloBreach: 0.2,
+  /** Family-wise (Holm) error of one window's log templates for a new error signature. */
+  signatures: 0.001
 } as const
 
 /** How much more often the candidate must exceed the tail bound than the baseline (share of samples). */
@@ -294,6 +297,45 @@ export const counter = (metric: MetricSpec, data: MetricWindow): Assessment => {
   }
 }
 
+const quote = (text: string, max = 160) => JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text)
+
+/**
+ * Signatures metrics (log lines): both tracks' lines mined into templates by
+ * one miner; a template the candidate logs that the baseline never did, or
+ * significantly more often per unit of exposure than the baseline's rate
+ * times (1 + tolerance) (an exact Poisson-ratio test, Holm-adjusted over the
+ * window's templates), is a new error signature. More of them than the
+ * threshold (usually 0) fails the window; the reason quotes each template and
+ * an example line. No exposure on a track is `nodata`; an empty window of
+ * error lines with traffic is a healthy one.
+ */
+export const signatures = (metric: MetricSpec, data: MetricWindow): Assessment => {
+  const cand = data.candidate?._tag === "Lines" ? data.candidate : undefined
+  const base = data.baseline?._tag === "Lines" ? data.baseline : undefined
+  if (cand === undefined) return nodata(metric, "no candidate log lines in this window")
+  if (base === undefined) return nodata(metric, "no baseline log lines in this window")
+  const min = defaultMinSamples(metric)
+  if (cand.total < min) return nodata(metric, `candidate exposure ${cand.total} is below the ${min} needed to judge`)
+  if (base.total < min) return nodata(metric, `baseline exposure ${base.total} is below the ${min} needed to judge`)
+  const result = Signatures.compare({ baseline: base, candidate: cand }, { alpha: alpha.signatures, tolerance: metric.tolerance })
+  const found = result.signatures
+  const status: Status = found.length > metric.threshold ? "fail" : "pass"
+  const sampled = cand.truncated === true || base.truncated === true ? " (lines sampled: the source held more than maxLines)" : ""
+  const described = found.slice(0, 3).map(
+    (sig) =>
+      `${sig.kind === "new" ? "new error signature" : "error signature up"} ${quote(sig.pattern)}: ${sig.candidate} in the candidate vs ${sig.baseline} in the baseline (rate ${sig.candidateRate.toPrecision(2)} vs ${sig.baselineRate.toPrecision(2)} per event, Holm p=${sig.pValue.toPrecision(2)}), e.g. ${quote(sig.example)}`
+  )
+  const more = found.length > 3 ? `; and ${found.length - 3} more` : ""
+  const reason =
+    found.length === 0
+      ? `${metric.name}: no new error signature among ${result.templates} templates (${cand.lines.length} candidate and ${base.lines.length} baseline lines)${sampled}`
+      : `${metric.name}: ${described.join("; ")}${more}${found.length <= metric.threshold ? `; within the ${metric.threshold} allowed` : ""}${sampled}`
+  return {
+    verdict: { name: metric.name, status, baseline: 0, candidate: found.length, effect: null, ci: null, p_value: found[0]?.pValue ?? null, reason },
+    evidence: {}
+  }
+}
+
 /** Judge one metric in one window, by kind. */
 export const assess = (metric: MetricSpec, data: MetricWindow | undefined): Assessment => {
   const window = data ?? {}
@@ -305,6 +347,6 @@ export const assess = (metric: MetricSpec, data: MetricWindow | undefined): Asse
     case "counter":
       return counter(metric, window)
     case "signatures":
-      return nodata(metric, "signatures metrics are judged once log-signatures lands")
+      return signatures(metric, window)
   }
 }
