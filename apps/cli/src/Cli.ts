@@ -6,6 +6,7 @@ import { demo } from "./commands/Demo.ts"
 import { bundle } from "./commands/Bundle.ts"
 import { exportHistory, list as evidenceList, publish as evidencePublish, show as evidenceShow } from "./commands/Evidence.ts"
 import { gate } from "./commands/Gate.ts"
+import { logs } from "./commands/Logs.ts"
 import { promote, rollback, rollout } from "./commands/Rollout.ts"
 import { serve } from "./commands/Serve.ts"
 import { evaluate, train } from "./commands/Risk.ts"
@@ -55,6 +56,7 @@ export const command = Command.make("rollwise").pipe(
     rollback,
     bundle,
     evidence,
+    logs,
     risk,
     serve,
     demo
