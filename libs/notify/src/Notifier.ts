@@ -81,29 +81,32 @@ export const make = (config: Notifications, options: Options = {}): Effect.Effec
       const id = `${key.rolloutId}/${key.kind}/${key.channel}`
       const base = { channel: channel.name, type: channel.type, kind: event.kind, rolloutId: event.rolloutId }
       const skipped: Delivery = { ...base, status: "skipped-duplicate", attempts: 0 }
+      const claim = Effect.sync(() => (inFlight.has(id) ? false : (inFlight.add(id), true)))
+      const release = Effect.sync(() => inFlight.delete(id))
       return Effect.gen(function* () {
-        if (inFlight.has(id)) return skipped
-        // a log that cannot answer must not silence an incident: send, and say so
-        const seen = yield* log.seen(key).pipe(
-          Effect.tapError((e) => Effect.logWarning(`notify: the sent log could not be read (${e.detail}); sending ${id} anyway`)),
-          Effect.orElseSucceed(() => false)
-        )
-        if (seen) return skipped
-        inFlight.add(id)
-        return yield* sendTo(channel, event).pipe(
-          Effect.matchEffect({
-            onFailure: (e): Effect.Effect<Delivery> =>
-              Effect.succeed({ ...base, status: "failed", attempts: e._tag === "DeliveryError" ? e.attempts : 0, detail: e._tag === "SecretError" ? `secret: ${e.message}` : e.message }),
-            onSuccess: (sent) => {
-              const delivery: Delivery = { ...base, status: "sent", attempts: sent.attempts, ...(sent.detail !== undefined ? { detail: sent.detail } : {}) }
-              return log.record(key, delivery).pipe(
-                Effect.as(delivery),
-                Effect.catch((e) => Effect.succeed<Delivery>({ ...delivery, detail: `${sent.detail !== undefined ? `${sent.detail}; ` : ""}sent, but not recorded in the sent log (${e.detail}): a resumed rollout may send it again` }))
-              )
-            }
-          }),
-          Effect.ensuring(Effect.sync(() => inFlight.delete(id)))
-        )
+        // checked and taken in one step: a second notify of the same event while this one is sending is a duplicate
+        if (!(yield* claim)) return skipped
+        return yield* Effect.gen(function* () {
+          // a log that cannot answer must not silence an incident: send, and say so
+          const seen = yield* log.seen(key).pipe(
+            Effect.tapError((e) => Effect.logWarning(`notify: the sent log could not be read (${e.detail}); sending ${id} anyway`)),
+            Effect.orElseSucceed(() => false)
+          )
+          if (seen) return skipped
+          return yield* sendTo(channel, event).pipe(
+            Effect.matchEffect({
+              onFailure: (e): Effect.Effect<Delivery> =>
+                Effect.succeed({ ...base, status: "failed", attempts: e._tag === "DeliveryError" ? e.attempts : 0, detail: e._tag === "SecretError" ? `secret: ${e.message}` : e.message }),
+              onSuccess: (sent) => {
+                const delivery: Delivery = { ...base, status: "sent", attempts: sent.attempts, ...(sent.detail !== undefined ? { detail: sent.detail } : {}) }
+                return log.record(key, delivery).pipe(
+                  Effect.as(delivery),
+                  Effect.catch((e) => Effect.succeed<Delivery>({ ...delivery, detail: `${sent.detail !== undefined ? `${sent.detail}; ` : ""}sent, but not recorded in the sent log (${e.detail}): a resumed rollout may send it again` }))
+                )
+              }
+            })
+          )
+        }).pipe(Effect.ensuring(release))
       }).pipe(
         // a defect in a channel is that channel's failed delivery, never the caller's failure
         Effect.catchDefect((defect) =>
