@@ -1,4 +1,0 @@
-/**
- * MetricSource
- */
-export {}
