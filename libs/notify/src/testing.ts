@@ -284,14 +284,13 @@ export const FakeJira = {
   start: async (options: FakeJiraOptions = {}): Promise<FakeJira> => {
     const projects = options.projects ?? { OPS: ["Incident", "Bug", "Task"] }
     const issues: Array<{ key: string; fields: Record<string, unknown> }> = []
-    let server: FakeServer | undefined
     const authorized = (header: string | undefined) => {
       if (header === undefined) return false
       if (options.bearer !== undefined && header === `Bearer ${options.bearer}`) return true
       if (options.basic !== undefined && header === `Basic ${Buffer.from(`${options.basic.email}:${options.basic.token}`).toString("base64")}`) return true
       return false
     }
-    server = await startServer((req) => {
+    const server = await startServer((req) => {
       if (!authorized(req.headers["authorization"])) return text(401, "Client must be authenticated to access this resource.")
       if (req.path.split("?")[0] !== "/rest/api/3/issue" || req.method !== "POST") return jiraErrors(404, ["Not found"])
       if (req.json === undefined) return jiraErrors(400, ["Unexpected character: was expecting a JSON value"])
@@ -317,7 +316,7 @@ export const FakeJira = {
       const id = String(10000 + issues.length)
       const key = `${project}-${issues.length + 1}`
       issues.push({ key, fields })
-      return json(201, { id, key, self: `${server?.origin ?? ""}/rest/api/3/issue/${id}` })
+      return json(201, { id, key, self: `http://${req.headers["host"] ?? "127.0.0.1"}/rest/api/3/issue/${id}` })
     })
     return { ...server, url: server.origin, issues }
   }

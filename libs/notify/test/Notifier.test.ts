@@ -45,7 +45,7 @@ const notifierFor = (fakes: Fakes, log?: SentLog.SentLog["Service"]) =>
     return { notifier, entries: memory.entries }
   })
 
-const byChannel = (ds: ReadonlyArray<{ readonly channel: string }>) => Object.fromEntries(ds.map((d) => [d.channel, d]))
+const byChannel = <D extends { readonly channel: string }>(ds: ReadonlyArray<D>): Record<string, D> => Object.fromEntries(ds.map((d) => [d.channel, d]))
 
 describe("Notifier (fake Slack, Teams, webhook receiver and Jira, each from its vendor's contract)", () => {
   it.live("a rollback goes to every channel whose on: matches, in parallel; each accepted it", () =>
