@@ -115,15 +115,66 @@ export const none: Notifications = { channels: [], retry: { attempts: 3, maxWait
 
 const Section = Schema.Struct({ notifications: Notifications })
 
+const channelTypes = ["slack", "teams", "webhook", "jira"] as const
+
+/** Where each channel type keeps its secrets. */
+const secretFields: Readonly<Record<(typeof channelTypes)[number], ReadonlyArray<ReadonlyArray<string>>>> = {
+  slack: [["webhook"]],
+  teams: [["webhook"]],
+  webhook: [["url"], ["secret"]],
+  jira: [["auth", "token"], ["auth", "bearer"]]
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v)
+
+/** What is wrong with a secret reference, in words that never repeat what was written (it may be the secret). */
+const referenceProblem = (value: unknown): string | undefined => {
+  if (!isRecord(value)) return "a secret is a reference, { env: NAME } or { file: /absolute/path }, never the value itself (what was written is not shown)"
+  const keys = Object.keys(value)
+  if (keys.length !== 1 || (keys[0] !== "env" && keys[0] !== "file")) return "a secret reference has exactly one of env or file"
+  const name = value[keys[0]]
+  if (keys[0] === "env" && (typeof name !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))) return "env: expected an environment variable name (what was written is not shown)"
+  if (keys[0] === "file" && (typeof name !== "string" || !/^\/\S.*$/.test(name))) return "file: expected an absolute file path (what was written is not shown)"
+  return undefined
+}
+
+/**
+ * The checks made before the schema's, because the schema's messages
+ * repeat the input: a webhook URL written where a reference belongs, or a
+ * channel of an unknown type (whose whole object the union would echo),
+ * must not end up in a log.
+ */
+const secretsProblem = (section: unknown): { readonly path: string; readonly detail: string } | undefined => {
+  const channels = isRecord(section) ? section.channels : undefined
+  if (!Array.isArray(channels)) return undefined
+  for (const [i, channel] of channels.entries()) {
+    if (!isRecord(channel)) return { path: `notifications.channels[${i}]`, detail: "expected a channel (name, type, …)" }
+    const type = channel.type
+    if (typeof type !== "string" || !(channelTypes as ReadonlyArray<string>).includes(type)) {
+      return { path: `notifications.channels[${i}].type`, detail: `expected one of ${channelTypes.join(", ")}` }
+    }
+    for (const path of secretFields[type as (typeof channelTypes)[number]]) {
+      let value: unknown = channel
+      for (const key of path) value = isRecord(value) ? value[key] : undefined
+      if (value === undefined) continue
+      const problem = referenceProblem(value)
+      if (problem !== undefined) return { path: `notifications.channels[${i}].${path.join(".")}`, detail: problem }
+    }
+  }
+  return undefined
+}
+
 /**
  * Decode the `notifications:` section (the value under the key, parsed from
  * YAML or JSON): one error naming the first bad field as
  * `notifications.channels[1].webhook`. A secret written as a plain string
- * is an error: a config must not hold one. Channel names must be unique
- * (they are part of the dedupe key).
+ * is an error that does not repeat it: a config must not hold one. Channel
+ * names must be unique (they are part of the dedupe key).
  */
 export const decode = (section: unknown, source = "policy.yaml"): Effect.Effect<Notifications, DecodeError> =>
   Effect.gen(function* () {
+    const problem = secretsProblem(section)
+    if (problem !== undefined) return yield* Decode.fail({ source, ...problem })
     const { notifications } = yield* Decode.decode(Section, { source })({ notifications: section })
     const seen = new Set<string>()
     for (const [i, channel] of notifications.channels.entries()) {

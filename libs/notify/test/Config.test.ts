@@ -60,10 +60,22 @@ describe("Config.decode (the notifications: section of policy.yaml)", () => {
     })
   )
 
-  it.effect("a webhook URL written in the file is refused, naming the field: secrets are references only", () =>
+  it.effect("a secret written in the file is refused, naming the field and never repeating it: secrets are references only", () =>
     Effect.gen(function* () {
-      const message = yield* decodeError({ channels: [{ name: "releases", type: "slack", webhook: "https://hooks.slack.com/services/T0/B0/abc" }] })
-      expect(message).toContain("notifications.channels[0].webhook")
+      const url = "https://hooks.slack.com/services/T0/B0/abcdefSECRET"
+      const cases: ReadonlyArray<[unknown, string]> = [
+        [{ channels: [{ name: "releases", type: "slack", webhook: url }] }, "notifications.channels[0].webhook"],
+        [{ channels: [{ name: "releases", type: "slack", webhook: { env: url } }] }, "notifications.channels[0].webhook"],
+        [{ channels: [{ name: "t", type: "teams", webhook: { value: url } }] }, "notifications.channels[0].webhook"],
+        [{ channels: [{ name: "w", type: "webhook", url: { env: "U" }, secret: "abcdefSECRET" }] }, "notifications.channels[0].secret"],
+        [{ channels: [{ name: "j", type: "jira", url: "https://acme.atlassian.net", project: "OPS", auth: { email: "a@b", token: "abcdefSECRET" } }] }, "notifications.channels[0].auth.token"],
+        [{ channels: [{ name: "s", type: "slak", webhook: url }] }, "notifications.channels[0].type"]
+      ]
+      for (const [section, path] of cases) {
+        const message = yield* decodeError(section)
+        expect(message).toContain(path)
+        expect(message).not.toContain("abcdefSECRET")
+      }
     })
   )
 
@@ -72,7 +84,7 @@ describe("Config.decode (the notifications: section of policy.yaml)", () => {
       expect(yield* decodeError({ channels: [{ name: "a", type: "slack", webhook: { env: "X" }, channel: "#releases" }] })).toContain("notifications.channels[0].channel")
       expect(yield* decodeError({ channels: [{ name: "a", type: "slack", webhook: { env: "X" }, on: ["rollbacks"] }] })).toContain("notifications.channels[0].on[0]")
       expect(yield* decodeError({ channels: [{ name: "a", type: "teams", webhook: { file: "secrets/teams" } }] })).toContain("notifications.channels[0].webhook")
-      expect(yield* decodeError({ channels: [{ name: "a", type: "pagerduty" }] })).toContain("notifications.channels[0]")
+      expect(yield* decodeError({ channels: [{ name: "a", type: "pagerduty" }] })).toBe("policy.yaml: notifications.channels[0].type: expected one of slack, teams, webhook, jira")
     })
   )
 
