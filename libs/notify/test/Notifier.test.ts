@@ -208,6 +208,28 @@ describe("Notifier (fake Slack, Teams, webhook receiver and Jira, each from its 
     )
   )
 
+  it.effect("without a Retry-After the waits are the backoff doubled (1 s, then 2 s) on the Effect Clock; 3 attempts in all", () =>
+    withFake(FakeSlack.start, (slack) =>
+      Effect.gen(function* () {
+        const config = yield* Config.decode({ channels: [{ name: "releases", type: "slack", webhook: { env: "W" } }] })
+        const notifier = yield* Notifier.make(config).pipe(Effect.provide(Layer.merge(Secrets.layerMemory({ env: { W: slack.url } }), SentLog.layerMemory)))
+        slack.fail([{ status: 500, body: "rollup_error" }, { status: 502, body: "" }, { status: 503, body: "" }])
+        const fiber = yield* Effect.forkChild(notifier.notify(rollback))
+        expect(yield* until(() => slack.received.length === 1)).toBe(true)
+        yield* TestClock.adjust("999 millis")
+        expect(yield* until(() => slack.received.length > 1, 200)).toBe(false)
+        yield* TestClock.adjust("1 millis")
+        expect(yield* until(() => slack.received.length === 2)).toBe(true)
+        yield* TestClock.adjust("1999 millis")
+        expect(yield* until(() => slack.received.length > 2, 200)).toBe(false)
+        yield* TestClock.adjust("1 millis")
+        expect(yield* until(() => slack.received.length === 3)).toBe(true)
+        const [delivery] = yield* Fiber.join(fiber)
+        expect(delivery).toMatchObject({ status: "failed", attempts: 3, detail: "Unavailable: 503: Slack says empty body (after 3 attempts)" })
+      })
+    )
+  )
+
   it.live("a Retry-After beyond the cap (120 s > 30 s) is not waited for: failed after one attempt, saying why", () =>
     withFake(FakeSlack.start, (slack) =>
       Effect.gen(function* () {
