@@ -117,3 +117,4 @@ console.log(
   "\n| samples | data | task | median (ms) |\n|---|---|---|---:|\n" +
     tieRows.map((r) => `| ${r.size} | ${r.data} | ${r.task} | ${r.medianMs.toFixed(3)} |`).join("\n")
 )
+await import("./isolationForest.ts")

@@ -244,22 +244,26 @@ export const score = (forest: Forest, rows: Matrix): Float64Array => {
   const { child, cols, feature, roots, size, threshold } = forest
   const { data } = rows
   const trees = roots.length
-  for (let r = 0; r < rows.rows; r++) {
-    const base = r * cols
-    let total = 0
-    for (let t = 0; t < trees; t++) {
-      let node = roots[t]!
+  // Tree by tree (its few hundred nodes stay in cache), every row's path length summed into `out`.
+  const n = rows.rows
+  for (let t = 0; t < trees; t++) {
+    const root = roots[t]!
+    const rootFeature = feature[root]!
+    for (let r = 0; r < n; r++) {
+      const base = r * cols
+      let node = root
       let depth = 0
-      let f = feature[node]!
+      let f = rootFeature
       while (f >= 0) {
         node = data[base + f]! <= threshold[node]! ? child[node]! : child[node]! + 1
         f = feature[node]!
         depth++
       }
-      total += depth + cTable[size[node]!]!
+      out[r] = out[r]! + (depth + cTable[size[node]!]!)
     }
-    out[r] = Math.pow(2, -total / trees / norm)
   }
+  const scale = -1 / trees / norm
+  for (let r = 0; r < n; r++) out[r] = Math.pow(2, out[r]! * scale)
   return out
 }
 
@@ -292,21 +296,22 @@ export const featureContributions = (forest: Forest, rows: Matrix): Float64Array
   const { child, cols, feature, roots, size, threshold } = forest
   const { data } = rows
   const trees = roots.length
-  for (let r = 0; r < rows.rows; r++) {
-    const base = r * cols
-    for (let t = 0; t < trees; t++) {
-      let node = roots[t]!
+  for (let t = 0; t < trees; t++) {
+    const root = roots[t]!
+    for (let r = 0; r < rows.rows; r++) {
+      const base = r * cols
+      let node = root
       let f = feature[node]!
       while (f >= 0) {
         const next = data[base + f]! <= threshold[node]! ? child[node]! : child[node]! + 1
-        out[f] += cTable[size[node]!]! - 1 - cTable[size[next]!]!
+        out[f] = out[f]! + (cTable[size[node]!]! - 1 - cTable[size[next]!]!)
         node = next
         f = feature[node]!
       }
     }
   }
   const scale = 1 / (rows.rows * trees)
-  for (let f = 0; f < out.length; f++) out[f] *= scale
+  for (let f = 0; f < out.length; f++) out[f] = out[f]! * scale
   return out
 }
 
