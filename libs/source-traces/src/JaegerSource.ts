@@ -149,6 +149,8 @@ export const make = (options: Options) =>
       const spans = new Map<string, Read>()
       const partial = new Set<string>()
       let requests = 0
+      // searches made or promised: a split promises two, so the whole walk stays within maxRequests
+      let planned = 1
       let capped = 0
       let sawTrace = false
       const keep = (traces: ReadonlyArray<typeof Trace.Type>) => {
@@ -175,10 +177,11 @@ export const make = (options: Options) =>
           keep(r.traces)
           if (r.traces.length < limit) return
           // a full answer may have left traces out: read the two halves of the range instead, while the budget lasts
-          if (hi - lo < 2 || requests + 2 > maxRequests) {
+          if (hi - lo < 2 || planned + 2 > maxRequests) {
             capped++
             return
           }
+          planned += 2
           const mid = lo + Math.floor((hi - lo) / 2)
           yield* walk(lo, mid)
           yield* walk(mid + 1, hi)
