@@ -3,14 +3,17 @@
  * through the OTA manager and reads device health from it (libs/target-arm),
  * but exports none of that as metrics yet, so this dashboard shows what does
  * exist — Rollwise's rollout starts, verdicts and operator actions, and
- * whether its metric source answers — and says, in a panel, which metrics
- * the cohort panels need (`Metrics.wanted`). Nothing here queries a metric
- * that does not exist: the PromQL check holds this dashboard to the same
- * list as the others.
+ * whether its metric source answers. The cohort panels (progress, device
+ * failures, OTA success, device health per track) are written against the
+ * metrics of `Metrics.wanted` and only built once every metric they name is
+ * exported (listed in `Metrics.ts`); until then a text panel names the
+ * missing ones. Nothing here queries a metric that does not exist: the PromQL
+ * check holds this dashboard to the same list as the others.
  */
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard"
-import { dashboard, decisionAnnotations, row, stat, text, timeseries } from "./internal/build.ts"
-import { wanted } from "./Metrics.ts"
+import { dashboard, decisionAnnotations, type PanelOptions, row, stat, text, timeseries } from "./internal/build.ts"
+import { exported, wanted } from "./Metrics.ts"
+import { metricNames } from "./PromqlCheck.ts"
 
 /** The dashboard's uid. */
 export const uid = "rollwise-arm-cohorts"
@@ -18,19 +21,128 @@ export const uid = "rollwise-arm-cohorts"
 const decisions = (kind: string) => `sum by (action) (increase(rollwise_decisions_total{kind="${kind}"}[$__rate_interval]))`
 const total = (kind: string, action: string) => `sum(increase(rollwise_decisions_total{kind="${kind}", action=~"${action}"}[$__range]))`
 
-const missing = [
-  "**Cohort progress, device failures and OTA success need metrics Rollwise does not export yet.** The cohort panels appear when these exist:",
-  "",
-  "| metric | type | labels | for |",
-  "|---|---|---|---|",
-  ...wanted.map((m) => `| \`${m.name}\` | ${m.type} | ${m.labels} | ${m.why} |`),
-  "",
-  "Until then, a fleet rollout's cohorts, device failures and verdicts are in its evidence: `rollwise evidence show $rollout`."
-].join("\n")
+// an empty $rollout matches every rollout
+const fleet = `service="$service", rollout=~"$rollout.*"`
 
-/** The ARM Cohorts dashboard. */
-export const build = (): Dashboard =>
-  dashboard({
+/** The cohort panels, over metrics Rollwise does not export yet (`Metrics.wanted`). */
+export const cohortPanels: ReadonlyArray<{ readonly kind: "stat" | "timeseries"; readonly options: PanelOptions }> = [
+  {
+    kind: "stat",
+    options: {
+      title: "Devices updated",
+      description: "Devices that installed the candidate over the devices the rollout's cohorts target.",
+      size: [6, 5],
+      unit: "percentunit",
+      queries: [{ expr: `sum(rollwise_cohort_devices{${fleet}, state="installed"}) / sum(rollwise_cohort_devices{${fleet}})`, legend: "updated", instant: true }]
+    }
+  },
+  {
+    kind: "stat",
+    options: {
+      title: "Cohort phase",
+      description: "Each cohort's phase (waiting, deploying, observing, passed, failed).",
+      size: [6, 5],
+      queries: [{ expr: `max by (cohort, phase) (rollwise_cohort_info{${fleet}}) == 1`, legend: "{{cohort}}: {{phase}}", instant: true }]
+    }
+  },
+  {
+    kind: "stat",
+    options: {
+      title: "OTA success (range)",
+      description: "Successful OTA deployments over all finished ones in the dashboard's range.",
+      size: [6, 5],
+      unit: "percentunit",
+      queries: [
+        {
+          expr: `sum(increase(rollwise_ota_deployments_total{service="$service", result="success"}[$__range])) / sum(increase(rollwise_ota_deployments_total{service="$service"}[$__range]))`,
+          legend: "success",
+          instant: true
+        }
+      ],
+      steps: [
+        { value: null, color: "red" },
+        { value: 0.95, color: "yellow" },
+        { value: 0.99, color: "green" }
+      ]
+    }
+  },
+  {
+    kind: "stat",
+    options: {
+      title: "Device install failures (range)",
+      description: "Devices that failed to install the candidate over the range; the target fails a cohort where too many do.",
+      size: [6, 5],
+      queries: [{ expr: `sum(increase(rollwise_device_install_failures_total{${fleet}}[$__range]))`, legend: "failures", instant: true }],
+      steps: [
+        { value: null, color: "green" },
+        { value: 1, color: "red" }
+      ]
+    }
+  },
+  {
+    kind: "timeseries",
+    options: {
+      title: "Cohort progress",
+      description: "Devices per cohort and state: pending, installing, installed, failed.",
+      size: [12, 8],
+      min: 0,
+      queries: [{ expr: `sum by (cohort, state) (rollwise_cohort_devices{${fleet}})`, legend: "{{cohort}} {{state}}" }]
+    }
+  },
+  {
+    kind: "timeseries",
+    options: {
+      title: "Device failures by cohort",
+      description: "Install failures per cohort.",
+      size: [12, 8],
+      min: 0,
+      bars: true,
+      queries: [{ expr: `sum by (cohort) (increase(rollwise_device_install_failures_total{${fleet}}[$__rate_interval]))`, legend: "{{cohort}}" }]
+    }
+  },
+  {
+    kind: "timeseries",
+    options: {
+      title: "Online devices: candidate vs baseline",
+      description: "Devices heard from per track; offline devices are left out of every health sample.",
+      size: [12, 8],
+      min: 0,
+      queries: [{ expr: `sum by (track) (rollwise_fleet_devices_online{${fleet}})`, legend: "{{track}}" }]
+    }
+  },
+  {
+    kind: "timeseries",
+    options: {
+      title: "Crash ratio: candidate vs baseline",
+      description: "Online devices that reported a crash over online devices, per track: the crash-rate signal the analyzer judges.",
+      size: [12, 8],
+      unit: "percentunit",
+      min: 0,
+      queries: [{ expr: `max by (track) (rollwise_fleet_crash_ratio{${fleet}})`, legend: "{{track}}" }]
+    }
+  }
+]
+
+/** The metrics the cohort panels name that `available` lacks (empty: the panels are built). */
+export const missingFor = (available: ReadonlySet<string>): Array<string> => [
+  ...new Set(cohortPanels.flatMap((p) => p.options.queries.flatMap((q) => metricNames(q.expr))).filter((m) => !available.has(m)))
+]
+
+const missingText = (missing: ReadonlyArray<string>) =>
+  [
+    "**Cohort progress, device failures and OTA success need metrics Rollwise does not export yet.** The cohort panels are generated once these are exported and listed in grafana/src/Metrics.ts:",
+    "",
+    "| metric | type | labels | for |",
+    "|---|---|---|---|",
+    ...wanted.filter((m) => missing.includes(m.name)).map((m) => `| \`${m.name}\` | ${m.type} | ${m.labels} | ${m.why} |`),
+    "",
+    "Until then, a fleet rollout's cohorts, device failures and verdicts are in its evidence: `rollwise evidence show $rollout`."
+  ].join("\n")
+
+/** The ARM Cohorts dashboard; the cohort panels only when every metric they name is in `available`. */
+export const build = (available: ReadonlySet<string> = exported()): Dashboard => {
+  const missing = missingFor(available)
+  return dashboard({
     uid,
     title: "ARM Cohorts",
     description: "ARM fleet rollouts: Rollwise's rollout starts, verdicts and operator actions; the cohort and device panels wait for the metrics listed on the dashboard.",
@@ -95,6 +207,9 @@ export const build = (): Dashboard =>
         ]
       }),
       row("Cohorts and devices"),
-      text({ title: "Cohort progress, device failures, OTA success: metrics needed", size: [24, 9], markdown: missing })
+      ...(missing.length === 0
+        ? cohortPanels.map((p) => (p.kind === "stat" ? stat(p.options) : timeseries(p.options)))
+        : [text({ title: "Cohort progress, device failures, OTA success: metrics needed", size: [24, 9], markdown: missingText(missing) })])
     ]
   })
+}

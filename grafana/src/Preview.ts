@@ -89,6 +89,9 @@ export const screenshot = (d: Dashboard, out: string): void => {
         "--no-sandbox",
         "--disable-gpu",
         "--hide-scrollbars",
+        // paint every tile before the screenshot (without it, a loaded machine leaves corners black)
+        "--run-all-compositor-stages-before-draw",
+        "--virtual-time-budget=5000",
         "--no-first-run",
         "--disable-extensions",
         `--user-data-dir=${join(dir, "profile")}`,

@@ -122,6 +122,8 @@ export interface Options {
   readonly rulesDir: string
   /** The promtool binary (default `promtool` on the PATH). */
   readonly promtool?: string
+  /** Names to accept besides the exported metrics and recording rules (to check panels written ahead of their metrics). */
+  readonly alsoKnown?: Iterable<string>
 }
 
 /**
@@ -154,7 +156,7 @@ export const parseAll = (list: ReadonlyArray<Expression>, promtool = "promtool")
 
 /** Every problem of the dashboards' PromQL: unknown variables, what promtool refuses, metric names that do not exist. Empty when all is well. */
 export const check = (dashboards: ReadonlyArray<Generated>, options: Options): Array<Problem> => {
-  const known = new Set<string>([...exported(), ...recordingRules(options.rulesDir)])
+  const known = new Set<string>([...exported(), ...recordingRules(options.rulesDir), ...(options.alsoKnown ?? [])])
   const problems: Array<Problem> = []
   const parsed: Array<Expression> = []
   for (const g of dashboards) {

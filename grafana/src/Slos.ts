@@ -34,14 +34,14 @@ export const build = (): Dashboard =>
       stat({
         title: "SLO target",
         description: "1 − the error budget recorded as rollwise:slo_error_budget:ratio (99.9 % by default).",
-        size: [4, 5],
+        size: [6, 4],
         unit: "percentunit",
         queries: [{ expr: "1 - rollwise:slo_error_budget:ratio", legend: "target", instant: true }]
       }),
       stat({
         title: "Budget left (rolling 30 d)",
         description: "1 − the errors of the last 30 days over what the budget allows; below 0 the SLO is broken.",
-        size: [4, 5],
+        size: [6, 4],
         unit: "percentunit",
         queries: [{ expr: remaining, legend: "left", instant: true }],
         steps: [
@@ -53,7 +53,7 @@ export const build = (): Dashboard =>
       stat({
         title: "Burn rate now (1h)",
         description: "The 1-hour error ratio over the budget: 1 uses the budget up exactly in 30 days, 14.4 pages (with 5m).",
-        size: [4, 5],
+        size: [6, 4],
         queries: [{ ...burn("1h"), instant: true }],
         steps: [
           { value: null, color: "green" },
@@ -62,10 +62,17 @@ export const build = (): Dashboard =>
           { value: 14.4, color: "red" }
         ]
       }),
+      stat({
+        title: "Error ratio (1 d, all tracks)",
+        description: "5xx / requests of the service over the last day (job:http_requests:error_ratio_rate1d).",
+        size: [6, 4],
+        unit: "percentunit",
+        queries: [{ expr: `job:http_requests:error_ratio_rate1d{${job}}`, legend: "1d", instant: true }]
+      }),
       timeseries({
         title: "Error budget burn-down (rolling 30 d)",
         description: "The share of the 30-day error budget still left at each point in time.",
-        size: [12, 10],
+        size: [24, 8],
         unit: "percentunit",
         max: 1,
         queries: [{ expr: remaining, legend: "budget left" }],
@@ -77,7 +84,7 @@ export const build = (): Dashboard =>
       timeseries({
         title: "Burn rate: page windows",
         description: "ErrorBudgetBurnFast: 1h and 5m above 14.4, or 6h and 30m above 6 (dashed).",
-        size: [12, 5],
+        size: [12, 8],
         min: 0,
         queries: [burn("5m"), burn("30m"), burn("1h"), burn("6h")],
         steps: [
@@ -89,7 +96,7 @@ export const build = (): Dashboard =>
       timeseries({
         title: "Burn rate: ticket windows",
         description: "ErrorBudgetBurnSlow: 1d and 2h above 3, or 3d and 6h above 1 (dashed).",
-        size: [12, 5],
+        size: [12, 8],
         min: 0,
         queries: [burn("2h"), burn("1d"), burn("3d")],
         steps: [
