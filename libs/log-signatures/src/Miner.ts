@@ -35,6 +35,12 @@ export interface Options {
   readonly depth?: number
   /** Children per tree node before new tokens share the `<*>` child; default 100. */
   readonly maxChildren?: number
+  /**
+   * Templates per leaf; default 200. A line that fits none in a full leaf
+   * joins the most similar one (which generalises), so the work per line stays
+   * bounded even when nothing repeats.
+   */
+  readonly maxClusters?: number
 }
 
 /** An online miner: `add` lines one at a time, read `templates()` at any point. */
@@ -94,14 +100,11 @@ export const make = (options: Options = {}): Miner => {
   const similarity = finiteOr(options.similarity, 0.5)
   const depth = Math.max(0, Math.floor(finiteOr(options.depth, 2)))
   const maxChildren = Math.max(1, Math.floor(finiteOr(options.maxChildren, 100)))
+  const maxClusters = Math.max(1, Math.floor(finiteOr(options.maxClusters, 200)))
   const root = newNode()
   const clusters: Array<Cluster> = []
-
-  const masked = (line: string): Array<string> => {
-    const tokens = tokenize(line)
-    for (let i = 0; i < tokens.length; i++) tokens[i] = maskToken(tokens[i]!)
-    return tokens
-  }
+  // Masked line → the cluster it joined: a template only generalises, so it still fits; repeats skip the tree.
+  const seen = new Map<string, Cluster>()
 
   /** The leaf for these tokens: token count, then the first `depth` tokens (a variable goes to `<*>`). */
   const route = (tokens: ReadonlyArray<string>, create: boolean): Node | undefined => {
@@ -115,8 +118,7 @@ export const make = (options: Options = {}): Miner => {
     return node
   }
 
-  const match = (line: string): TemplateId => {
-    const tokens = masked(typeof line === "string" ? line : String(line))
+  const matchTokens = (tokens: ReadonlyArray<string>): TemplateId => {
     const node = route(tokens, false)
     if (node === undefined) return -1
     const n = tokens.length
@@ -140,12 +142,16 @@ export const make = (options: Options = {}): Miner => {
     return best
   }
 
-  const add = (line: string): TemplateId => {
-    const text = typeof line === "string" ? line : String(line)
-    const tokens = masked(text)
+  const addTokens = (tokens: Array<string>, key: string, text: string): TemplateId => {
+    const known = seen.get(key)
+    if (known !== undefined) {
+      known.count++
+      return known.id
+    }
+    if (seen.size >= MEMO_LIMIT) seen.clear()
     const n = tokens.length
     const node = route(tokens, true)!
-    // Best cluster in the leaf: a template that already matches wins outright.
+    // Best cluster in the leaf: a template that already fits wins outright.
     let best: Cluster | undefined
     let bestSim = -1
     let bestWild = -1
@@ -156,13 +162,13 @@ export const make = (options: Options = {}): Miner => {
       for (let i = 0; i < n; i++) {
         const x = ct[i]!
         if (x === tokens[i]) {
-          if (x === WILDCARD) wild++
-          else if (!x.includes(WILDCARD)) equal++
-          else wild++
+          if (x.includes(WILDCARD)) wild++
+          else equal++
         } else if (x === WILDCARD) wild++
       }
       if (equal + wild === n) {
         c.count++
+        seen.set(key, c)
         return c.id
       }
       const sim = n === 0 ? 1 : equal / n
@@ -172,17 +178,28 @@ export const make = (options: Options = {}): Miner => {
         bestWild = wild
       }
     }
-    if (best !== undefined && bestSim >= similarity) {
+    // A full leaf merges into its most similar template whatever the threshold: bounded work per line.
+    if (best !== undefined && (bestSim >= similarity || node.clusters.length >= maxClusters)) {
       const ct = best.tokens
       for (let i = 0; i < n; i++) if (ct[i] !== tokens[i]) ct[i] = WILDCARD
       best.count++
+      seen.set(key, best)
       return best.id
     }
     const cluster: Cluster = { id: clusters.length, tokens, count: 1, example: text }
     clusters.push(cluster)
     node.clusters.push(cluster)
+    seen.set(key, cluster)
     return cluster.id
   }
+
+  const add = (line: string): TemplateId => {
+    const text = typeof line === "string" ? line : String(line)
+    const tokens = mask(text)
+    return addTokens(tokens, tokens.join(" "), text)
+  }
+
+  const match = (line: string): TemplateId => matchTokens(mask(typeof line === "string" ? line : String(line)))
 
   /** The child for `key`, created while the node has room; otherwise the shared `<*>` child. */
   function child(node: Node, key: string, unlimited: boolean, create: boolean): Node | undefined {
@@ -204,7 +221,28 @@ export const make = (options: Options = {}): Miner => {
   const templates = (): ReadonlyArray<Template> =>
     clusters.map((c) => ({ id: c.id, pattern: c.tokens.join(" "), count: c.count, example: c.example }))
 
-  return { add, match, templates }
+  const internals: Internals = { addTokens, matchTokens }
+  const miner: Miner = { add, match, templates }
+  internal.set(miner, internals)
+  return miner
+}
+
+/** Masked lines remembered for the fast path before the memory is cleared (bounds a long-lived miner's memory). */
+const MEMO_LIMIT = 100_000
+
+interface Internals {
+  readonly addTokens: (tokens: Array<string>, key: string, text: string) => TemplateId
+  readonly matchTokens: (tokens: ReadonlyArray<string>) => TemplateId
+}
+
+/** The token-level entry points {@link mine} uses to mask each line once. */
+const internal = new WeakMap<Miner, Internals>()
+
+/** The masked tokens of a line. */
+const mask = (line: string): Array<string> => {
+  const tokens = tokenize(line)
+  for (let i = 0; i < tokens.length; i++) tokens[i] = maskToken(tokens[i]!)
+  return tokens
 }
 
 const finiteOr = (value: number | undefined, fallback: number): number =>
@@ -228,14 +266,28 @@ export interface Mined {
  */
 export const mine = (lines: ReadonlyArray<string>, options: Options = {}): Mined => {
   const miner = make(options)
+  const { addTokens, matchTokens } = internal.get(miner)!
   const n = lines.length
-  for (let i = 0; i < n; i++) miner.add(lines[i]!)
+  // One masking per line; the final assignment is computed once per distinct masked line.
+  const keys = new Array<string>(n)
+  const shapes = new Map<string, Array<string>>()
+  for (let i = 0; i < n; i++) {
+    const line = lines[i]
+    const text = typeof line === "string" ? line : String(line)
+    const tokens = mask(text)
+    const key = tokens.join(" ")
+    keys[i] = key
+    if (!shapes.has(key)) shapes.set(key, tokens)
+    addTokens(tokens, key, text)
+  }
+  const final = new Map<string, number>()
+  for (const [key, tokens] of shapes) final.set(key, matchTokens(tokens))
   const raw = miner.templates()
   const first = new Int32Array(raw.length).fill(-1)
   const counts = new Int32Array(raw.length)
   const assignments = new Int32Array(n)
   for (let i = 0; i < n; i++) {
-    const id = miner.match(lines[i]!)
+    const id = final.get(keys[i]!)!
     assignments[i] = id
     counts[id]!++
     if (first[id] === -1) first[id] = i

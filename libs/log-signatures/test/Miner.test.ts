@@ -1,7 +1,19 @@
 import { fc, test } from "@fast-check/vitest"
+import { Random } from "@rollwise/stats-core"
 import { describe, expect, it } from "vitest"
 import * as Miner from "../src/Miner.ts"
 import { line, lines, structured } from "./support/arbitraries.ts"
+
+/** Any configuration, small limits included, so forced merges and shared `<*>` children happen. */
+const options = fc.record(
+  {
+    similarity: fc.double({ min: 0, max: 1, noNaN: true }),
+    depth: fc.integer({ min: 0, max: 4 }),
+    maxChildren: fc.integer({ min: 1, max: 4 }),
+    maxClusters: fc.integer({ min: 1, max: 4 })
+  },
+  { requiredKeys: [] }
+)
 
 describe("Miner", () => {
   it("groups lines of one event and masks their variables", () => {
@@ -45,6 +57,17 @@ describe("Miner", () => {
     expect(Miner.matches(templates[1]!.pattern, many)).toBe(true)
   })
 
+  it("bounds the work when nothing repeats: a full leaf merges into its most similar template", () => {
+    // 20,000 distinct lines of five random words: without the bound every line would scan every template.
+    const random = Random.mulberry32(7)
+    const letter = () => String.fromCharCode(97 + Math.floor(random() * 26))
+    const word = () => Array.from({ length: 6 }, letter).join("")
+    const xs = Array.from({ length: 20_000 }, () => [word(), word(), word(), word(), word()].join(" "))
+    const { assignments, templates } = Miner.mine(xs, { maxClusters: 50 })
+    expect(templates.length).toBeLessThanOrEqual(101 * 50)
+    xs.forEach((x, i) => expect(Miner.matches(templates[assignments[i]!]!.pattern, x)).toBe(true))
+  })
+
   it("add returns the template a line joined, online", () => {
     const miner = Miner.make()
     expect(miner.add("disk sda1 is 91% full")).toBe(0)
@@ -55,15 +78,15 @@ describe("Miner", () => {
     expect(miner.match("something never seen")).toBe(-1)
   })
 
-  test.prop([lines])("is deterministic for the same input", (xs) => {
-    const a = Miner.mine(xs)
-    const b = Miner.mine(xs)
+  test.prop([lines, options])("is deterministic for the same input", (xs, o) => {
+    const a = Miner.mine(xs, o)
+    const b = Miner.mine([...xs], { ...o })
     expect(b.templates).toEqual(a.templates)
     expect(Array.from(b.assignments)).toEqual(Array.from(a.assignments))
   })
 
-  test.prop([lines])("every line gets exactly one template, whose final pattern matches it; counts sum to the lines", (xs) => {
-    const { assignments, templates } = Miner.mine(xs)
+  test.prop([lines, options])("every line gets exactly one template, whose final pattern matches it; counts sum to the lines", (xs, o) => {
+    const { assignments, templates } = Miner.mine(xs, o)
     expect(assignments.length).toBe(xs.length)
     templates.forEach((t, i) => expect(t.id).toBe(i))
     xs.forEach((x, i) => {
@@ -77,24 +100,24 @@ describe("Miner", () => {
     }
   })
 
-  test.prop([lines])("the online miner's final templates match every line added", (xs) => {
-    const miner = Miner.make()
+  test.prop([lines, options])("the online miner's final templates match every line added", (xs, o) => {
+    const miner = Miner.make(o)
     const ids = xs.map((x) => miner.add(x))
     const templates = miner.templates()
     xs.forEach((x, i) => expect(Miner.matches(templates[ids[i]!]!.pattern, x)).toBe(true))
     expect(templates.reduce((a, t) => a + t.count, 0)).toBe(xs.length)
   })
 
-  test.prop([lines, fc.nat(), fc.nat({ max: 5 })])("a line repeated verbatim never makes a new template", (xs, at, times) => {
+  test.prop([lines, fc.nat(), fc.nat({ max: 5 }), options])("a line repeated verbatim never makes a new template", (xs, at, times, o) => {
     fc.pre(xs.length > 0)
     const repeated = xs[at % xs.length]!
-    const miner = Miner.make()
+    const miner = Miner.make(o)
     for (const x of xs) miner.add(x)
     const before = miner.templates().map((t) => t.pattern)
     for (let i = 0; i < times + 1; i++) miner.add(repeated)
     expect(miner.templates().map((t) => t.pattern)).toEqual(before)
     // and in a batch, equal lines share their template
-    const { assignments } = Miner.mine([...xs, repeated])
+    const { assignments } = Miner.mine([...xs, repeated], o)
     expect(assignments[xs.length]).toBe(assignments[at % xs.length])
   })
 
