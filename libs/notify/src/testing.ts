@@ -13,6 +13,9 @@ import { verify } from "./Webhook.ts"
 
 export type { Fault, FakeServer, Received }
 
+/** The contract suite every SentLog implementation must pass (`SentLogContract.suite(name, layer, reopen?)`). */
+export * as SentLogContract from "./internal/sentLogContract.ts"
+
 const text = (status: number, body: string): Answer => ({ status, body, headers: { "content-type": "text/plain; charset=utf-8" } })
 const json = (status: number, doc: unknown): Answer => ({ status, body: JSON.stringify(doc), headers: { "content-type": "application/json; charset=utf-8" } })
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v)
