@@ -8,8 +8,9 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { parse } from "yaml"
 import { POWER_AUTOMATE_SCOPE, startFakeReceivers, type FakeReceivers, type Received } from "./support/FakeReceivers.ts"
-import { fixtureSecretsDir, stage, startAlertmanager, type RunningAlertmanager, type Staged } from "./support/RealAlertmanager.ts"
+import { fixtureSecretsDir, projectRoot, stage, startAlertmanager, type RunningAlertmanager, type Staged } from "./support/RealAlertmanager.ts"
 
 const RUNBOOKS = "https://github.com/rollwise/rollwise/blob/main/docs/runbooks/"
 const CLIENT_ID = "5d7e0c1a-0000-4000-8000-00000000a11e"
@@ -35,7 +36,8 @@ beforeAll(async () => {
     slackChannels: ["rollouts-oncall", "rollouts"],
     teamsClientId: CLIENT_ID,
     teamsClientSecret: clientSecret,
-    jiralertReceivers: ["rollouts-ticket"]
+    // the receivers jiralert/jiralert.yml configures: JIRAlert answers 404 for any other
+    jiralertReceivers: (parse(readFileSync(join(projectRoot, "jiralert", "jiralert.yml"), "utf8")) as { receivers: Array<{ name: string }> }).receivers.map((r) => r.name)
   })
   staged = stage({
     secrets: {

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as fc from "fast-check"
 import { afterAll, describe, expect, it } from "vitest"
+import { parse } from "yaml"
 import { amtool, configPath, projectRoot } from "./support/RealAlertmanager.ts"
 
 const fixture = join(projectRoot, "test", "fixtures", "notification.json")
@@ -95,5 +96,34 @@ describe("templates (real amtool)", () => {
       }),
       { numRuns: 15 }
     )
+  })
+})
+
+describe("JIRAlert's issue template and configuration (real amtool renders it: JIRAlert's template data is Alertmanager's)", () => {
+  const jiralertRender = (text: string) => amtool(["template", "render", "--template.glob=jiralert/*.tmpl", `--template.data=${fixture}`, `--template.text=${text}`], projectRoot)
+
+  it("titles the issue by alert, service and rollout and links each firing alert's runbook", () => {
+    expect(jiralertRender('{{ template "rollwise.jira.summary" . }}').stdout).toBe("RolloutRolledBack · checkout · rollout checkout-2.5.0-m4x1")
+    const description = jiralertRender('{{ template "rollwise.jira.description" . }}')
+    expect(description.status, description.stderr).toBe(0)
+    expect(description.stdout).toContain("h3. rollwise: Rollwise rolled a rollout back (argo)")
+    expect(description.stdout).toContain(`*Runbook:* [${RUNBOOK}]`)
+    expect(description.stdout).toContain("service checkout · job rollwise · rollout checkout-2.5.0-m4x1 · kind argo")
+    // the resolved alert of the group is not described again
+    expect(description.stdout).not.toContain("back (operator)")
+  })
+
+  it("knows exactly the receivers alertmanager.yml sends to JIRAlert, and uses templates its file defines", () => {
+    const jiralert = parse(readFileSync(join(projectRoot, "jiralert", "jiralert.yml"), "utf8")) as {
+      defaults: Record<string, string>
+      receivers: Array<{ name: string }>
+      template: string
+    }
+    const config = parse(readFileSync(configPath, "utf8")) as { receivers: Array<{ name: string; webhook_configs?: Array<{ url: string }> }> }
+    const toJiralert = config.receivers.filter((r) => (r.webhook_configs ?? []).some((w) => w.url.endsWith(":9097/alert"))).map((r) => r.name)
+    expect(jiralert.receivers.map((r) => r.name)).toEqual(toJiralert)
+    expect(jiralert.template).toBe("jiralert.tmpl")
+    for (const key of ["summary", "description"]) expect(jiralertRender(jiralert.defaults[key]!).status, key).toBe(0)
+    expect(jiralert.defaults["password"]).toBe("$(JIRA_API_TOKEN)")
   })
 })
