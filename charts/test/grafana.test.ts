@@ -75,6 +75,13 @@ describe("rollwise chart: Grafana dashboards for the sidecar", () => {
       expect(m.metadata.labels).toMatchObject({ grafana_dashboard: "1", team: "sre" })
       expect(m.metadata.annotations).toEqual({ grafana_folder: "Rollwise" })
     }
+    // a sidecar that selects another label: null drops the default one
+    const other = template(rollwiseChart, { ...release, setJson: { ...enabled, "grafana.dashboards.labels": { grafana_dashboard: null, dashboards: "rollwise" } } }).objects
+    for (const m of dashboardMaps(other)) {
+      expect(m.metadata.labels["dashboards"]).toBe("rollwise")
+      expect(m.metadata.labels["grafana_dashboard"]).toBeUndefined()
+    }
+    expect(dashboardMaps(other)).toHaveLength(4)
   })
 
   it("passes helm lint --strict with the dashboards on", () => {
