@@ -182,8 +182,10 @@ describe("delivery (real Alertmanager, fake Slack, Teams workflow with Entra ID,
 
   it("the canary comparison inhibits the canary track's HighErrorRate for the same job; stable's still pages", async () => {
     const job = "payments"
+    // the source first, and delivered: by then Alertmanager's inhibitor has it too (both read the same alert stream)
+    await post([alert("CanaryErrorRatioAboveStable", "canary-error-ratio-above-stable", "payments: the canary fails 4% of requests, more than stable", { severity: "warning", job, track: "canary" })])
+    await fakes.waitFor("the canary comparison's ticket", () => webhookTo(fakes.jira, "CanaryErrorRatioAboveStable").length > 0)
     await post([
-      alert("CanaryErrorRatioAboveStable", "canary-error-ratio-above-stable", "payments: the canary fails 4% of requests, more than stable", { severity: "warning", job, track: "canary" }),
       alert("HighErrorRate", "high-error-rate", "payments (canary): 4% of requests fail", { severity: "critical", job, track: "canary" }),
       alert("HighErrorRate", "high-error-rate", "payments (stable): 2% of requests fail", { severity: "critical", job, track: "stable" }),
       // another job's canary is not inhibited by payments' comparison
