@@ -132,10 +132,10 @@ export class FakeTempo {
   ) {}
 
   static async start(options: FakeTempoOptions = {}): Promise<FakeTempo> {
-    let self: FakeTempo | undefined
-    const server = await FakeServer.start((r) => self!.handle(r), options.auth ?? {}, () => text(401, "Unauthorized\n"))
-    self = new FakeTempo(server, options)
-    return self
+    const ref: { self?: FakeTempo } = {}
+    const server = await FakeServer.start((r) => ref.self!.handle(r), options.auth ?? {}, () => text(401, "Unauthorized\n"))
+    ref.self = new FakeTempo(server, options)
+    return ref.self
   }
 
   get url(): string {
@@ -354,10 +354,10 @@ export class FakeJaeger {
   private constructor(private readonly server: FakeServer) {}
 
   static async start(options: FakeJaegerOptions = {}): Promise<FakeJaeger> {
-    let self: FakeJaeger | undefined
-    const server = await FakeServer.start((r) => self!.handle(r), options.auth ?? {}, () => text(401, "Unauthorized\n"))
-    self = new FakeJaeger(server)
-    return self
+    const ref: { self?: FakeJaeger } = {}
+    const server = await FakeServer.start((r) => ref.self!.handle(r), options.auth ?? {}, () => text(401, "Unauthorized\n"))
+    ref.self = new FakeJaeger(server)
+    return ref.self
   }
 
   get url(): string {

@@ -44,13 +44,13 @@ export class FakeServer {
   ) {}
 
   static async start(handle: (r: Received) => Reply, auth: Auth, unauthorized: () => Reply): Promise<FakeServer> {
-    let self: FakeServer | undefined
+    const ref: { self?: FakeServer } = {}
     const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       req.resume()
       req.on("end", () => {
         const url = new URL(req.url ?? "/", "http://fake")
         const received: Received = { path: url.pathname, params: url.searchParams, headers: req.headers }
-        self!.received.push(received)
+        ref.self!.received.push(received)
         const send = (reply: Reply) => {
           if (res.destroyed) return
           res.writeHead(reply.status, { "content-type": reply.contentType ?? "application/json", ...(reply.headers ?? {}) })
@@ -62,11 +62,11 @@ export class FakeServer {
             ...(auth.basicAuth !== undefined ? [`Basic ${Buffer.from(`${auth.basicAuth.username}:${auth.basicAuth.password}`).toString("base64")}`] : [])
           ]
           if (expected.length > 0 && !expected.includes(req.headers.authorization ?? "")) return unauthorized()
-          const i = self!.injections.findIndex((j) => j.path === undefined || j.path === received.path)
+          const i = ref.self!.injections.findIndex((j) => j.path === undefined || j.path === received.path)
           if (i !== -1) {
-            const inj = self!.injections[i]!
+            const inj = ref.self!.injections[i]!
             inj.left--
-            if (inj.left <= 0) self!.injections.splice(i, 1)
+            if (inj.left <= 0) ref.self!.injections.splice(i, 1)
             return { status: inj.status, body: inj.body, ...(inj.contentType !== undefined ? { contentType: inj.contentType } : {}), ...(inj.headers !== undefined ? { headers: inj.headers } : {}) }
           }
           try {
@@ -76,13 +76,13 @@ export class FakeServer {
           }
         }
         const reply = answer()
-        if (self!.delayMs > 0) setTimeout(() => send(reply), self!.delayMs)
+        if (ref.self!.delayMs > 0) setTimeout(() => send(reply), ref.self!.delayMs)
         else send(reply)
       })
     })
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    self = new FakeServer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`)
-    return self
+    ref.self = new FakeServer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    return ref.self
   }
 
   /** Answer the next requests with a failure (status, body, headers) instead. */
