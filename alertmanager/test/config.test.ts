@@ -81,7 +81,7 @@ describe("alertmanager.yml", () => {
   })
 })
 
-describe("routes (real amtool)", () => {
+describe("routes", () => {
   const table: ReadonlyArray<{ readonly labels: Readonly<Record<string, string>>; readonly receiver: string }> = [
     { labels: { alertname: "RollwiseMetricSourceDown", severity: "critical", job: "rollwise", instance: "rollwise-0:8080" }, receiver: "rollouts-page" },
     { labels: { alertname: "HighErrorRate", severity: "critical", job: "checkout", track: "canary" }, receiver: "rollouts-page" },
@@ -98,18 +98,18 @@ describe("routes (real amtool)", () => {
     { labels: { alertname: "HighErrorRate", severity: "Critical", job: "checkout" }, receiver: "rollouts-chat" }
   ]
 
-  it.each(table)("$labels.alertname severity=$labels.severity → $receiver", ({ labels, receiver }) => {
+  it.each(table)("$labels.alertname severity=$labels.severity → $receiver (real amtool)", ({ labels, receiver }) => {
     expect(receiversOf(labels)).toEqual([receiver])
     expect(routesTest(labels, receiver).status).toBe(0)
   })
 
-  it("amtool's --verify.receivers fails when a warning is expected to page (the check bites)", () => {
+  it("amtool's --verify.receivers fails when a warning is expected to page, so the check bites (real amtool)", () => {
     const result = routesTest({ alertname: "RolloutStuck", severity: "warning", job: "rollwise" }, "rollouts-page")
     expect(result.status).toBe(1)
     expect(result.stdout + result.stderr).toContain("Expected receivers did not match resolved receivers")
   })
 
-  it("routes every alert of prometheus/rules by its severity to a page or a ticket", () => {
+  it("routes every alert of prometheus/rules by its severity to a page or a ticket (real amtool)", () => {
     const rules = parse(readFileSync(join(projectRoot, "..", "prometheus", "rules", "rollwise.rules.yml"), "utf8")) as {
       groups: Array<{ rules: Array<{ alert?: string; labels?: Record<string, string> }> }>
     }
@@ -123,7 +123,7 @@ describe("routes (real amtool)", () => {
     }
   })
 
-  it("property: any label set goes where its severity says, whatever its other labels", () => {
+  it("property: any label set goes where its severity says, whatever its other labels (real amtool)", () => {
     const labelValue = fc.stringMatching(/^[a-z][a-z0-9-]{0,11}$/)
     fc.assert(
       fc.property(
@@ -144,5 +144,29 @@ describe("routes (real amtool)", () => {
       ),
       { numRuns: 25 }
     )
+  })
+})
+
+describe("inhibition", () => {
+  it("every inhibited alert's runbook names what inhibits it", () => {
+    const config = parse(readFileSync(configPath, "utf8")) as { inhibit_rules: Array<{ source_matchers: Array<string>; target_matchers: Array<string>; equal: Array<string> }> }
+    const alertnames = (matchers: ReadonlyArray<string>) => {
+      const matcher = matchers.find((m) => m.startsWith("alertname"))!
+      const value = /^alertname=~?"(.*)"$/.exec(matcher)![1]!
+      return value.split("|")
+    }
+    const runbookFile = (alertname: string) => join(projectRoot, "..", "docs", "runbooks", `${alertname.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase()}.md`)
+    expect(config.inhibit_rules).toHaveLength(3)
+    for (const rule of config.inhibit_rules) {
+      const [source] = alertnames(rule.source_matchers)
+      for (const target of alertnames(rule.target_matchers)) {
+        const row = readFileSync(runbookFile(target), "utf8")
+          .split("\n")
+          .find((line) => line.startsWith("| inhibited by |"))
+        expect(row, `${target}'s runbook has an "inhibited by" row`).toBeDefined()
+        expect(row, target).toContain(`[${source}]`)
+        for (const label of rule.equal) expect(row, target).toContain(`\`${label}\``)
+      }
+    }
   })
 })

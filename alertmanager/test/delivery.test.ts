@@ -120,8 +120,8 @@ interface WebhookPayload {
 const slackTo = (channel: string, alertname: string) => (fakes.slack.get(channel) ?? []).filter((r) => slackAttachment(r).title.includes(alertname))
 const webhookTo = (list: Array<Received>, alertname: string) => list.map((r) => r.body as WebhookPayload).filter((p) => p.commonLabels["alertname"] === alertname)
 
-describe("delivery (real Alertmanager, fake Slack, Teams workflow with Entra ID, JIRAlert)", () => {
-  it("a page reaches Slack #rollouts-oncall and the Teams workflow with the runbook link and summary", async () => {
+describe("delivery: fake Slack, Teams workflow with Entra ID, JIRAlert", () => {
+  it("a page reaches Slack #rollouts-oncall and the Teams workflow with the runbook link and summary (real Alertmanager)", async () => {
     const summary = "rollwise-0:8080: Rollwise cannot query its metric source"
     await post([alert("RollwiseMetricSourceDown", "rollwise-metric-source-down", summary, { severity: "critical", job: "rollwise", instance: "rollwise-0:8080" })])
 
@@ -151,7 +151,7 @@ describe("delivery (real Alertmanager, fake Slack, Teams workflow with Entra ID,
     expect(teamsRequest.headers["authorization"]).toMatch(/^Bearer [\w-]+$/)
   })
 
-  it("a ticket reaches JIRAlert (Jira) and Slack #rollouts, grouped by alertname, service and rollout", async () => {
+  it("a ticket reaches JIRAlert (Jira) and Slack #rollouts, grouped by alertname, service and rollout (real Alertmanager)", async () => {
     const summary = "rollwise: Rollwise rolled a rollout back (argo)"
     const labels = { severity: "warning", job: "rollwise", kind: "argo", service: "checkout", rollout: "checkout-2.5.0-m4x1" }
     await post([alert("RolloutRolledBack", "rollout-rolled-back", summary, labels)])
@@ -173,14 +173,14 @@ describe("delivery (real Alertmanager, fake Slack, Teams workflow with Entra ID,
     expect(slack.fallback).toContain(runbook)
   })
 
-  it("a page never opens a Jira ticket, a ticket never reaches Teams or #rollouts-oncall", async () => {
+  it("a page never opens a Jira ticket, a ticket never reaches Teams or #rollouts-oncall (real Alertmanager)", async () => {
     await fakes.waitFor("both earlier deliveries", () => fakes.jira.length > 0 && fakes.teams.length > 0)
     for (const payload of fakes.jira.map((r) => r.body as WebhookPayload)) expect(payload.commonLabels["severity"]).toBe("warning")
     for (const payload of fakes.teams.map((r) => r.body as WebhookPayload)) expect(payload.commonLabels["severity"]).toBe("critical")
     expect(slackTo("rollouts-oncall", "RolloutRolledBack")).toEqual([])
   })
 
-  it("the canary comparison inhibits the canary track's HighErrorRate for the same job; stable's still pages", async () => {
+  it("the canary comparison inhibits the canary track's HighErrorRate for the same job; stable's still pages (real Alertmanager)", async () => {
     const job = "payments"
     // the source first, and delivered: by then Alertmanager's inhibitor has it too (both read the same alert stream)
     await post([alert("CanaryErrorRatioAboveStable", "canary-error-ratio-above-stable", "payments: the canary fails 4% of requests, more than stable", { severity: "warning", job, track: "canary" })])
@@ -218,7 +218,7 @@ describe("delivery (real Alertmanager, fake Slack, Teams workflow with Entra ID,
     }
   })
 
-  it("a resolved alert is announced as resolved (send_resolved)", async () => {
+  it("a resolved alert is announced as resolved, send_resolved (real Alertmanager)", async () => {
     const summary = "rollwise: 80% of Rollwise's analysis queries find no data"
     const firing = alert("RolloutAnalysisWithoutData", "rollout-analysis-without-data", summary, { severity: "warning", job: "rollwise-eu" })
     await post([firing])
@@ -238,7 +238,7 @@ describe("delivery (real Alertmanager, fake Slack, Teams workflow with Entra ID,
     expect(jiraResolved.alerts[0]!.annotations["runbook_url"]).toBe(`${RUNBOOKS}rollout-analysis-without-data.md`)
   })
 
-  it("serves its configuration and writes its log without the secrets", async () => {
+  it("serves its configuration and writes its log without the secrets (real Alertmanager)", async () => {
     const response = await fetch(`${alertmanager.url}/api/v2/status`)
     const status = (await response.json()) as { config: { original: string } }
     expect(status.config.original).toContain("client_secret_file")
@@ -252,8 +252,8 @@ describe("delivery (real Alertmanager, fake Slack, Teams workflow with Entra ID,
   })
 })
 
-describe("delivery with wrong credentials (real Alertmanager, fake Slack, Teams workflow with Entra ID)", () => {
-  it("Entra ID refuses the client secret, Slack the token: nothing is delivered, and the log shows neither secret", async () => {
+describe("delivery with wrong credentials: fake Slack, Teams workflow with Entra ID", () => {
+  it("Entra ID refuses the client secret, Slack the token: nothing is delivered, and the log shows neither secret (real Alertmanager)", async () => {
     const wrongFakes = await startFakeReceivers({ slackChannels: ["rollouts-oncall"], teamsClientId: CLIENT_ID, teamsClientSecret: clientSecret, jiralertReceivers: [] })
     const issued = fakes.slackWebhookUrl("rollouts-oncall").replace(fakes.baseUrl, wrongFakes.baseUrl)
     // the same team and bot, another token

@@ -18,8 +18,8 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
 const RUNBOOK = "https://github.com/rollwise/rollwise/blob/main/docs/runbooks/rollout-rolled-back.md"
 
-describe("templates (real amtool)", () => {
-  it("defines every template alertmanager.yml names, and each renders", () => {
+describe("templates", () => {
+  it("defines every template alertmanager.yml names, and each renders (real amtool)", () => {
     const names = [...new Set([...readFileSync(configPath, "utf8").matchAll(/\{\{ template "([^"]+)" \. \}\}/g)].map((m) => m[1]!))]
     expect(names.sort()).toEqual(["rollwise.runbook", "rollwise.slack.color", "rollwise.slack.fallback", "rollwise.slack.text", "rollwise.slack.title"])
     for (const name of names) {
@@ -31,7 +31,7 @@ describe("templates (real amtool)", () => {
     expect(render('{{ template "rollwise.slack.headline" . }}').status).not.toBe(0)
   })
 
-  it("puts each alert's summary, description, labels and runbook URL in the Slack text", () => {
+  it("puts each alert's summary, description, labels and runbook URL in the Slack text (real amtool)", () => {
     const result = render('{{ template "rollwise.slack.text" . }}')
     expect(result.status, result.stderr).toBe(0)
     expect(result.stdout).toBe(
@@ -51,7 +51,7 @@ describe("templates (real amtool)", () => {
     )
   })
 
-  it("titles the message with status, count, alert, service and rollout, and links the runbook", () => {
+  it("titles the message with status, count, alert, service and rollout, and links the runbook (real amtool)", () => {
     expect(render('{{ template "rollwise.slack.title" . }}').stdout).toBe("[FIRING:1] RolloutRolledBack · checkout · rollout checkout-2.5.0-m4x1")
     expect(render('{{ template "rollwise.runbook" . }}').stdout).toBe(RUNBOOK)
     expect(render('{{ template "rollwise.slack.color" . }}').stdout).toBe("warning")
@@ -60,7 +60,7 @@ describe("templates (real amtool)", () => {
     )
   })
 
-  it("property: whatever the summary and runbook, both are in the text; without a runbook_url the text says so", () => {
+  it("property: whatever the summary and runbook, both are in the text; without a runbook_url the text says so (real amtool)", () => {
     const text = fc.stringMatching(/^[A-Za-z0-9 ,.:()%/-]{1,60}$/).filter((s) => s.trim() !== "")
     let run = 0
     fc.assert(
@@ -99,10 +99,10 @@ describe("templates (real amtool)", () => {
   })
 })
 
-describe("JIRAlert's issue template and configuration (real amtool renders it: JIRAlert's template data is Alertmanager's)", () => {
+describe("JIRAlert's issue template and configuration, rendered by amtool: JIRAlert's template data is Alertmanager's", () => {
   const jiralertRender = (text: string) => amtool(["template", "render", "--template.glob=jiralert/*.tmpl", `--template.data=${fixture}`, `--template.text=${text}`], projectRoot)
 
-  it("titles the issue by alert, service and rollout and links each firing alert's runbook", () => {
+  it("titles the issue by alert, service and rollout and links each firing alert's runbook (real amtool)", () => {
     expect(jiralertRender('{{ template "rollwise.jira.summary" . }}').stdout).toBe("RolloutRolledBack · checkout · rollout checkout-2.5.0-m4x1")
     const description = jiralertRender('{{ template "rollwise.jira.description" . }}')
     expect(description.status, description.stderr).toBe(0)
@@ -113,7 +113,7 @@ describe("JIRAlert's issue template and configuration (real amtool renders it: J
     expect(description.stdout).not.toContain("back (operator)")
   })
 
-  it("knows exactly the receivers alertmanager.yml sends to JIRAlert, and uses templates its file defines", () => {
+  it("knows exactly the receivers alertmanager.yml sends to JIRAlert, and uses templates its file defines (real amtool)", () => {
     const jiralert = parse(readFileSync(join(projectRoot, "jiralert", "jiralert.yml"), "utf8")) as {
       defaults: Record<string, string>
       receivers: Array<{ name: string }>
