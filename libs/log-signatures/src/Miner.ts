@@ -10,6 +10,7 @@
  * the Loghub-2k benchmark (see the README). The same lines in the same order
  * always give the same templates and ids.
  */
+import { generalise, glob } from "./internal/glob.ts"
 import { maskToken, WILDCARD } from "./internal/mask.ts"
 
 /** A template's id: its index in {@link Miner.templates}, in order of creation. */
@@ -60,10 +61,18 @@ export interface Miner {
 
 interface Cluster {
   readonly id: number
-  tokens: Array<string>
+  readonly tokens: Array<string>
+  /** Per token: LITERAL, ANY (`<*>`) or PARTIAL (contains `<*>`, e.g. `(HWID=<*>)`). */
+  readonly kinds: Uint8Array
   count: number
   readonly example: string
 }
+
+const LITERAL = 0
+const ANY = 1
+const PARTIAL = 2
+
+const kindOf = (token: string): number => (token === WILDCARD ? ANY : token.includes(WILDCARD) ? PARTIAL : LITERAL)
 
 interface Node {
   readonly children: Map<string, Node>
@@ -126,13 +135,18 @@ export const make = (options: Options = {}): Miner => {
     let bestLiterals = -1
     for (const c of node.clusters) {
       const ct = c.tokens
+      const kinds = c.kinds
       let literals = 0
       let i = 0
       for (; i < n; i++) {
+        const k = kinds[i]!
+        if (k === ANY) continue
         const x = ct[i]!
-        if (x === WILDCARD) continue
-        if (x !== tokens[i]) break
-        literals++
+        const t = tokens[i]!
+        if (k === LITERAL) {
+          if (x !== t) break
+          literals++
+        } else if (x !== t && !glob(x, t)) break
       }
       if (i === n && literals > bestLiterals) {
         best = c.id
@@ -159,12 +173,12 @@ export const make = (options: Options = {}): Miner => {
       let equal = 0
       let wild = 0
       const ct = c.tokens
+      const kinds = c.kinds
       for (let i = 0; i < n; i++) {
-        const x = ct[i]!
-        if (x === tokens[i]) {
-          if (x.includes(WILDCARD)) wild++
-          else equal++
-        } else if (x === WILDCARD) wild++
+        const k = kinds[i]!
+        if (k === LITERAL) {
+          if (ct[i] === tokens[i]) equal++
+        } else if (k === ANY || ct[i] === tokens[i] || glob(ct[i]!, tokens[i]!)) wild++
       }
       if (equal + wild === n) {
         c.count++
@@ -181,12 +195,23 @@ export const make = (options: Options = {}): Miner => {
     // A full leaf merges into its most similar template whatever the threshold: bounded work per line.
     if (best !== undefined && (bestSim >= similarity || node.clusters.length >= maxClusters)) {
       const ct = best.tokens
-      for (let i = 0; i < n; i++) if (ct[i] !== tokens[i]) ct[i] = WILDCARD
+      const kinds = best.kinds
+      for (let i = 0; i < n; i++) {
+        const k = kinds[i]!
+        const x = ct[i]!
+        const t = tokens[i]!
+        if (k === ANY || x === t || (k === PARTIAL && glob(x, t))) continue
+        const g = generalise(x, t)
+        ct[i] = g
+        kinds[i] = kindOf(g)
+      }
       best.count++
       seen.set(key, best)
       return best.id
     }
-    const cluster: Cluster = { id: clusters.length, tokens, count: 1, example: text }
+    const kinds = new Uint8Array(n)
+    for (let i = 0; i < n; i++) kinds[i] = kindOf(tokens[i]!)
+    const cluster: Cluster = { id: clusters.length, tokens: tokens.slice(), kinds, count: 1, example: text }
     clusters.push(cluster)
     node.clusters.push(cluster)
     seen.set(key, cluster)
@@ -312,21 +337,5 @@ export const mine = (lines: ReadonlyArray<string>, options: Options = {}): Mined
 export const matches = (pattern: string, line: string): boolean => {
   const p = tokenize(pattern).join(" ")
   const s = tokenize(line).join(" ")
-  // Split the pattern into literal pieces around `<*>`.
-  const pieces = p.split(WILDCARD)
-  if (pieces.length === 1) return p === s
-  const first = pieces[0]!
-  const last = pieces[pieces.length - 1]!
-  if (first.length + last.length > s.length) return false
-  if (!s.startsWith(first) || !s.endsWith(last)) return false
-  let at = first.length
-  const end = s.length - last.length
-  for (let i = 1; i < pieces.length - 1; i++) {
-    const piece = pieces[i]!
-    if (piece.length === 0) continue
-    const found = s.indexOf(piece, at)
-    if (found < 0 || found + piece.length > end) return false
-    at = found + piece.length
-  }
-  return at <= end
+  return glob(p, s)
 }

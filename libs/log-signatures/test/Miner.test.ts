@@ -38,6 +38,12 @@ describe("Miner", () => {
     expect(templates[0]!.pattern).toBe("id=<*> at <*> from [<*>] took <*> req <*> file <*> url <*> (HWID=<*>)")
   })
 
+  it("keeps the key of a key=value token whose values differ", () => {
+    const { templates } = Miner.mine(["slow query table=orders user=alice", "slow query table=carts user=bob", "slow query table=carts mode:fast"])
+    expect(templates.map((t) => [t.pattern, t.count])).toEqual([["slow query table=<*> <*>", 3]])
+    expect(Miner.mine(["WARN pool mode=eager", "WARN pool mode=lazy"]).templates[0]!.pattern).toBe("WARN pool mode=<*>")
+  })
+
   it("keeps words without digits literal and separates events of different lengths", () => {
     const { assignments } = Miner.mine(["cache hit", "cache hit for key", "cache hit"])
     expect(Array.from(assignments)).toEqual([0, 1, 0])

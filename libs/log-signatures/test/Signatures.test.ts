@@ -31,7 +31,7 @@ describe("compare: the statistics", () => {
     const candidate = window(withProbability(service, "slow-query", 0.1), CANDIDATE, 12)
     const r = Signatures.compare({ baseline, candidate })
     expect(r.signatures).toHaveLength(1)
-    expect(r.signatures[0]).toMatchObject({ pattern: "WARN slow query detected duration=<*> <*>", kind: "increased" })
+    expect(r.signatures[0]).toMatchObject({ pattern: "WARN slow query detected duration=<*> table=<*>", kind: "increased" })
     expect(r.signatures[0]!.candidateRate).toBeGreaterThan(3 * r.signatures[0]!.baselineRate)
   })
 

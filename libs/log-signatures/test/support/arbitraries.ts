@@ -1,13 +1,15 @@
 /** fast-check arbitraries for log lines: structured-looking lines, raw unicode, blanks. */
 import { fc } from "@fast-check/vitest"
 
-const word = fc.constantFrom("GET", "POST", "user", "login", "failed", "for", "from", "ok", "error", "Connection", "closed", "by", "peer", "timeout", "ünïcödé", "日本語", "🚀", "<*>", "a=b", "(x)")
+const word = fc.constantFrom("GET", "POST", "user", "login", "failed", "for", "from", "ok", "error", "Connection", "closed", "by", "peer", "timeout", "ünïcödé", "日本語", "🚀", "<*>", "a=b", "(x)", "<*", "*>", "a<*>b", "k=<*>", "table=orders", "table=carts", "key:v", "(HWID=x)")
 const variable = fc.oneof(
   fc.nat({ max: 100000 }).map(String),
   fc.tuple(fc.nat({ max: 255 }), fc.nat({ max: 255 })).map(([a, b]) => `10.0.${a}.${b}`),
   fc.nat({ max: 0xffffff }).map((n) => `0x${n.toString(16)}`),
   fc.nat({ max: 999 }).map((n) => `${n}ms`),
-  fc.constantFrom("/var/log/app.log", "https://example.com/a/b?c=1", "blk_-42", "node-17")
+  fc.constantFrom("/var/log/app.log", "https://example.com/a/b?c=1", "blk_-42", "node-17"),
+  fc.nat({ max: 99 }).map((n) => `(HWID=${n})`),
+  fc.nat({ max: 99 }).map((n) => `id=${n}`)
 )
 const token = fc.oneof({ weight: 3, arbitrary: word }, { weight: 2, arbitrary: variable })
 const separator = fc.constantFrom(" ", " ", " ", "  ", "\t", "\u00a0")
