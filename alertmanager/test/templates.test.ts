@@ -127,3 +127,17 @@ describe("JIRAlert's issue template and configuration, rendered by amtool: JIRAl
     expect(jiralert.defaults["password"]).toBe("$(JIRA_API_TOKEN)")
   })
 })
+
+describe("the Teams workflow's card", () => {
+  it("is an Adaptive Card whose text and Runbook button read the summary and runbook_url of Alertmanager's webhook JSON", () => {
+    const card = JSON.parse(readFileSync(join(projectRoot, "teams", "adaptive-card.json"), "utf8")) as {
+      type: string
+      version: string
+      body: Array<{ text?: string }>
+      actions: Array<{ type: string; title: string; url: string }>
+    }
+    expect(card.type).toBe("AdaptiveCard")
+    expect(card.body.map((b) => b.text ?? "")).toContain("@{triggerBody()?['alerts']?[0]?['annotations']?['summary']}")
+    expect(card.actions).toContainEqual({ type: "Action.OpenUrl", title: "Runbook", url: "@{triggerBody()?['alerts']?[0]?['annotations']?['runbook_url']}" })
+  })
+})
