@@ -273,7 +273,15 @@ export const flatten = (doc: unknown, prefix = "", into: Map<string, Array<unkno
 }
 
 /** The standard analyzer, roughly: lowercase word tokens (letters, digits, `_`, inner `.` and `'`). */
-export const analyze = (text: string): Array<string> => [...text.toLowerCase().matchAll(/[\p{L}\p{N}_]+(?:[.'][\p{L}\p{N}_]+)*/gu)].map((m) => m[0])
+export const analyze = (text: string): Array<string> => {
+  const cached = analyzed.get(text)
+  if (cached !== undefined) return cached
+  const tokens = [...text.toLowerCase().matchAll(/[\p{L}\p{N}_]+(?:[.'][\p{L}\p{N}_]+)*/gu)].map((m) => m[0])
+  if (analyzed.size > 100_000) analyzed.clear()
+  analyzed.set(text, tokens)
+  return tokens
+}
+const analyzed = new Map<string, Array<string>>()
 
 /** The query is invalid for a field (a word against a numeric field): ES answers 400 query_shard_exception. */
 export class FieldError extends Error {}
