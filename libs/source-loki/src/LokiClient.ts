@@ -136,6 +136,9 @@ interface Attempt {
   readonly afterMs?: number
 }
 
+/** Loki's refusal of a `limit` above its `max_entries_limit_per_query` (2.x and 3.x wording), with the two numbers. */
+const maxEntriesRefusal = /max entries limit per query exceeded, limit > max_entries_limit(?:_per_query)? \((\d+) > (\d+)\)/
+
 const firstLine = (text: string) => text.trim().split("\n")[0]?.trim() ?? ""
 
 /** A `Retry-After` header as ms (seconds or an HTTP date), cut to {@link maxRetryAfterMs}. */
@@ -261,6 +264,8 @@ export const make = (options: Options) =>
      * nothing at that nanosecond is lost) and drops the lines of that
      * timestamp it already has.
      */
+    /** Lines per page: Loki's default limit, or the smaller one a Loki said it enforces. */
+    let pageSize = maxEntriesPerRequest
     const readPart = (expr: string, start: bigint, end: bigint, want: number, into: Array<Line>, warnings: Array<string>) =>
       Effect.gen(function* () {
         let from = start
@@ -271,12 +276,22 @@ export const make = (options: Options) =>
           if (remaining <= 0) return true
           let pending = 0
           for (const n of seenAtFrom.values()) pending += n
-          const limit = Math.min(maxEntriesPerRequest, remaining + pending)
-          const body = yield* call(
-            "/loki/api/v1/query_range",
-            { query: expr, start: from.toString(), end: end.toString(), limit: String(limit), direction: "forward" },
-            expr
+          const limit = Math.min(pageSize, remaining + pending)
+          const answer = yield* call("/loki/api/v1/query_range", { query: expr, start: from.toString(), end: end.toString(), limit: String(limit), direction: "forward" }, expr).pipe(
+            Effect.map((body) => ({ body }) as const),
+            Effect.catch((e: MetricSource.MetricSourceError) => {
+              // a Loki with a lower max_entries_limit_per_query says which: page by that instead
+              const lower = e.reason === "BadQuery" ? maxEntriesRefusal.exec(e.detail) : null
+              const max = lower === null ? Number.NaN : Number(lower[2])
+              return max >= 1 && max < limit ? Effect.succeed({ lower: max } as const) : Effect.fail(e)
+            })
           )
+          if ("lower" in answer) {
+            warnings.push(`Loki allows ${answer.lower} lines per request (max_entries_limit_per_query); paging by that`)
+            pageSize = answer.lower
+            continue
+          }
+          const body = answer.body
           for (const w of body.warnings ?? []) warnings.push(clean(w))
           const data = body.data!
           if (data.resultType !== "streams") {
@@ -305,7 +320,7 @@ export const make = (options: Options) =>
           const last = page[page.length - 1]!.ts
           if (added === 0) {
             // a whole page of lines at one nanosecond, all read before: Loki cannot page inside it
-            warnings.push(`more than ${maxEntriesPerRequest} lines at ${last} ns: the rest of that nanosecond was skipped`)
+            warnings.push(`${pageSize} or more lines at ${last} ns, a whole page: the rest of that nanosecond was skipped`)
             from = last + 1n
             seenAtFrom = new Map()
             continue
@@ -329,7 +344,8 @@ export const make = (options: Options) =>
       queryRange,
       /**
        * A log query's lines in [start, end) (epoch ms), read forward in pages
-       * of at most {@link maxEntriesPerRequest} lines, at most `maxLines` in
+       * of at most {@link maxEntriesPerRequest} lines (or the lower limit a
+       * Loki says it enforces), at most `maxLines` in
        * all; `capped` says the reading stopped at `maxLines` with more possibly
        * left. Every line once, none dropped at a page boundary, even when
        * several share a nanosecond.

@@ -417,7 +417,7 @@ export interface Entry {
   readonly line: string
 }
 
-/** One stream: its labels and its entries in time order. */
+/** One stream: its labels and its entries in time order (required: reading relies on it). */
 export interface Stream {
   readonly labels: Readonly<Record<string, string>>
   readonly entries: ReadonlyArray<Entry>
@@ -469,8 +469,17 @@ export const select = (expr: LogExpr, streams: ReadonlyArray<Stream>, start: big
   const out: Array<Processed> = []
   for (const s of streams) {
     if (!expr.matchers.every((m) => matches(m, s.labels))) continue
-    for (const e of s.entries) {
-      if (e.ts < start || e.ts >= end) continue
+    // entries are in time order: start at the first one at or after `start`
+    let lo = 0
+    let hi = s.entries.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (s.entries[mid]!.ts < start) lo = mid + 1
+      else hi = mid
+    }
+    for (let i = lo; i < s.entries.length; i++) {
+      const e = s.entries[i]!
+      if (e.ts >= end) break
       let labels: Record<string, string> = { ...s.labels }
       let value: number | undefined
       let keep = true
