@@ -2,7 +2,9 @@ import { fc, test } from "@fast-check/vitest"
 import { MetricSource } from "@rollwise/rollout-engine"
 import { QueryTemplate, SloSpec } from "@rollwise/slo-policy"
 import { Duration, Effect, Exit } from "effect"
+import { readFileSync } from "node:fs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { parse } from "yaml"
 import { JaegerSource, TempoSource } from "../src/index.ts"
 import { canaryScenario, FakeJaeger, FakeTempo, generateSpans, TraceQL } from "../src/testing.ts"
 
@@ -48,6 +50,8 @@ describe("the fake Tempo's TraceQL parser (Tempo's lexer rules: Go-quoted string
     expect(m('{ name =~ "GET" }')).toBe(false)
     expect(m("{ span.code >= 500 && span.ok = false }")).toBe(true)
     expect(m("{ duration > 1s || status = ok }")).toBe(false)
+    expect(m("{ kind = server && status != ok }")).toBe(true)
+    expect(m("{ kind = client }")).toBe(false)
   })
 })
 
@@ -154,5 +158,58 @@ describe("seeded canary scenarios (fake Tempo and fake Jaeger)", () => {
     const b = ok(await observe("pay-latency-jaeger", "baseline"))
     const c = ok(await observe("pay-latency-jaeger", "candidate"))
     expect(med(c) / med(b)).toBeGreaterThan(2)
+  })
+})
+
+describe("the README's slo.yaml (test/fixtures/slo-traces.yaml) against both fakes", () => {
+  it("every metric comes back with a sample of its kind, the candidate worse", async () => {
+    const spec = Effect.runSync(SloSpec.decode(parse(readFileSync(new URL("fixtures/slo-traces.yaml", import.meta.url), "utf8"))))
+    const start = Date.UTC(2026, 10, 3, 10, 0, 0)
+    const scenario = canaryScenario({
+      seed: 5,
+      service: "checkout",
+      start,
+      windowSeconds: 120,
+      windows: 1,
+      requestsPerSecond: 60,
+      operations: [
+        { name: "GET /cart", share: 0.6, latencySeconds: 0.1, errorRatio: 0.002 },
+        { name: "POST /pay", share: 0.4, latencySeconds: 0.3, errorRatio: 0.005 }
+      ],
+      candidate: { "POST /pay": { latencySeconds: 0.9, errorRatio: 0.08 } }
+    })
+    const spans = generateSpans({ ...scenario, candidate: { ...scenario.candidate, restartsPerWindow: 3 } })
+    const tempo = await FakeTempo.start()
+    const jaeger = await FakeJaeger.start()
+    try {
+      tempo.add(spans)
+      jaeger.add(spans)
+      const tempoLayer = TempoSource.layer({ url: tempo.url, timeout: Duration.seconds(5) })
+      const jaegerLayer = JaegerSource.layer({ url: jaeger.url, timeout: Duration.seconds(5) })
+      const results: Record<string, Partial<Record<"baseline" | "candidate", MetricSource.Measurement>>> = {}
+      for (const metric of spec.metrics) {
+        for (const track of ["baseline", "candidate"] as const) {
+          const exit = await Effect.runPromiseExit(
+            Effect.gen(function* () {
+              const source = yield* MetricSource.MetricSource
+              return yield* source.observe({ spec, metric, track, window: { start, end: start + 120_000 } })
+            }).pipe(Effect.provide(metric.source === "tempo" ? tempoLayer : jaegerLayer))
+          )
+          if (Exit.isFailure(exit)) throw new Error(`${metric.name} ${track}: ${String(exit.cause)}`)
+          ;(results[metric.name] ??= {})[track] = exit.value
+        }
+      }
+      const rate = (m?: MetricSource.Measurement) => (m?.sample?._tag === "Counts" ? m.sample.errors / m.sample.total : Number.NaN)
+      const med = (m?: MetricSource.Measurement) => (m?.sample?._tag === "Values" ? [...m.sample.values].sort((a, b) => a - b)[Math.floor(m.sample.values.length / 2)]! : Number.NaN)
+      const mean = (m?: MetricSource.Measurement) => (m?.sample?._tag === "Values" ? m.sample.values.reduce((a, v) => a + v, 0) / m.sample.values.length : Number.NaN)
+      expect(mean(results["span-latency"]!.candidate)).toBeGreaterThan(1.5 * mean(results["span-latency"]!.baseline))
+      expect(rate(results["error-spans"]!.candidate)).toBeGreaterThan(rate(results["error-spans"]!.baseline))
+      expect(results["restarts"]!.candidate!.sample).toEqual({ _tag: "Values", values: [3] })
+      expect(results["restarts"]!.baseline!.sample).toBeUndefined()
+      expect(med(results["pay-latency"]!.candidate) / med(results["pay-latency"]!.baseline)).toBeGreaterThan(2)
+      expect(rate(results["pay-errors"]!.candidate)).toBeGreaterThan(rate(results["pay-errors"]!.baseline))
+    } finally {
+      await Promise.all([tempo.close(), jaeger.close()])
+    }
   })
 })

@@ -4,7 +4,7 @@
  * and comparisons of `resource.<attr>`, `span.<attr>`, `.<attr>`, `name`,
  * `status`, `kind` and `duration` against strings (double-quoted with Go's
  * escapes, as Tempo's lexer reads them with `strconv.Unquote`, or backtick raw
- * strings), numbers, booleans, durations and the status keywords; optionally
+ * strings), numbers, booleans, durations and the status and kind keywords; optionally
  * followed by `| rate()` or `| count_over_time()`. Errors read like Tempo's:
  * `parse error at line 1, col N: syntax error: unexpected …`.
  */
@@ -15,6 +15,7 @@ export type Value =
   | { readonly _tag: "Duration"; readonly ms: number }
   | { readonly _tag: "Bool"; readonly value: boolean }
   | { readonly _tag: "Status"; readonly value: "error" | "ok" | "unset" }
+  | { readonly _tag: "Kind"; readonly value: string }
 
 export type Field =
   | { readonly _tag: "Attribute"; readonly scope: "resource" | "span" | "any"; readonly name: string }
@@ -198,6 +199,7 @@ export const parse = (text: string): Query => {
     if (t.t === "duration") return { _tag: "Duration", ms: t.v }
     if (t.t === "ident" && (t.v === "true" || t.v === "false")) return { _tag: "Bool", value: t.v === "true" }
     if (t.t === "ident" && (t.v === "error" || t.v === "ok" || t.v === "unset")) return { _tag: "Status", value: t.v }
+    if (t.t === "ident" && ["server", "client", "internal", "producer", "consumer", "unspecified"].includes(t.v)) return { _tag: "Kind", value: t.v }
     pos--
     return unexpected()
   }
@@ -304,7 +306,7 @@ export const matches = (expr: Expr, span: SpanView): boolean => {
         const hit = new RegExp(`^(?:${v.value})$`, "s").test(actual)
         return expr.op === "=~" ? hit : !hit
       }
-      const expected = v._tag === "Duration" ? v.ms : v._tag === "Status" ? v.value : v.value
+      const expected = v._tag === "Duration" ? v.ms : v.value
       if (typeof expected === "boolean" || typeof actual === "boolean") return (expr.op === "=" || expr.op === "!=") && compareWith(expr.op, String(actual), String(expected))
       if (typeof expected !== typeof actual) return false
       return compareWith(expr.op, actual, expected)
