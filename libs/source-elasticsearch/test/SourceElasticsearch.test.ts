@@ -1,3 +1,4 @@
+import { fc, test } from "@fast-check/vitest"
 import { MetricSource } from "@rollwise/rollout-engine"
 import { MetricSourceContract } from "@rollwise/rollout-engine/testing"
 import { SloSpec } from "@rollwise/slo-policy"
@@ -277,5 +278,91 @@ describe("SourceElasticsearch.checkSpec (at spec load)", () => {
     expect(check({ kind: "counter", query: "track:{{trak}}" })?.message).toBe("metric m (elasticsearch counter): query: unknown placeholder {{trak}} (known: namespace, service, step, track, window)")
     expect(check({ kind: "counter", index: "_all", query: "x" })?.message).toContain('metric m (elasticsearch counter): index: index "_all"')
     expect(check({ kind: "counter", field: "x", query: "x" })?._tag).toBe("ElasticsearchSpecError")
+  })
+})
+
+describe("SourceElasticsearch paging is exact (property, fake Elasticsearch 8, from its REST API docs)", () => {
+  let fake: FakeElasticsearch
+  let run = 0
+  beforeAll(async () => {
+    fake = await FakeElasticsearch.start()
+  })
+  afterAll(() => fake.close())
+
+  test.prop([fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 150 }), fc.integer({ min: 1, max: 25 })], { numRuns: 40 })(
+    "every matching document once, in time order, at any page size; when a page holds a single millisecond, a warning and no duplicates",
+    async (offsets, pageSize) => {
+      const index = `paging-${run++}`
+      fake.add(index, offsets.map((o, i) => ({ "@timestamp": T + o, v: i, track: "canary" })))
+      const spec = specOf({ kind: "continuous", index, field: "v", query: "track:{{track}}" })
+      const exit = await Effect.runPromiseExit(
+        Effect.gen(function* () {
+          const source = yield* MetricSource.MetricSource
+          return yield* source.observe({ spec, metric: spec.metrics[0]!, track: "candidate", window: { start: T, end: T + W } })
+        }).pipe(Effect.provide(SourceElasticsearch.layer({ url: fake.url, retries: 0, pageSize })))
+      )
+      if (Exit.isFailure(exit)) throw new Error(String(exit.cause))
+      const values = exit.value.sample?._tag === "Values" ? exit.value.sample.values : []
+      const expected = offsets.map((o, i) => ({ o, i })).sort((a, b) => a.o - b.o || a.i - b.i).map((x) => x.i)
+      const largestMillisecond = Math.max(...[...new Set(offsets)].map((o) => offsets.filter((x) => x === o).length))
+      if (largestMillisecond < pageSize) {
+        expect(values).toEqual(expected)
+        expect(exit.value.warnings).toEqual([])
+      } else {
+        expect(new Set(values).size).toBe(values.length)
+        const order = new Map(expected.map((v, k) => [v, k]))
+        const positions = values.map((v) => order.get(v)!)
+        expect(positions).toEqual([...positions].sort((a, b) => a - b))
+        if (values.length < expected.length) expect(exit.value.warnings.some((w) => w.includes("share the timestamp"))).toBe(true)
+      }
+    }
+  )
+})
+
+describe("SourceElasticsearch with answers a healthy cluster does not give (injected, fake Elasticsearch 8)", () => {
+  it("non-finite values are dropped with a warning; a total the cluster still counts as gte is said", async () => {
+    const spec = specOf({ kind: "continuous", field: "v", query: "track:{{track}}" })
+    app.inject(200, {
+      timed_out: false,
+      _shards: { total: 1, successful: 1, failed: 0 },
+      hits: { total: { value: 3, relation: "gte" }, hits: [{ _id: "1", fields: { v: [1, "NaN"] }, sort: [T + W] }, { _id: "2", fields: { v: ["Infinity", 2.5] }, sort: [T + W + 1] }] }
+    })
+    const m = await ok(observe(spec))
+    expect(m.sample).toEqual({ _tag: "Values", values: [1, 2.5] })
+    expect(m.warnings).toEqual([
+      "the cluster counted matches only to 3 (relation gte) although track_total_hits was true",
+      "3 documents matched; read the first 2 in time order, 2 samples (at most 10,000 a window)",
+      "2 values of v were not finite numbers and were dropped"
+    ])
+  })
+
+  it("a full page whose sort values are not integers is BadResponse (the timestamp is not a date field)", async () => {
+    const spec = specOf({ kind: "continuous", field: "v", query: "track:{{track}}" })
+    app.inject(200, { _shards: { total: 1, successful: 1, failed: 0 }, hits: { total: { value: 5, relation: "eq" }, hits: [{ fields: { v: [1] }, sort: ["2026-11-02"] }] } })
+    const e = await failed(observe(spec, "candidate", 1, { pageSize: 1 }))
+    expect(e.reason).toBe("BadResponse")
+    expect(e.detail).toBe("metric m: a hit's sort value on @timestamp is not an integer (is @timestamp a date field?)")
+  })
+
+  it("a counts answer without the filters aggregation is BadResponse", async () => {
+    const spec = specOf({ kind: "counter", query: "track:{{track}}" })
+    app.inject(200, { _shards: { total: 1, successful: 1, failed: 0 }, hits: { total: { value: 5, relation: "eq" }, hits: [] } })
+    expect((await failed(observe(spec))).detail).toBe('metric m: the answer has no filters aggregation "rollwise" with doc_count per query')
+  })
+
+  it("partial shard failures reach the measurement as warnings", async () => {
+    const spec = specOf({ kind: "counter", query: "track:{{track}}" })
+    app.inject(200, {
+      timed_out: true,
+      _shards: { total: 3, successful: 2, failed: 1, failures: [{ index: "logs-checkout-1", shard: 1, reason: { type: "node_disconnected_exception", reason: "node disconnected" } }] },
+      hits: { total: { value: 9, relation: "eq" }, hits: [] },
+      aggregations: { rollwise: { buckets: { matched: { doc_count: 4 } } } }
+    })
+    const m = await ok(observe(spec))
+    expect(m.sample).toEqual({ _tag: "Values", values: [4] })
+    expect(m.warnings).toEqual([
+      "1 of 3 shards failed, results are partial (logs-checkout-1[1]: node_disconnected_exception: node disconnected)",
+      "the search timed out on some shards, results are partial"
+    ])
   })
 })
