@@ -7,6 +7,6 @@ import { defineConfig } from "vitest/config"
  */
 export default defineConfig({
   test: {
-    projects: ["libs/*/vitest.config.ts", "apps/*/vitest.config.ts", "tools/*/vitest.config.ts", "charts/vitest.config.ts", "jenkins/vitest.config.ts"]
+    projects: ["libs/*/vitest.config.ts", "apps/*/vitest.config.ts", "tools/*/vitest.config.ts", "charts/vitest.config.ts", "jenkins/vitest.config.ts", "grafana/vitest.config.ts", "alertmanager/vitest.config.ts"]
   }
 })

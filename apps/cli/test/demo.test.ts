@@ -11,7 +11,8 @@ describe("rollwise demo (the bundled CLI, simulated targets, the real analyzer)"
     ["latency-regression", ["promoted", "rolled_back", "promoted"]],
     ["healthy", ["promoted", "promoted", "promoted"]],
     ["error-spike", ["rolled_back", "promoted", "promoted"]],
-    ["crash-loop", ["promoted", "promoted", "rolled_back"]]
+    ["crash-loop", ["promoted", "promoted", "rolled_back"]],
+    ["new-error", ["rolled_back", "promoted", "promoted"]]
   ])("%s: k8s, Windows and ARM end %j", (scenario, results) => {
     const r = rollwise("demo", "--scenario", scenario, "--speed", "600", "--json")
     expect(r.code).toBe(0)
@@ -32,6 +33,16 @@ describe("rollwise demo (the bundled CLI, simulated targets, the real analyzer)"
     expect(r.stderr).toMatch(/^\[arm {4}\] step 1\/4: cohort 1 %: created deployment \S+ of checkout-edge-2.5.0 for \d+ devices \(\d+ of 3000 eligible in the cohort/m)
     expect(r.stderr).toMatch(/^\[windows\] ROLLED BACK: analysis at step 1: latency/m)
     expect(r.stdout).toMatch(/Windows ARR pool \(checkout-iis\)\s+canary\s+rolled_back/)
+  })
+
+  it("new-error: the Kubernetes canary's new exception rolls it back, and the report quotes its template and a line", () => {
+    const file = join(dir, "new-error.html")
+    const r = rollwise("demo", "--scenario", "new-error", "--speed", "600", "--report", file)
+    expect(r.code).toBe(0)
+    expect(r.stderr).toMatch(/^\[k8s {4}\] ROLLED BACK: analysis at step 1: critical metric new-errors failed/m)
+    const html = readFileSync(file, "utf8")
+    expect(html).toMatch(/new error signature “ERROR java\.lang\.NullPointerException: Cannot read field &quot;total&quot; because &quot;cart&quot; is null at &lt;\*&gt;/)
+    expect(html).toMatch(/e\.g\. “ERROR java\.lang\.NullPointerException: [^<]*Cart\.java:8\d\) order [0-9a-f]{8}/)
   })
 
   it("is deterministic for a seed", () => {
@@ -55,7 +66,8 @@ describe("rollwise demo (the bundled CLI, simulated targets, the real analyzer)"
     expect(html).not.toMatch(/<script|(?:src|href)\s*=\s*["']?https?:/)
     expect(html.match(/<section class="target"/g)).toHaveLength(3)
     expect(html).toContain('data-result="rolled_back"')
-    expect(html.match(/<svg /g)!.length).toBe(9)
+    // latency, error rate, restarts and new error signatures, for each of three targets
+    expect(html.match(/<svg /g)!.length).toBe(12)
     // step boundaries are labelled on the charts
     expect(html).toContain(">step 2: 25 %</text>")
     expect(html).toMatch(/<table id="timeline">[\s\S]*PROMOTED[\s\S]*<\/table>/)
@@ -79,14 +91,14 @@ describe("rollwise evidence list|show (over the SQLite store the demo writes)", 
     expect(shown.stdout).toMatch(/Started\s+started: canary in 4 steps \(5 → 25 → 50 → 100 %\)/)
     // the gates run on the demo's fast clock (×120): a loaded machine may reach them a simulated minute or two late
     expect(shown.stdout).toMatch(/GatesPassed\s+gates pass: tue 2026-12-01 08:[34]\d Europe\/Berlin is outside every blocked period/)
-    expect(shown.stdout).toMatch(/Window\s+step 1 window 1: latency fail, error-rate pass, restarts pass → rollback/)
+    expect(shown.stdout).toMatch(/Window\s+step 1 window 1: latency fail, error-rate pass, restarts pass, new-errors pass → rollback/)
     expect(shown.stdout).toMatch(/Analyzed\s+step 1 analysis: rollback — latency/)
     expect(shown.stdout).toMatch(/RolledBack/)
     const json = JSON.parse(rollwise("evidence", "show", windows.rolloutId, "--db", db, "--json").stdout)
     expect(json.events.map((e: { seq: number }) => e.seq)).toEqual([1, 2, 3, 4, 5, 6])
     // the window's verdict is kept with each metric's statistics
     const window = json.events.find((e: { type: string }) => e.type === "Window")
-    expect(window.data.verdict.metrics.map((m: { name: string }) => m.name)).toEqual(["latency", "error-rate", "restarts"])
+    expect(window.data.verdict.metrics.map((m: { name: string }) => m.name)).toEqual(["latency", "error-rate", "restarts", "new-errors"])
     expect(window.data.verdict.metrics[0].p_value).toBeLessThan(0.01)
     expect(rollwise("evidence", "show", "nope", "--db", db).code).toBe(3)
     // export: the history table risk train reads, one labelled row per finished rollout

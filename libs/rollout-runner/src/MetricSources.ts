@@ -1,8 +1,90 @@
-import type { MetricSource } from "@rollwise/rollout-engine"
+import { MetricSource } from "@rollwise/rollout-engine"
 import type { SloSpec } from "@rollwise/slo-policy"
+import { SourceElasticsearch } from "@rollwise/source-elasticsearch"
+import { SourceLoki } from "@rollwise/source-loki"
 import { PrometheusSource } from "@rollwise/source-prometheus"
-import { Duration, Effect, type Layer, Redacted } from "effect"
+import { JaegerSource, TempoSource } from "@rollwise/source-traces"
+import { Context, Duration, Effect, Layer, Redacted } from "effect"
 import { SetupError } from "./internal/errors.ts"
+
+type Env = Readonly<Record<string, string | undefined>>
+
+/** The base URL of each live source a spec's metrics read (`--prometheus`, `--loki`, `--elasticsearch`, `--tempo`, `--jaeger`). */
+export type LiveUrls = Partial<Record<SloSpec.Source, string>>
+
+/** Every live source, in the order flags and errors name them. */
+export const liveSources: ReadonlyArray<SloSpec.Source> = ["prometheus", "loki", "elasticsearch", "tempo", "jaeger"]
+
+/** The environment prefix of a source's credentials: ROLLWISE_LOKI_TOKEN, ROLLWISE_ELASTICSEARCH_API_KEY, … */
+export const envPrefix = (source: SloSpec.Source): string => `ROLLWISE_${source.toUpperCase()}`
+
+/** A bearer token (`<PREFIX>_TOKEN`) or basic credentials (`<PREFIX>_USER` and `_PASSWORD`) from the environment. */
+const credentials = (prefix: string, env: Env) => {
+  const token = env[`${prefix}_TOKEN`]
+  const user = env[`${prefix}_USER`]
+  const password = env[`${prefix}_PASSWORD`]
+  return {
+    ...(token ? { bearerToken: Redacted.make(token) } : {}),
+    ...(user && password ? { basicAuth: { username: user, password: Redacted.make(password) } } : {})
+  }
+}
+
+/**
+ * The MetricSource of one live source at `url`, with credentials from the
+ * environment only: `<PREFIX>_TOKEN`, or `_USER` and `_PASSWORD`; Loki and
+ * Tempo's tenant from `<PREFIX>_TENANT` (sent as X-Scope-OrgID);
+ * Elasticsearch's API key from ROLLWISE_ELASTICSEARCH_API_KEY.
+ */
+export const sourceLayer = (source: SloSpec.Source, url: string, timeoutSeconds: number, env: Env): Layer.Layer<MetricSource.MetricSource> => {
+  const prefix = envPrefix(source)
+  const timeout = Duration.seconds(timeoutSeconds)
+  const tenant = env[`${prefix}_TENANT`]
+  switch (source) {
+    case "prometheus":
+      return prometheus(url, timeoutSeconds, env)
+    case "loki":
+      return SourceLoki.layer({ url, timeout, ...credentials(prefix, env), ...(tenant ? { tenant } : {}) })
+    case "tempo":
+      // TraceQL search over backend blocks is slow: at least Tempo's own 30 s
+      return TempoSource.layer({ url, timeout: Duration.seconds(Math.max(timeoutSeconds, 30)), ...credentials(prefix, env), ...(tenant ? { tenant } : {}) })
+    case "jaeger":
+      return JaegerSource.layer({ url, timeout, ...credentials(prefix, env) })
+    case "elasticsearch": {
+      const apiKey = env[`${prefix}_API_KEY`]
+      return SourceElasticsearch.layer({ url, timeout, ...credentials(prefix, env), ...(apiKey ? { apiKey: Redacted.make(apiKey) } : {}) })
+    }
+  }
+}
+
+/**
+ * One MetricSource over several: each request goes to the source its
+ * metric names (`source:` in slo.yaml, default prometheus). A metric whose
+ * source has no URL is `Unsupported`, naming the flag (checked at setup by
+ * {@link requireQueries}, so a run never gets here).
+ */
+export const routed = (layers: Partial<Record<SloSpec.Source, Layer.Layer<MetricSource.MetricSource>>>): Layer.Layer<MetricSource.MetricSource> =>
+  Layer.effect(
+    MetricSource.MetricSource,
+    Effect.gen(function* () {
+      const services = new Map<SloSpec.Source, MetricSource.MetricSource["Service"]>()
+      for (const source of liveSources) {
+        const layer = layers[source]
+        if (layer !== undefined) services.set(source, Context.get(yield* Layer.build(layer), MetricSource.MetricSource))
+      }
+      return MetricSource.MetricSource.of({
+        observe: (request) => {
+          const service = services.get(request.metric.source)
+          return service !== undefined
+            ? service.observe(request)
+            : Effect.fail(new MetricSource.MetricSourceError({ reason: "Unsupported", detail: `metric ${request.metric.name} reads ${request.metric.source}, but no --${request.metric.source} URL was given` }))
+        }
+      })
+    })
+  )
+
+/** The live MetricSource for a spec: every given URL's source, routed by metric. */
+export const live = (urls: LiveUrls, timeoutSeconds: number, env: Env): Layer.Layer<MetricSource.MetricSource> =>
+  routed(Object.fromEntries(liveSources.flatMap((source) => (urls[source] === undefined ? [] : [[source, sourceLayer(source, urls[source], timeoutSeconds, env)]]))))
 
 /**
  * The Prometheus MetricSource for `url`, with credentials from the
@@ -10,7 +92,7 @@ import { SetupError } from "./internal/errors.ts"
  * and `ROLLWISE_PROMETHEUS_PASSWORD`), never from flags, request bodies or
  * files that end up in shell history or evidence.
  */
-export const prometheus = (url: string, timeoutSeconds: number, env: Readonly<Record<string, string | undefined>>): Layer.Layer<MetricSource.MetricSource> => {
+export const prometheus = (url: string, timeoutSeconds: number, env: Env): Layer.Layer<MetricSource.MetricSource> => {
   const token = env["ROLLWISE_PROMETHEUS_TOKEN"]
   const user = env["ROLLWISE_PROMETHEUS_USER"]
   const password = env["ROLLWISE_PROMETHEUS_PASSWORD"]
@@ -22,21 +104,44 @@ export const prometheus = (url: string, timeoutSeconds: number, env: Readonly<Re
   })
 }
 
+/** What a metric needs in slo.yaml to be read live, or undefined when it has it. */
+const missingQuery = (m: SloSpec.MetricSpec): string | undefined => {
+  if (m.source === "jaeger") return undefined
+  if (m.source === "elasticsearch" && m.index === undefined) return "index"
+  if (m.kind === "ratio") return m.errorsQuery === undefined || m.totalQuery === undefined ? "errorsQuery and totalQuery" : undefined
+  if (m.source === "elasticsearch" && m.kind === "continuous" && m.field === undefined) return "field (the numeric field whose values are the samples)"
+  return m.query === undefined ? "query" : undefined
+}
+
 /**
- * Live analysis needs a query for every metric (errorsQuery and totalQuery
- * for ratios), and windows Prometheus can read at the spec's step (a window
- * shorter than the step, or not a whole number of steps, is refused here
- * with the fix, never left to become a silent nodata window).
+ * Live analysis needs, for every metric, the URL of its source (`--loki`
+ * for a loki metric) and its queries (errorsQuery and totalQuery for
+ * ratios; an index for elasticsearch), and windows each source can read at
+ * the spec's step (a window shorter than the step, or not a whole number of
+ * steps, is refused here with the fix, never left to become a silent nodata
+ * window). `urls` defaults to Prometheus only, as before sources existed.
  */
-export const requireQueries = (spec: SloSpec.Spec, field = "slo") =>
-  Effect.forEach(
-    spec.metrics,
-    (m) => {
-      const missing = m.kind === "ratio" ? (m.errorsQuery === undefined || m.totalQuery === undefined ? "errorsQuery and totalQuery" : undefined) : m.query === undefined ? "query" : undefined
-      return missing === undefined ? Effect.void : Effect.fail(new SetupError({ field, detail: `metric ${m.name} (${m.kind}) needs ${missing} for live analysis (see examples/slo-live.yaml)` }))
-    },
-    { discard: true }
-  ).pipe(Effect.andThen(PrometheusSource.checkSpec(spec).pipe(Effect.mapError((e) => new SetupError({ field, detail: e.detail })))))
+export const requireQueries = (spec: SloSpec.Spec, field = "slo", urls: LiveUrls = { prometheus: "" }) =>
+  Effect.gen(function* () {
+    for (const m of spec.metrics) {
+      if (urls[m.source] === undefined) {
+        const given = liveSources.filter((s) => urls[s] !== undefined)
+        return yield* new SetupError({ field, detail: `metric ${m.name} reads ${m.source}: give --${m.source} URL${given.length > 0 ? ` (only ${given.map((s) => `--${s}`).join(", ")} given)` : ""}` })
+      }
+      const missing = missingQuery(m)
+      if (missing !== undefined) {
+        return yield* new SetupError({ field, detail: `metric ${m.name} (${m.source === "prometheus" ? "" : `${m.source} `}${m.kind}) needs ${missing} for live analysis (see examples/slo-live.yaml${m.source === "prometheus" ? "" : " and examples/slo-logs.yaml"})` })
+      }
+    }
+    // each source checks its own metrics' windows and fields
+    const check = <E extends { readonly message: string }>(source: SloSpec.Source, f: (spec: SloSpec.Spec) => Effect.Effect<void, E>) => {
+      const [first, ...rest] = spec.metrics.filter((m) => m.source === source)
+      return first === undefined ? Effect.void : Effect.mapError(f({ ...spec, metrics: [first, ...rest] }), (e) => new SetupError({ field, detail: e.message }))
+    }
+    yield* check("prometheus", PrometheusSource.checkSpec)
+    yield* check("loki", SourceLoki.checkSpec)
+    yield* check("elasticsearch", SourceElasticsearch.checkSpec)
+  })
 
 /**
  * A Prometheus URL fit to keep in a rollout's record: an http(s) URL without

@@ -27,7 +27,7 @@ import * as MetricSources from "./MetricSources.ts"
  */
 
 /** The simulated traffic scenarios (`--simulate`). */
-export const Scenario = Schema.Literals(["healthy", "latency-regression", "error-spike", "crash-loop"])
+export const Scenario = Schema.Literals(["healthy", "latency-regression", "error-spike", "crash-loop", "new-error"])
 
 /** @see {@link Scenario} */
 export type Scenario = typeof Scenario.Type
@@ -197,7 +197,7 @@ export const planFor = (setup: Setup, decision: Decision.Decision, policy: Gates
 
 /** The simulated service's fault for a scenario. */
 export const faultOf = (scenario: Scenario): Simulation.Fault =>
-  scenario === "latency-regression" ? "latency" : scenario === "error-spike" ? "errors" : scenario === "crash-loop" ? "crash-loop" : "none"
+  scenario === "latency-regression" ? "latency" : scenario === "error-spike" ? "errors" : scenario === "crash-loop" ? "crash-loop" : scenario === "new-error" ? "new-error" : "none"
 
 /** Environment variables the runner reads credentials from (never from the setup). */
 export type Env = Readonly<Record<string, string | undefined>>

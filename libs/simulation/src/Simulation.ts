@@ -1,9 +1,10 @@
 import { MetricSource } from "@rollwise/rollout-engine"
+import { SloSpec } from "@rollwise/slo-policy"
 import { Random } from "@rollwise/stats-core"
 import { Effect, Layer } from "effect"
 
 /** What goes wrong in a simulated candidate, if anything. */
-export type Fault = "none" | "latency" | "errors" | "crash-loop"
+export type Fault = "none" | "latency" | "errors" | "crash-loop" | "new-error"
 
 /** One simulated service behind a target. */
 export interface Service {
@@ -27,8 +28,15 @@ const hash = Random.fnv1a
  * seed sees the same data whatever the wall clock does. The candidate's share of
  * traffic follows `candidateShare()` (the target's current weight or cohort):
  * at 1 % there are few samples — thin data, as in a real first step. A
- * faulty candidate is 45 % slower, fails 6× as often, or restarts every
- * window.
+ * faulty candidate is 45 % slower, fails 6× as often, restarts every
+ * window, or logs a new exception in 0.5 % of its requests.
+ *
+ * A `signatures` metric gets the track's warning and error lines, as a log
+ * query filtering on level would return them: a cache-miss warning in 1 % of
+ * requests, an upstream timeout in 0.2 %, each with its own ids and numbers,
+ * and the faulty candidate's NullPointerException; the exposure is the
+ * track's requests. Beyond the metric's `maxLines` the lines are cut and the
+ * exposure scaled to match, as the log sources do.
  */
 export const metricSource = (service: Service, seed: number, candidateShare: Effect.Effect<number>): Layer.Layer<MetricSource.MetricSource> =>
   Layer.sync(MetricSource.MetricSource, () => {
@@ -62,10 +70,30 @@ export const metricSource = (service: Service, seed: number, candidateShare: Eff
             }
             case "counter":
               return { sample: { _tag: "Values", values: [faulty === "crash-loop" ? 2 + Math.floor(uniform() * 3) : 0] }, warnings: [] }
+            case "signatures":
+              return logLines(requests, uniform, faulty === "new-error", request.metric.maxLines ?? SloSpec.defaultMaxLines)
           }
         })
     })
   })
+
+const hex = (uniform: Random.Uniform) => Math.floor(uniform() * 0xffffffff).toString(16).padStart(8, "0")
+
+/** The warning and error lines of `requests` simulated requests (see {@link metricSource}). */
+const logLines = (requests: number, uniform: Random.Uniform, newError: boolean, maxLines: number): MetricSource.Measurement => {
+  const lines: Array<string> = []
+  for (let i = 0; i < requests; i++) {
+    const u = uniform()
+    if (u < 0.01) lines.push(`WARN cache miss for cart ${hex(uniform)} after ${10 + Math.floor(uniform() * 90)} ms`)
+    else if (u < 0.012) lines.push(`ERROR upstream timeout calling pricing at 10.0.${Math.floor(uniform() * 8)}.${1 + Math.floor(uniform() * 250)}:8080 for order ${hex(uniform)}`)
+    else if (newError && u < 0.017) lines.push(`ERROR java.lang.NullPointerException: Cannot read field "total" because "cart" is null at com.shop.Cart.total(Cart.java:${80 + Math.floor(uniform() * 3)}) order ${hex(uniform)}`)
+  }
+  if (lines.length <= maxLines) return { sample: { _tag: "Lines", lines, total: requests }, warnings: [] }
+  return {
+    sample: { _tag: "Lines", lines: lines.slice(0, maxLines), total: Math.max(maxLines, Math.round((requests * maxLines) / lines.length)), truncated: true },
+    warnings: [`${lines.length} log lines matched; the first ${maxLines} were read (maxLines)`]
+  }
+}
 
 /**
  * A fleet of simulated devices, bucketed deterministically: device i is in

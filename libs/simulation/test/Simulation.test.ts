@@ -14,7 +14,9 @@ const spec = Effect.runSync(
     metrics: [
       { name: "latency", kind: "continuous", threshold: 1 },
       { name: "error-rate", kind: "ratio", threshold: 0.01 },
-      { name: "restarts", kind: "counter", threshold: 0 }
+      { name: "restarts", kind: "counter", threshold: 0 },
+      { name: "new-errors", kind: "signatures", source: "loki", query: "{}", threshold: 0 },
+      { name: "few-lines", kind: "signatures", source: "loki", query: "{}", threshold: 0, maxLines: 100 }
     ]
   })
 )
@@ -29,6 +31,31 @@ const observe = (fault: Simulation.Fault, metric: number, track: "baseline" | "c
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 describe("Simulation.metricSource", () => {
+  it("a new-error fault logs a new exception in about 0.5 % of the candidate's requests; the baseline never does", async () => {
+    const lines = (m: MetricSource.Measurement) => (m.sample?._tag === "Lines" ? m.sample : { lines: [], total: 0 })
+    const c = lines(await observe("new-error", 3, "candidate"))
+    const b = lines(await observe("new-error", 3, "baseline"))
+    const npe = (xs: ReadonlyArray<string>) => xs.filter((l) => l.includes("NullPointerException")).length
+    expect(c.total).toBe(12_000)
+    expect(npe(c.lines) / c.total).toBeGreaterThan(0.003)
+    expect(npe(c.lines) / c.total).toBeLessThan(0.007)
+    expect(npe(b.lines)).toBe(0)
+    expect(b.lines.some((l) => l.startsWith("WARN cache miss"))).toBe(true)
+    expect(npe(lines(await observe("none", 3, "candidate")).lines)).toBe(0)
+  })
+
+  it("beyond maxLines the lines are cut, the exposure scaled and a warning says so", async () => {
+    const m = await observe("none", 4, "baseline")
+    expect(m.sample?._tag).toBe("Lines")
+    if (m.sample?._tag !== "Lines") return
+    expect(m.sample.lines).toHaveLength(100)
+    expect(m.sample.truncated).toBe(true)
+    // about 1.2 % of 108,000 requests log a line: 100 of them stand for about 8,300 requests
+    expect(m.sample.total).toBeGreaterThan(6000)
+    expect(m.sample.total).toBeLessThan(11_000)
+    expect(m.warnings[0]).toMatch(/^\d+ log lines matched; the first 100 were read \(maxLines\)$/)
+  })
+
   it("a latency fault makes the candidate slower; traffic follows the candidate's share", async () => {
     const b = await observe("latency", 0, "baseline", 1)
     const c = await observe("latency", 0, "candidate", 1)

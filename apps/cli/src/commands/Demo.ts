@@ -3,8 +3,10 @@ import { Command, Flag } from "effect/cli"
 
 /** The flags of `rollwise demo`. */
 export const demoFlags = {
-  scenario: Flag.Literals("scenario", ["healthy", "latency-regression", "error-spike", "crash-loop"]).pipe(
-    Flag.withDescription("What goes wrong: nothing, the Windows pool's candidate is slower, the Kubernetes candidate fails more, or the ARM firmware crash-loops (default: latency-regression)"),
+  scenario: Flag.Literals("scenario", ["healthy", "latency-regression", "error-spike", "crash-loop", "new-error"]).pipe(
+    Flag.withDescription(
+      "What goes wrong: nothing, the Windows pool's candidate is slower, the Kubernetes candidate fails more, the ARM firmware crash-loops, or the Kubernetes candidate logs a new exception in 0.5 % of its requests (default: latency-regression)"
+    ),
     Flag.withDefault("latency-regression" as const)
   ),
   seed: Flag.Int("seed").pipe(Flag.withDescription("Seed of the simulated traffic (default: 7)"), Flag.withDefault(7)),

@@ -26,7 +26,7 @@ export const rolloutFlags = {
   hosts: Flag.String("hosts").pipe(Flag.withDescription("With --target windows: hosts.yaml, the IIS/ARR farm (servers, sites, pools, artifact, credentials by reference)"), Flag.optional),
   fleet: Flag.String("fleet").pipe(Flag.withDescription("With --target arm: fleet.yaml, the devices and their OTA manager (Mender, Balena or your own), cohorts and health"), Flag.optional),
   prometheus: Flag.String("prometheus").pipe(Flag.withDescription("Judge the windows with metrics from this Prometheus (queries from slo.yaml; credentials from ROLLWISE_PROMETHEUS_TOKEN, or _USER and _PASSWORD)"), Flag.optional),
-  simulate: Flag.Literals("simulate", ["healthy", "latency-regression", "error-spike", "crash-loop"]).pipe(
+  simulate: Flag.Literals("simulate", ["healthy", "latency-regression", "error-spike", "crash-loop", "new-error"]).pipe(
     Flag.withDescription("Judge simulated traffic instead of Prometheus: a healthy candidate or one that regresses"),
     Flag.optional
   ),

@@ -26,7 +26,9 @@ const spec = Effect.runSync(
     metrics: [
       { name: "latency", kind: "continuous", threshold: 0.3, tolerance: 0.1 },
       { name: "error-rate", kind: "ratio", threshold: 0.01, tolerance: 0.5 },
-      { name: "restarts", kind: "counter", threshold: 0, critical: true }
+      { name: "restarts", kind: "counter", threshold: 0, critical: true },
+      // the warning and error lines each track logs, mined into templates: one the candidate logs and the baseline never did rolls back
+      { name: "new-errors", kind: "signatures", source: "loki", query: '{app="{{service}}", track="{{track}}"} |~ "WARN|ERROR"', threshold: 0, tolerance: 1, critical: true }
     ]
   })
 )
@@ -69,9 +71,11 @@ export const runDemo = Effect.fn("cli.demo")(function* (flags: DemoFlags) {
       ? "latency"
       : flags.scenario === "error-spike" && kind === "k8s"
         ? "errors"
-        : flags.scenario === "crash-loop" && kind === "arm"
-          ? "crash-loop"
-          : "none"
+        : flags.scenario === "new-error" && kind === "k8s"
+          ? "new-error"
+          : flags.scenario === "crash-loop" && kind === "arm"
+            ? "crash-loop"
+            : "none"
   const targets: ReadonlyArray<TargetSetup> = [
     { id: "k8s", kind: "k8s", label: "Kubernetes canary (checkout)", service: { name: "checkout-k8s", latencySeconds: 0.12, requestsPerSecond: 1500, errorRatio: 0.003, fault: fault("k8s") } },
     { id: "windows", kind: "windows", label: "Windows ARR pool (checkout-iis)", service: { name: "checkout-iis", latencySeconds: 0.18, requestsPerSecond: 1200, errorRatio: 0.004, fault: fault("windows") } },
@@ -251,9 +255,17 @@ const report = (
         return { window, label: `step ${index + 1}${share}` }
       })
       const charts = VerdictCharts.forVerdicts(spec, verdicts.get(target.id) ?? [], target.label, steps)
+      const last = verdicts.get(target.id)?.at(-1)
+      const why =
+        last === undefined
+          ? ""
+          : `<table class="metrics"><thead><tr><th>metric</th><th>status</th><th>last window's reason</th></tr></thead><tbody>
+${last.metrics.map((m) => `<tr data-status="${m.status}"><td>${escapeHtml(m.name)}</td><td>${m.status}</td><td>${escapeHtml(m.reason)}</td></tr>`).join("\n")}
+</tbody></table>`
       return `<section class="target" data-target="${target.id}" data-result="${final.phase}">
 <h2>${escapeHtml(target.label)} — <span class="result ${final.phase}">${final.phase.replace("_", " ")}</span></h2>
 <p>${escapeHtml(plan.strategy)} in ${plan.steps.length} steps; ${escapeHtml(final.reason ?? "")}</p>
+${why}
 <div class="plots">${charts.map((c) => `<figure class="plot" data-metric="${escapeHtml(c.metric)}">${c.svg}</figure>`).join("\n")}</div>
 </section>`
     })
