@@ -35,7 +35,9 @@ const load = (set: string): { content: Array<string>; events: Array<string> } =>
   const header = rows[0]!
   const ci = header.indexOf("Content")
   const ei = header.indexOf("EventId")
-  const body = rows.slice(1).filter((r) => r.length === header.length)
+  const body = rows.slice(1)
+  const bad = body.findIndex((r) => r.length !== header.length)
+  if (bad >= 0) throw new Error(`${set}: row ${bad + 2} has ${body[bad]!.length} fields, the header ${header.length}`)
   return { content: body.map((r) => r[ci]!), events: body.map((r) => r[ei]!) }
 }
 

@@ -30,7 +30,7 @@ export interface Template {
 
 /** Options of {@link make} and {@link mine}; the defaults suit every log tried so far. */
 export interface Options {
-  /** Share of a template's literal tokens a line must equal to join it; default 0.5. */
+  /** Share of the line's tokens that must equal the template's literal tokens (masked ones don't count) to join it; default 0.5. */
   readonly similarity?: number
   /** How many leading tokens route a line in the tree below the token count; default 2. */
   readonly depth?: number
@@ -49,8 +49,9 @@ export interface Miner {
   /** Mines one line and returns the id of the template it joined (or started). Never throws. */
   readonly add: (line: string) => TemplateId
   /**
-   * The id of the most specific template so far that `line` fits (see
-   * {@link matches}), without learning from it; -1 when none does. After all
+   * The id of the most specific template so far, in the tree leaf the line
+   * leads to, that `line` fits (see {@link matches}), without learning from
+   * it; -1 when none does. After all
    * lines were added this is the same for equal lines, which `add` — whose
    * answer reflects the templates at the time — does not promise.
    */
