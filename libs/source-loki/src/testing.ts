@@ -168,7 +168,7 @@ export const startFakeLoki = (options: FakeLokiOptions = {}): Promise<FakeLoki> 
       if (t === undefined) throw new HttpError(400, `invalid parameter "${name}": cannot parse "${text}" to a valid timestamp`)
       return t
     }
-    const evaluate = (run: () => unknown) => {
+    const evaluate = <A>(run: () => A): A => {
       try {
         return run()
       } catch (e) {
@@ -283,7 +283,7 @@ export const startFakeLoki = (options: FakeLokiOptions = {}): Promise<FakeLoki> 
   const load = (input: ReadonlyArray<StreamInput>) => {
     for (const s of input) {
       const tenant = s.tenant ?? "fake"
-      const streams = byTenant.get(tenant) ?? new Map()
+      const streams = byTenant.get(tenant) ?? new Map<string, { labels: Readonly<Record<string, string>>; entries: Array<LogQL.Entry>; keys: Set<string> }>()
       byTenant.set(tenant, streams)
       const key = LogQL.labelsKey(s.labels)
       const into = streams.get(key) ?? { labels: { ...s.labels }, entries: [], keys: new Set<string>() }

@@ -47,7 +47,8 @@ describe("LokiClient errors and retries (fake Loki, from its HTTP API docs)", ()
 
   it("without a tenant a multi-tenant Loki answers 401 no org id: Unreachable, not retried, saying to set a tenant", async () => {
     const before = fake.requests.length
-    const error = failure(await run(opts({ tenant: undefined, retries: 2 }), (c) => c.query(count, ns(t0))))
+    const { tenant: _tenant, ...withoutTenant } = opts({ retries: 2 })
+    const error = failure(await run(withoutTenant, (c) => c.query(count, ns(t0))))
     expect(error.reason).toBe("Unreachable")
     expect(error.detail).toBe(`HTTP 401 from ${fake.url}: no org id (check the credentials and whether this Loki needs a tenant (X-Scope-OrgID))`)
     expect(fake.requests.length - before).toBe(1)
