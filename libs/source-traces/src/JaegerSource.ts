@@ -1,4 +1,5 @@
 import { MetricSource } from "@rollwise/rollout-engine"
+import { QueryTemplate, type SloSpec } from "@rollwise/slo-policy"
 import { Effect, Layer, Schema, type Duration, type Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
 import * as Common from "./internal/common.ts"
@@ -210,6 +211,33 @@ export const make = (options: Options) =>
       return { sample: { _tag: "Values" as const, values: durations }, query, warnings: [...warnings, ...dropped] }
     })
     return MetricSource.MetricSource.of({ observe })
+  })
+
+/**
+ * Check at spec load what live analysis over Jaeger needs of the spec's
+ * `jaeger` metrics: no TraceQL or PromQL (`query`, `errorsQuery`,
+ * `totalQuery` would be ignored, so they are refused), and every placeholder
+ * in `operation` and the `tags` values known. Fails with the first problem,
+ * naming the metric and field.
+ */
+export const checkSpec = (spec: SloSpec.Spec): Effect.Effect<void, MetricSource.MetricSourceError> =>
+  Effect.gen(function* () {
+    for (const metric of spec.metrics) {
+      if (metric.source !== "jaeger") continue
+      const fail = (detail: string) => Effect.fail(new MetricSource.MetricSourceError({ reason: "BadQuery", detail: `metric ${metric.name}: ${detail}` }))
+      for (const field of ["query", "errorsQuery", "totalQuery"] as const) {
+        if (metric[field] !== undefined) return yield* fail(`a jaeger metric selects spans by operation and tags, so ${field} would be ignored; remove it`)
+      }
+      const values = QueryTemplate.placeholders(spec, "candidate", spec.windowSeconds)
+      const templates: Array<[string, string]> = [...(metric.operation !== undefined ? [["operation", metric.operation] as [string, string]] : []), ...Object.entries(metric.tags ?? {}).map(([k, v]): [string, string] => [`tags.${k}`, v])]
+      for (const [field, template] of templates) {
+        try {
+          Common.fillPlain(template, values)
+        } catch (e) {
+          return yield* fail(`${field}: ${e instanceof Error ? e.message : String(e)}`)
+        }
+      }
+    }
   })
 
 /** The MetricSource layer over Jaeger, with a fetch-based HTTP client. */

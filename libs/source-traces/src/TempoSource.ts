@@ -1,4 +1,5 @@
 import { MetricSource } from "@rollwise/rollout-engine"
+import { QueryTemplate, type SloSpec } from "@rollwise/slo-policy"
 import { Duration, Effect, Layer, Redacted, Ref, Schema } from "effect"
 import { FetchHttpClient } from "effect/http"
 import * as Common from "./internal/common.ts"
@@ -292,6 +293,38 @@ export const make = (options: Options) =>
       return { sample: { _tag: "Values" as const, values }, query: filter, warnings: [...s.warnings, ...warnings] }
     })
     return MetricSource.MetricSource.of({ observe })
+  })
+
+/**
+ * Check at spec load what live analysis over Tempo needs of the spec's
+ * `tempo` metrics: continuous and counter metrics have a `query`, ratios an
+ * `errorsQuery` and a `totalQuery`; every placeholder is known and every
+ * value fits (rendered for both tracks); a continuous query is a span filter
+ * without a pipeline, a count query ends in nothing but `| count_over_time()`
+ * or `| rate()`. Fails with the first problem, naming the metric and field.
+ */
+export const checkSpec = (spec: SloSpec.Spec): Effect.Effect<void, MetricSource.MetricSourceError> =>
+  Effect.gen(function* () {
+    for (const metric of spec.metrics) {
+      if (metric.source !== "tempo") continue
+      const fail = (reason: "BadQuery" | "Unsupported", detail: string) => Effect.fail(new MetricSource.MetricSourceError({ reason, detail: `metric ${metric.name}: ${detail}` }))
+      const fields = metric.kind === "ratio" ? (["errorsQuery", "totalQuery"] as const) : (["query"] as const)
+      for (const field of fields) {
+        const template = metric[field]
+        if (template === undefined) return yield* fail("Unsupported", `a tempo ${metric.kind} metric needs ${fields.join(" and ")} (TraceQL) for live analysis`)
+        for (const track of ["baseline", "candidate"] as const) {
+          let rendered: string
+          try {
+            rendered = QueryTemplate.render(template, QueryTemplate.placeholders(spec, track, spec.windowSeconds))
+          } catch (e) {
+            return yield* fail("BadQuery", `${field}: ${e instanceof Error ? e.message : String(e)}`)
+          }
+          const { pipeline } = splitPipeline(rendered)
+          if (metric.kind === "continuous" && pipeline !== undefined) return yield* fail("BadQuery", `${field} reads span durations from search, so it must be a span filter without a pipeline (it ends in | ${pipeline})`)
+          if (metric.kind !== "continuous" && pipeline !== undefined && !countStage.test(pipeline)) return yield* fail("BadQuery", `${field} must be a span filter, optionally ending in | count_over_time() or | rate() (it ends in | ${pipeline})`)
+        }
+      }
+    }
   })
 
 /** The MetricSource layer over Tempo, with a fetch-based HTTP client. */

@@ -202,6 +202,16 @@ describe("JaegerSource (fake Jaeger, from jaeger-query's HTTP handlers)", () => 
     }
   })
 
+  it("checkSpec refuses queries on a jaeger metric and unknown placeholders, naming the field", () => {
+    const check = (metrics: ReadonlyArray<Record<string, unknown>>) => {
+      const exit = Effect.runSyncExit(JaegerSource.checkSpec(specWith(metrics)))
+      return Exit.isSuccess(exit) ? "ok" : errorOf(exit).detail
+    }
+    expect(check([{ name: "j", kind: "ratio", source: "jaeger", threshold: 0, operation: "{{service}}-op", tags: { track: "{{track}}" } }])).toBe("ok")
+    expect(check([{ name: "j", kind: "continuous", source: "jaeger", threshold: 0, query: "x" }])).toContain("query would be ignored")
+    expect(check([{ name: "j", kind: "continuous", source: "jaeger", threshold: 0, tags: { track: "{{trak}}" } }])).toContain("tags.track: unknown placeholder {{trak}}")
+  })
+
   it("refuses other sources' metrics and counters as Unsupported; an unknown placeholder is BadQuery", async () => {
     const spec = specWith([
       { name: "t", kind: "counter", source: "tempo", threshold: 0, query: "{ }" },

@@ -270,6 +270,20 @@ describe("TempoSource (fake Tempo, from its HTTP API docs and query-frontend cod
     expect(tempo.received.length).toBe(0)
   })
 
+  it("checkSpec refuses at load what observe would refuse later, naming the metric and field", () => {
+    const check = (metrics: ReadonlyArray<Record<string, unknown>>) => {
+      const exit = Effect.runSyncExit(TempoSource.checkSpec(specWith(metrics)))
+      return Exit.isSuccess(exit) ? "ok" : errorOf(exit).detail
+    }
+    expect(Exit.isSuccess(Effect.runSyncExit(TempoSource.checkSpec(tempoContractSpec)))).toBe(true)
+    expect(check([{ name: "c", kind: "counter", source: "tempo", threshold: 0 }])).toContain("metric c: a tempo counter metric needs query")
+    expect(check([{ name: "r", kind: "ratio", source: "tempo", threshold: 0, errorsQuery: "{ }" }])).toContain("needs errorsQuery and totalQuery")
+    expect(check([{ name: "l", kind: "continuous", source: "tempo", threshold: 0, query: '{ span.x = "{{nope}}" }' }])).toContain("query: unknown placeholder {{nope}}")
+    expect(check([{ name: "l", kind: "continuous", source: "tempo", threshold: 0, query: "{ } | rate()" }])).toContain("without a pipeline")
+    expect(check([{ name: "c", kind: "counter", source: "tempo", threshold: 0, query: "{ } | by(name)" }])).toContain("count_over_time")
+    expect(check([{ name: "p", kind: "counter", threshold: 0 }])).toBe("ok")
+  })
+
   it("splitPipeline splits at the first pipe outside strings and braces", () => {
     expect(TempoSource.splitPipeline('{ a = "x | y" || b = `|` } | rate()')).toEqual({ filter: '{ a = "x | y" || b = `|` }', pipeline: "rate()" })
     expect(TempoSource.splitPipeline('{ a = "\\"|" }')).toEqual({ filter: '{ a = "\\"|" }' })
