@@ -1,6 +1,6 @@
 import { MetricSource } from "@rollwise/rollout-engine"
 import { DurationText, QueryTemplate, SloSpec } from "@rollwise/slo-policy"
-import { Data, Effect, Layer } from "effect"
+import { Config, ConfigProvider, Data, Duration, Effect, Layer, Option } from "effect"
 import { FetchHttpClient } from "effect/http"
 import * as LokiClient from "./LokiClient.ts"
 
@@ -205,3 +205,42 @@ export const make = (options: Options) =>
 
 /** The MetricSource layer over Loki, with a fetch-based HTTP client. */
 export const layer = (options: Options): Layer.Layer<MetricSource.MetricSource> => Layer.effect(MetricSource.MetricSource, make(options)).pipe(Layer.provide(FetchHttpClient.layer))
+
+/**
+ * Options from the environment: `LOKI_URL` (required), `LOKI_TENANT`,
+ * `LOKI_TOKEN` (bearer) or `LOKI_USERNAME` + `LOKI_PASSWORD` (basic; both
+ * or neither), `LOKI_TIMEOUT` (a duration, e.g. `10 seconds`), `LOKI_RETRIES`.
+ * Secrets are read as `Redacted`.
+ */
+export const optionsConfig: Config.Config<Options> = Config.all({
+  url: Config.String("LOKI_URL"),
+  tenant: Config.option(Config.NonEmptyString("LOKI_TENANT")),
+  token: Config.option(Config.Redacted("LOKI_TOKEN")),
+  username: Config.option(Config.NonEmptyString("LOKI_USERNAME")),
+  password: Config.option(Config.Redacted("LOKI_PASSWORD")),
+  timeout: Config.option(Config.Duration("LOKI_TIMEOUT")),
+  retries: Config.option(Config.Int("LOKI_RETRIES"))
+}).pipe(
+  Config.mapEffect((c) => {
+    if (Option.isSome(c.username) !== Option.isSome(c.password)) {
+      return Effect.fail(new Config.ConfigError(new ConfigProvider.SourceError({ message: "LOKI_USERNAME and LOKI_PASSWORD go together: set both for basic auth, or neither" })))
+    }
+    const options: Options = {
+      url: c.url,
+      ...(Option.isSome(c.tenant) ? { tenant: c.tenant.value } : {}),
+      ...(Option.isSome(c.token) ? { bearerToken: c.token.value } : {}),
+      ...(Option.isSome(c.username) && Option.isSome(c.password) ? { basicAuth: { username: c.username.value, password: c.password.value } } : {}),
+      ...(Option.isSome(c.timeout) ? { timeout: Duration.fromInputUnsafe(c.timeout.value) } : {}),
+      ...(Option.isSome(c.retries) ? { retries: c.retries.value } : {})
+    }
+    return Effect.succeed(options)
+  })
+)
+
+/** The layer with its options read from configuration ({@link optionsConfig} unless another is given). */
+export const layerConfig = (config: Config.Config<Options> = optionsConfig): Layer.Layer<MetricSource.MetricSource, Config.ConfigError> =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      return layer(yield* config)
+    })
+  )

@@ -2,7 +2,7 @@ import { fc, test } from "@fast-check/vitest"
 import { MetricSource } from "@rollwise/rollout-engine"
 import { MetricSourceContract } from "@rollwise/rollout-engine/testing"
 import { QueryTemplate, SloSpec } from "@rollwise/slo-policy"
-import { Effect, Exit, Redacted } from "effect"
+import { ConfigProvider, Duration, Effect, Exit, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { SourceLoki } from "../src/index.ts"
 import * as LogQL from "../src/internal/LogQL.ts"
@@ -256,4 +256,32 @@ describe("LogQL templates cannot be escaped (property, against the fake's own Lo
       ])
     }
   )
+})
+
+describe("SourceLoki.optionsConfig (the environment the CLI reads)", () => {
+  const read = (env: Record<string, string>) => Effect.runSyncExit(Effect.gen(function* () {
+    return yield* SourceLoki.optionsConfig
+  }).pipe(Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnvRecord(env)))))
+
+  it("reads the URL, tenant, token, timeout and retries; secrets stay Redacted", () => {
+    const exit = read({ LOKI_URL: "http://loki:3100", LOKI_TENANT: "team-a", LOKI_TOKEN: "tkn-1", LOKI_TIMEOUT: "5 seconds", LOKI_RETRIES: "1" })
+    if (Exit.isFailure(exit)) throw new Error(String(exit.cause))
+    const o = exit.value
+    expect(o.url).toBe("http://loki:3100")
+    expect(o.tenant).toBe("team-a")
+    expect(Redacted.isRedacted(o.bearerToken)).toBe(true)
+    expect(Redacted.value(o.bearerToken!)).toBe("tkn-1")
+    expect(String(o.bearerToken)).not.toContain("tkn-1")
+    expect(o.retries).toBe(1)
+    expect(o.timeout !== undefined && Duration.toMillis(o.timeout)).toBe(5000)
+  })
+
+  it("takes basic auth as a pair, and refuses half of one", () => {
+    const exit = read({ LOKI_URL: "http://loki:3100", LOKI_USERNAME: "1234", LOKI_PASSWORD: "pw" })
+    expect(Exit.isSuccess(exit) && exit.value.basicAuth?.username).toBe("1234")
+    const half = read({ LOKI_URL: "http://loki:3100", LOKI_USERNAME: "1234" })
+    expect(Exit.isFailure(half)).toBe(true)
+    if (Exit.isFailure(half)) expect(String(half.cause)).toContain("LOKI_USERNAME and LOKI_PASSWORD go together")
+    expect(Exit.isFailure(read({}))).toBe(true)
+  })
 })
