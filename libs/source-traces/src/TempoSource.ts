@@ -206,7 +206,8 @@ export const make = (options: Options) =>
         const path = api === "instant" ? "/api/metrics/query" : "/api/metrics/query_range"
         const warnings: Array<string> = []
         let params: Record<string, string>
-        if (api === "instant") params = { q, start: `${BigInt(start) * 1_000_000n}`, end: `${BigInt(end) * 1_000_000n}` }
+        // the instant query counts both ends: stop 1 ns before the window's end, which belongs to the next window
+        if (api === "instant") params = { q, start: `${BigInt(start) * 1_000_000n}`, end: `${BigInt(end) * 1_000_000n - 1n}` }
         else {
           // Tempo aligns a range query's start and end to multiples of its step: a step dividing both keeps the sum to the window
           const s = Math.floor(start / 1000)
@@ -223,7 +224,16 @@ export const make = (options: Options) =>
         )
         if (body.status === "PARTIAL") warnings.push(`partial TraceQL metrics answer${body.message ? `: ${core.clean(body.message)}` : ""}`)
         const series = body.series ?? []
-        const values = series.flatMap((s) => (api === "instant" ? (s.value === undefined ? [0] : [toNumber(s.value)]) : (s.samples ?? []).map((p) => toNumber(p.value))))
+        // a range-only Tempo (2.4–2.6) labels a bucket [t, t + step) by its start: keep the buckets that start in the window
+        const lo = Math.floor(start / 1000) * 1000
+        const hi = Math.ceil(end / 1000) * 1000
+        const values = series.flatMap((s) =>
+          api === "instant"
+            ? s.value === undefined
+              ? [0]
+              : [toNumber(s.value)]
+            : (s.samples ?? []).filter((p) => p.timestampMs === undefined || (toNumber(p.timestampMs) >= lo && toNumber(p.timestampMs) < hi)).map((p) => toNumber(p.value))
+        )
         const { values: finite, warnings: dropped } = Common.finiteWithWarning(values, "TraceQL metrics values")
         return { count: series.length === 0 ? undefined : Math.round(finite.reduce((a, v) => a + v, 0)), warnings: [...warnings, ...dropped] }
       })

@@ -80,9 +80,11 @@ export interface FakeTempoOptions {
   readonly tenant?: string
   readonly auth?: Auth
   /**
-   * Which TraceQL metrics endpoints exist: `all` (Tempo ≥ 2.7: query_range and
-   * the instant query), `range` (2.4–2.6: query_range only), `none` (before
-   * 2.4: both 404).
+   * Which TraceQL metrics endpoints exist: `all` (a current Tempo: the instant
+   * query, and query_range with right-closed buckets labelled by their end
+   * plus one bucket before the range, as since 2.10), `range` (2.4–2.6:
+   * query_range only, left-closed buckets labelled by their start), `none`
+   * (before 2.4: both 404).
    */
   readonly metricsApi?: "all" | "range" | "none"
   /** `query_frontend.search.max_limit` (default 262144, Tempo's). */
@@ -103,10 +105,11 @@ const spanView = (s: FakeSpan): TraceQL.SpanView => ({
   resource: { ...(s.resource ?? {}), "service.name": s.service }
 })
 
-/** Tempo's time parameters for metrics: unix seconds, unix nanoseconds or RFC3339 (ms; undefined when malformed). */
+/** Tempo's time parameters for metrics (pkg/api parseTimestamp): up to 10 digits unix seconds, more unix nanoseconds, a decimal point seconds, else RFC3339 (ms; undefined when malformed). */
 const tempoTime = (v: string | null): number | undefined => {
   if (v === null || v === "") return undefined
-  if (/^\d+$/.test(v)) return v.length > 12 ? Number(BigInt(v) / 1_000_000n) : Number(v) * 1000
+  if (v.includes(".") && /^\d+\.\d*$/.test(v)) return Number(v) * 1000
+  if (/^\d+$/.test(v)) return v.length <= 10 ? Number(v) * 1000 : Number(BigInt(v)) / 1e6
   const t = Date.parse(v)
   return Number.isNaN(t) ? undefined : t
 }
@@ -279,7 +282,7 @@ export class FakeTempo {
     const p = r.params
     let query: TraceQL.Query
     try {
-      query = TraceQL.parse(p.get("q") ?? "")
+      query = TraceQL.parse(p.get("q") ?? p.get("query") ?? "")
     } catch (err) {
       return text(400, `invalid TraceQL query: ${err instanceof Error ? err.message : String(err)}\n`)
     }
@@ -291,21 +294,30 @@ export class FakeTempo {
     const matched = spans.filter((x) => TraceQL.matches(query.filter, spanView(x)))
     const perSecond = query.metric === "rate"
     if (instant) {
-      const n = matched.filter((x) => x.startMs >= start && x.startMs < end).length
+      // IntervalMapperInstant: both ends included
+      const n = matched.filter((x) => x.startMs >= start && x.startMs <= end).length
       const value = perSecond ? n / ((end - start) / 1000) : n
       return json(200, { series: n === 0 ? [] : [{ labels: [{ key: "__name__", value: { stringValue: query.metric } }], value }], metrics: { inspectedSpans: String(spans.length), completedJobs: 1, totalJobs: 1 } })
     }
     const stepText = p.get("step")
-    const stepMs = stepText === null ? Math.max(1000, Math.round((end - start) / 100 / 1000) * 1000) : parseGoDuration(stepText)
-    if (stepMs === undefined || stepMs <= 0) return text(400, `invalid step: time: invalid duration ${JSON.stringify(stepText)}\n`)
-    if ((end - start) / stepMs > 11_000) return text(400, "invalid step: step too small for the range, exceeded maximum of 11000 data points\n")
-    // Tempo aligns the range to the step (traceql.AlignRequest)
+    const stepSeconds = stepText === null ? undefined : Number(stepText)
+    const stepMs = stepText === null ? Math.max(1000, Math.round((end - start) / 100 / 1000) * 1000) : stepSeconds !== undefined && Number.isFinite(stepSeconds) ? stepSeconds * 1000 : parseGoDuration(stepText)
+    if (stepMs === undefined || stepMs <= 0) return text(400, `cannot parse ${JSON.stringify(stepText)} to a valid duration\n`)
+    const samples: Array<{ timestampMs: string; value: number }> = []
     const from = Math.floor(start / stepMs) * stepMs
     const to = Math.ceil(end / stepMs) * stepMs
-    const samples: Array<{ timestampMs: string; value: number }> = []
-    for (let t = from; t < to; t += stepMs) {
-      const n = matched.filter((x) => x.startMs >= t && x.startMs < t + stepMs).length
-      if (n > 0) samples.push({ timestampMs: String(t), value: perSecond ? n / (stepMs / 1000) : n })
+    if ((this.options.metricsApi ?? "all") === "all") {
+      // Tempo ≥ 2.10 (#5366): the range aligned to the step plus one bucket before it; buckets right-closed (t - step, t], labelled by their end
+      for (let t = from; t <= to; t += stepMs) {
+        const n = matched.filter((x) => x.startMs > t - stepMs && x.startMs <= t).length
+        if (n > 0) samples.push({ timestampMs: String(t), value: perSecond ? n / (stepMs / 1000) : n })
+      }
+    } else {
+      // Tempo 2.4–2.6: the range aligned to the step; buckets left-closed [t, t + step), labelled by their start
+      for (let t = from; t < to; t += stepMs) {
+        const n = matched.filter((x) => x.startMs >= t && x.startMs < t + stepMs).length
+        if (n > 0) samples.push({ timestampMs: String(t), value: perSecond ? n / (stepMs / 1000) : n })
+      }
     }
     return json(200, { series: samples.length === 0 ? [] : [{ labels: [{ key: "__name__", value: { stringValue: query.metric } }], samples }], metrics: { inspectedSpans: String(spans.length), completedJobs: 1, totalJobs: 1 } })
   }

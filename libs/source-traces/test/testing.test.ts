@@ -77,6 +77,24 @@ describe("the fake Tempo refuses what Tempo's query frontend refuses (fake Tempo
     expect((await get(tempo.url, `/api/search?q=${encodeURIComponent("{} | rate()")}`)).status).toBe(400)
     expect(JSON.parse((await get(tempo.url, "/api/search?q=%7B%7D")).body)).toEqual({ traces: [], metrics: { inspectedTraces: 0, inspectedBytes: "0", totalBlocks: 1, completedJobs: 2, totalJobs: 2 } })
   })
+  it("query_range buckets as Tempo labels them: since 2.10 right-closed by their end with one bucket before the range; 2.4–2.6 left-closed by their start", async () => {
+    const at = (ms: number) => ({ traceId: ms.toString(16).padStart(32, "0"), spanId: ms.toString(16).padStart(16, "0"), service: "s", name: "n", startMs: ms, durationMs: 1 })
+    const range = await FakeTempo.start({ metricsApi: "range" })
+    try {
+      for (const f of [tempo, range]) f.add([at(60_000), at(90_000), at(120_000)])
+      const q = `/api/metrics/query_range?q=${encodeURIComponent("{ } | count_over_time()")}&start=60&end=120&step=60s`
+      expect(JSON.parse((await get(tempo.url, q)).body).series[0].samples).toEqual([
+        { timestampMs: "60000", value: 1 },
+        { timestampMs: "120000", value: 2 }
+      ])
+      expect(JSON.parse((await get(range.url, q)).body).series[0].samples).toEqual([{ timestampMs: "60000", value: 2 }])
+      const instant = `/api/metrics/query?q=${encodeURIComponent("{ } | count_over_time()")}&start=60000000000&end=120000000000`
+      expect(JSON.parse((await get(tempo.url, instant)).body).series[0].value).toBe(3)
+    } finally {
+      await range.close()
+    }
+  })
+
   it("metrics endpoints: a plain span set is refused; an older Tempo has none (404)", async () => {
     expect((await get(tempo.url, `/api/metrics/query?q=${encodeURIComponent("{}")}&start=1&end=2`)).status).toBe(400)
     expect(await get(old.url, `/api/metrics/query_range?q=${encodeURIComponent("{} | rate()")}`)).toEqual({ status: 404, body: "404 page not found\n" })
