@@ -246,6 +246,16 @@ describe("TempoSource (fake Tempo, from its HTTP API docs and query-frontend cod
     expect(wrong.detail).toContain("401")
   })
 
+  it("a tenant given Redacted is sent, and redacted from what comes back", async () => {
+    const options = { url: tenantTempo.url, ...fast, tenant: Redacted.make("team-a"), bearerToken: Redacted.make("t0ken-s3cret") }
+    expect(value(await viaLayer(options, "restarts")).sample).toEqual({ _tag: "Values", values: [2] })
+    expect(tenantTempo.received[0]!.headers["x-scope-orgid"]).toBe("team-a")
+    tenantTempo.inject({ status: 403, body: "tenant team-a is not allowed to query\n", contentType: "text/plain" })
+    const e = errorOf(await viaLayer(options, "restarts"))
+    expect(e.detail).toContain("403")
+    expect(e.detail).not.toContain("team-a")
+  })
+
   it("basic auth from options or from the URL's userinfo, never shown", async () => {
     const local = await FakeTempo.start({ auth: { basicAuth: { username: "ops", password: "pa55word" } } })
     try {
