@@ -196,7 +196,7 @@ export const startFakeLoki = (options: FakeLokiOptions = {}): Promise<FakeLoki> 
       const direction = (params.direction ?? "backward").toLowerCase()
       if (direction !== "forward" && direction !== "backward") throw new HttpError(400, `invalid direction '${params.direction}'`)
       const log = expr
-      const picked = evaluate(() => LogQL.select(log, streams, start, end)).map((e) => ({ ...e, key: LogQL.labelsKey(e.labels) }))
+      const picked = evaluate(() => LogQL.select(log, streams, start, end, { limit, backward: direction === "backward" })).map((e) => ({ ...e, key: LogQL.labelsKey(e.labels) }))
       picked.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : a.line < b.line ? -1 : a.line > b.line ? 1 : 0))
       if (direction === "backward") picked.reverse()
       const grouped = new Map<string, { stream: Readonly<Record<string, string>>; values: Array<[string, string]> }>()

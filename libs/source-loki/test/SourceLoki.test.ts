@@ -100,6 +100,12 @@ describe("SourceLoki.observe (fake Loki, from its HTTP API docs)", () => {
     expect(count.length).toBeGreaterThan(0)
   })
 
+  it("signatures whose query ends in a # comment still gets its count when truncated (the range stands on its own line)", async () => {
+    const m = await ok({ metrics: [{ name: "all", kind: "signatures", source: "loki", threshold: 0, query: '{service="{{service}}", track="{{track}}"} # every line of the track', maxLines: 50 }] }, "baseline")
+    expect(m.sample?._tag === "Lines" && m.sample.truncated).toBe(true)
+    expect(m.sample?._tag === "Lines" && m.sample.lines.length).toBe(50)
+  })
+
   it("signatures with no matching line and no totalQuery is no data, never an empty healthy window", async () => {
     const m = await ok({ metrics: [{ name: "s", kind: "signatures", source: "loki", threshold: 0, query: '{service="{{service}}", track="{{track}}"} |= "no such text"' }] })
     expect(m.sample).toBeUndefined()

@@ -464,59 +464,93 @@ export interface Processed {
   readonly value?: number
 }
 
-/** The entries of `streams` in [start, end) that pass the selector and pipeline. */
-export const select = (expr: LogExpr, streams: ReadonlyArray<Stream>, start: bigint, end: bigint): Array<Processed> => {
+/** The first index of `entries` (in time order) at or after `ts`. */
+const firstAtOrAfter = (entries: ReadonlyArray<Entry>, ts: bigint): number => {
+  let lo = 0
+  let hi = entries.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (entries[mid]!.ts < ts) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** One entry through a pipeline: undefined when a line filter drops it. */
+const process = (expr: LogExpr, stream: Stream, e: Entry): Processed | undefined => {
+  // the stream's own labels object unless a stage changes them (so label keys can be cached per object)
+  let labels: Readonly<Record<string, string>> = stream.labels
+  let value: number | undefined
+  for (const st of expr.stages) {
+    if (st._tag === "LineFilter") {
+      const hit = st.op === "|=" || st.op === "!=" ? e.line.includes(st.value) : compileRegex(st.value, false).test(e.line)
+      if ((st.op === "|=" || st.op === "|~") !== hit) return undefined
+    } else if (st._tag === "Logfmt") {
+      labels = { ...labels, ...Object.fromEntries(Object.entries(logfmt(e.line)).filter(([k]) => stream.labels[k] === undefined)) }
+    } else {
+      const raw = labels[st.label]
+      const n = raw === undefined ? Number.NaN : Number(raw)
+      if (!Number.isFinite(n)) {
+        throw new PipelineError(
+          `pipeline error: 'SampleExtractionErr' for series: '${labelsKey({ ...labels, __error__: "SampleExtractionErr" })}'.\nUse a label filter to intentionally skip this error. (e.g | __error__!="SampleExtractionErr").\nTo skip all potential errors you can match empty errors.(e.g __error__="")\nThe label filter can also be specified after unwrap. (e.g | unwrap latency | __error__="" )`
+        )
+      }
+      value = n
+      const { [st.label]: _dropped, ...rest } = labels
+      labels = rest
+    }
+  }
+  return { ts: e.ts, line: e.line, labels, ...(value !== undefined ? { value } : {}) }
+}
+
+/**
+ * The entries of `streams` in [start, end) that pass the selector and
+ * pipeline, each stream's in time order. With `cap`, at most `cap.limit` per
+ * stream: its earliest ones, or its latest when `backward` (enough to pick
+ * the `limit` earliest or latest of all).
+ */
+export const select = (expr: LogExpr, streams: ReadonlyArray<Stream>, start: bigint, end: bigint, cap?: { readonly limit: number; readonly backward: boolean }): Array<Processed> => {
   const out: Array<Processed> = []
   for (const s of streams) {
     if (!expr.matchers.every((m) => matches(m, s.labels))) continue
-    // entries are in time order: start at the first one at or after `start`
-    let lo = 0
-    let hi = s.entries.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (s.entries[mid]!.ts < start) lo = mid + 1
-      else hi = mid
-    }
-    for (let i = lo; i < s.entries.length; i++) {
-      const e = s.entries[i]!
-      if (e.ts >= end) break
-      let labels: Record<string, string> = { ...s.labels }
-      let value: number | undefined
-      let keep = true
-      for (const st of expr.stages) {
-        if (st._tag === "LineFilter") {
-          const hit = st.op === "|=" || st.op === "!=" ? e.line.includes(st.value) : compileRegex(st.value, false).test(e.line)
-          if ((st.op === "|=" || st.op === "|~") !== hit) {
-            keep = false
-            break
-          }
-        } else if (st._tag === "Logfmt") {
-          labels = { ...labels, ...Object.fromEntries(Object.entries(logfmt(e.line)).filter(([k]) => s.labels[k] === undefined)) }
-        } else {
-          const raw = labels[st.label]
-          const n = raw === undefined ? Number.NaN : Number(raw)
-          if (!Number.isFinite(n)) {
-            throw new PipelineError(
-              `pipeline error: 'SampleExtractionErr' for series: '${labelsKey({ ...labels, __error__: "SampleExtractionErr" })}'.\nUse a label filter to intentionally skip this error. (e.g | __error__!="SampleExtractionErr").\nTo skip all potential errors you can match empty errors.(e.g __error__="")\nThe label filter can also be specified after unwrap. (e.g | unwrap latency | __error__="" )`
-            )
-          }
-          value = n
-          const { [st.label]: _dropped, ...rest } = labels
-          labels = rest
+    const lo = firstAtOrAfter(s.entries, start)
+    const hi = firstAtOrAfter(s.entries, end)
+    const limit = cap?.limit ?? Number.POSITIVE_INFINITY
+    if (cap?.backward === true) {
+      const kept: Array<Processed> = []
+      for (let i = hi - 1; i >= lo && kept.length < limit; i--) {
+        const p = process(expr, s, s.entries[i]!)
+        if (p !== undefined) kept.push(p)
+      }
+      for (let i = kept.length - 1; i >= 0; i--) out.push(kept[i]!)
+    } else {
+      let kept = 0
+      for (let i = lo; i < hi && kept < limit; i++) {
+        const p = process(expr, s, s.entries[i]!)
+        if (p !== undefined) {
+          out.push(p)
+          kept++
         }
       }
-      if (keep) out.push({ ts: e.ts, line: e.line, labels, ...(value !== undefined ? { value } : {}) })
     }
   }
   return out
 }
 
 /** A label set's identity (sorted `k="v"` pairs), as Loki's `labels.String()`. */
-export const labelsKey = (labels: Readonly<Record<string, string>>): string =>
-  `{${Object.keys(labels)
+export const labelsKey = (labels: Readonly<Record<string, string>>): string => {
+  const cached = keyCache.get(labels)
+  if (cached !== undefined) return cached
+  const key = `{${Object.keys(labels)
     .sort()
     .map((k) => `${k}=${JSON.stringify(labels[k])}`)
     .join(", ")}}`
+  keyCache.set(labels, key)
+  return key
+}
+
+/** Label sets are never mutated once built, so their keys are cached per object. */
+const keyCache = new WeakMap<Readonly<Record<string, string>>, string>()
 
 /** One element of an instant vector. */
 export interface Sample {
