@@ -549,3 +549,43 @@ export const contractMetrics = [
   { name: "restarts", kind: "counter", source: "loki", threshold: 0, query: 'sum(count_over_time({service="{{service}}", track="{{track}}"} |= "container restarted" [{{window}}]))' },
   { name: "absent", kind: "continuous", source: "loki", threshold: 1, query: 'sum(rate({service="no-such-service", track="{{track}}"} [{{step}}]))' }
 ] as const
+
+// ---------------------------------------------------------------- scenarios
+
+/**
+ * {@link generateLogs} presets for issue #22's canary scenarios: 100
+ * requests/s, 10 % to the canary, windows of 2 minutes (so ~1,200 candidate
+ * requests a window). `newError`: a new exception type in 0.5 % of candidate
+ * requests (~6 a window) — must roll back. `noisyWarning`: the known warning
+ * three times as often on the candidate, nothing new — must not. `healthy`:
+ * both tracks alike.
+ */
+export const scenarios = {
+  healthy: (start: number, seed = 1, windows = 5): GenerateOptions => ({ seed, start, windows, windowSeconds: 120, requestsPerSecond: 100, canaryShare: 0.1 }),
+  newError: (start: number, seed = 1, windows = 5): GenerateOptions => ({ seed, start, windows, windowSeconds: 120, requestsPerSecond: 100, canaryShare: 0.1, newErrorShare: 0.005 }),
+  noisyWarning: (start: number, seed = 1, windows = 5): GenerateOptions => ({
+    seed,
+    start,
+    windows,
+    windowSeconds: 120,
+    requestsPerSecond: 100,
+    canaryShare: 0.1,
+    warningShare: 0.02,
+    candidateWarningShare: 0.06
+  })
+} as const
+
+/**
+ * A signatures metric (slo.yaml's shape) over {@link generateLogs}' logs: the
+ * error and warning lines of the track, with its requests as the exposure.
+ */
+export const signaturesMetric = {
+  name: "new-errors",
+  kind: "signatures",
+  source: "loki",
+  direction: "lower",
+  threshold: 0,
+  critical: true,
+  query: '{service="{{service}}", track="{{track}}"} |~ "level=(error|warn)"',
+  totalQuery: 'sum(count_over_time({service="{{service}}", track="{{track}}"} |= "duration_ms=" [{{window}}]))'
+} as const

@@ -3,7 +3,7 @@ import { SloSpec } from "@rollwise/slo-policy"
 import { Effect, Exit } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { SourceLoki } from "../src/index.ts"
-import { errors, type FakeLoki, generateLogs, goDuration, startFakeLoki } from "../src/testing.ts"
+import { errors, type FakeLoki, generateLogs, goDuration, scenarios, signaturesMetric, startFakeLoki } from "../src/testing.ts"
 
 const t0 = Date.UTC(2026, 10, 4, 10, 0, 0)
 const ns = (ms: number) => `${BigInt(ms) * 1_000_000n}`
@@ -170,5 +170,34 @@ describe("generateLogs (seeded canary logs)", () => {
     } finally {
       await fake.close()
     }
+  })
+})
+
+describe("scenarios (generateLogs presets for the canary scenarios)", () => {
+  const perWindow = (options: ReturnType<typeof scenarios.newError>) => {
+    const g = generateLogs(options)
+    const counts = Array.from({ length: options.windows }, () => ({ news: 0 }))
+    for (const s of g.streams) {
+      for (const [ts, line] of s.entries) {
+        const w = Math.floor((Number(BigInt(ts) / 1_000_000n) - options.start) / (options.windowSeconds * 1000))
+        const c = counts[Math.min(w, options.windows - 1)]!
+        if (line.includes("ShippingStateError")) c.news++
+      }
+    }
+    return counts
+  }
+
+  it("newError puts the new exception in every window of the candidate; noisyWarning and healthy never", () => {
+    for (const w of perWindow(scenarios.newError(t0))) expect(w.news).toBeGreaterThan(0)
+    for (const w of perWindow(scenarios.noisyWarning(t0))) expect(w.news).toBe(0)
+    for (const w of perWindow(scenarios.healthy(t0))) expect(w.news).toBe(0)
+    const noisy = generateLogs(scenarios.noisyWarning(t0))
+    expect(noisy.candidate.warnings / noisy.candidate.requests).toBeGreaterThan(2 * (noisy.baseline.warnings / noisy.baseline.requests))
+  })
+
+  it("signaturesMetric is a valid loki signatures metric of slo.yaml", () => {
+    const spec = Effect.runSync(SloSpec.decode({ apiVersion: "rollwise/v1", kind: "SloSpec", service: "checkout", window: "2m", metrics: [signaturesMetric] }))
+    expect(spec.metrics[0]).toMatchObject({ kind: "signatures", source: "loki", critical: true })
+    expect(Exit.isSuccess(Effect.runSyncExit(SourceLoki.checkSpec(spec)))).toBe(true)
   })
 })
