@@ -15,6 +15,16 @@ export type LiveUrls = Partial<Record<SloSpec.Source, string>>
 /** Every live source, in the order flags and errors name them. */
 export const liveSources: ReadonlyArray<SloSpec.Source> = ["prometheus", "loki", "elasticsearch", "tempo", "jaeger"]
 
+/** The source URLs a record or a set of flags holds (other keys, such as `timeout`, left out). */
+export const urlsOf = (from: Partial<Record<SloSpec.Source, string | undefined>>): LiveUrls => {
+  const out: Partial<Record<SloSpec.Source, string>> = {}
+  for (const source of liveSources) {
+    const url = from[source]
+    if (url !== undefined) out[source] = url
+  }
+  return out
+}
+
 /** The environment prefix of a source's credentials: ROLLWISE_LOKI_TOKEN, ROLLWISE_ELASTICSEARCH_API_KEY, … */
 export const envPrefix = (source: SloSpec.Source): string => `ROLLWISE_${source.toUpperCase()}`
 

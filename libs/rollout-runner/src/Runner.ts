@@ -74,7 +74,15 @@ export const Setup = Schema.Struct({
   /** With `arm`: the fleet file (OTA manager, devices or their source, cohorts, health). */
   arm: Schema.optionalKey(TargetFile),
   metrics: Schema.Union([
-    Schema.Struct({ prometheus: Schema.String, timeout: Schema.Finite }),
+    /** Live: each metric from the source its slo.yaml `source` names (records from before log and trace sources hold only `prometheus`). */
+    Schema.Struct({
+      prometheus: Schema.optionalKey(Schema.String),
+      loki: Schema.optionalKey(Schema.String),
+      elasticsearch: Schema.optionalKey(Schema.String),
+      tempo: Schema.optionalKey(Schema.String),
+      jaeger: Schema.optionalKey(Schema.String),
+      timeout: Schema.Finite
+    }),
     Schema.Struct({ simulate: Scenario, seed: Schema.Int, speed: Schema.Finite }),
     /** The target's own signals (an ARM fleet's device health per cohort), from the same file and credentials. */
     Schema.Struct({ target: Schema.Literal("health") })
@@ -248,9 +256,10 @@ export const prepare = (setup: Setup, sources: Sources) =>
     if ("target" in setup.metrics && (kind !== "arm" && kind !== "windows" ? true : fileTargets[kind].module.metricSource === undefined)) {
       return yield* new SetupError({ field: "--target-health", detail: `--target ${kind} has no health signals of its own: measure with --prometheus URL (or --simulate)` })
     }
-    if ("prometheus" in setup.metrics) {
-      yield* MetricSources.requireCredentialFreeUrl(setup.metrics.prometheus)
-      yield* MetricSources.requireQueries(spec, sources.slo)
+    if ("timeout" in setup.metrics) {
+      const urls = MetricSources.urlsOf(setup.metrics)
+      for (const [source, url] of Object.entries(urls)) yield* MetricSources.requireCredentialFreeUrl(url, `--${source}`)
+      yield* MetricSources.requireQueries(spec, sources.slo, urls)
     }
     return { plan: planFor(setup, decision, policy), decision, spec, policy } satisfies Prepared
   })
@@ -324,8 +333,8 @@ const runScoped = (options: RunOptions) =>
                 onOutput: options.onHookOutput ?? (() => undefined)
               })
             )
-        : "prometheus" in metrics
-          ? (options.metricSource ?? MetricSources.prometheus(metrics.prometheus, metrics.timeout, options.env))
+        : "timeout" in metrics
+          ? (options.metricSource ?? MetricSources.live(MetricSources.urlsOf(metrics), metrics.timeout, options.env))
           : Simulation.metricSource(
             { name: rollout.service, latencySeconds: 0.12, requestsPerSecond: 1500, errorRatio: 0.003, fault: faultOf(metrics.simulate) },
             metrics.seed,

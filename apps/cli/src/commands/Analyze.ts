@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { Command, Flag } from "effect/cli"
+import { sourceFlags } from "./SourceFlags.ts"
 
 const plotsFlag = Flag.String("plots").pipe(
   Flag.withDescription("Write an SVG chart per metric (candidate vs baseline per window, decision marked) into this folder"),
@@ -17,6 +18,7 @@ export const analyzeFlags = {
       Flag.withDescription("Live: the Prometheus base URL (token from ROLLWISE_PROMETHEUS_TOKEN, or ROLLWISE_PROMETHEUS_USER/PASSWORD)"),
       Flag.optional
     ),
+    ...sourceFlags,
     service: Flag.String("service").pipe(Flag.withDescription("Live: the {{service}} to query (default: the spec's service)"), Flag.optional),
     windowEnd: Flag.String("window-end").pipe(Flag.withDescription("Live: the end of the last window, `now` or ISO 8601 (default: now)"), Flag.withDefault("now")),
     windows: Flag.Int("windows").pipe(Flag.withDescription("Live: how many trailing windows to judge, oldest first (default: 1, at most 1000)"), Flag.withDefault(1)),
@@ -24,7 +26,7 @@ export const analyzeFlags = {
       Flag.withDescription("Live: keep judging each window as it ends, from --window-end on, until promote or rollback (or maxWindows)"),
       Flag.withDefault(false)
     ),
-    timeout: Flag.Finite("timeout").pipe(Flag.withDescription("Live: seconds to wait for each Prometheus query (default: 10, at most 3600)"), Flag.withDefault(10)),
+    timeout: Flag.Finite("timeout").pipe(Flag.withDescription("Live: seconds to wait for each query (default: 10, at most 3600; Tempo gets at least 30)"), Flag.withDefault(10)),
     release: Flag.String("release").pipe(Flag.withDescription("Which release to judge when the file holds several"), Flag.optional),
     exitCode: Flag.Boolean("exit-code").pipe(
       Flag.withDescription("Exit 0 for promote, 10 for slow, 11 for rollback (errors keep their own codes)"),

@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { Command, Flag } from "effect/cli"
+import { sourceFlags } from "./SourceFlags.ts"
 
 const db = Flag.String("db").pipe(Flag.withDescription("The evidence store (default: .rollwise/evidence.db; env ROLLWISE_EVIDENCE_DB)"), Flag.optional)
 const by = Flag.String("by").pipe(Flag.withDescription("Who does it, for the record (default: $BUILD_USER_ID, $USER, or \"operator\")"), Flag.optional)
@@ -26,6 +27,7 @@ export const rolloutFlags = {
   hosts: Flag.String("hosts").pipe(Flag.withDescription("With --target windows: hosts.yaml, the IIS/ARR farm (servers, sites, pools, artifact, credentials by reference)"), Flag.optional),
   fleet: Flag.String("fleet").pipe(Flag.withDescription("With --target arm: fleet.yaml, the devices and their OTA manager (Mender, Balena or your own), cohorts and health"), Flag.optional),
   prometheus: Flag.String("prometheus").pipe(Flag.withDescription("Judge the windows with metrics from this Prometheus (queries from slo.yaml; credentials from ROLLWISE_PROMETHEUS_TOKEN, or _USER and _PASSWORD)"), Flag.optional),
+  ...sourceFlags,
   simulate: Flag.Literals("simulate", ["healthy", "latency-regression", "error-spike", "crash-loop", "new-error"]).pipe(
     Flag.withDescription("Judge simulated traffic instead of Prometheus: a healthy candidate or one that regresses"),
     Flag.optional

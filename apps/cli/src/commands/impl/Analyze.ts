@@ -8,6 +8,7 @@ import { ActionExit, CliInputError, note, printJson, readText, readYaml, writeAt
 import { inert, num, table } from "../../internal/Render.ts"
 import { Redaction } from "@rollwise/redaction"
 import type { AnalyzeFlags, BacktestFlags } from "../Analyze.ts"
+import { liveUrls } from "../SourceFlags.ts"
 
 
 
@@ -57,15 +58,16 @@ const parseWhen = (text: string) =>
 
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19)
 
-/** Live: judge windows from Prometheus, trailing (one-shot) or as they end (--watch), with progress on stderr. */
+/** Live: judge windows from the metrics' sources, trailing (one-shot) or as they end (--watch), with progress on stderr. */
 const live = (
   spec: SloSpec.Spec,
-  url: string,
+  urls: MetricSources.LiveUrls,
   flags: { readonly windowEnd: string; readonly windows: number; readonly watch: boolean; readonly timeout: number }
 ) =>
   Effect.gen(function* () {
-    yield* MetricSources.requireQueries(spec)
-    const source = MetricSources.prometheus(url, flags.timeout, process.env)
+    yield* MetricSources.requireQueries(spec, "slo", urls)
+    const source = MetricSources.live(urls, flags.timeout, process.env)
+    const sourceOf = new Map(spec.metrics.map((m) => [m.name, m.source]))
     const end = yield* parseWhen(flags.windowEnd)
     const warned = new Set<string>()
     const report = (r: LiveAnalysis.WindowReport) =>
@@ -76,7 +78,7 @@ const live = (
             warned.add(reason)
             yield* note(`rollwise: warning: ${m.metric} (${m.track}) has no data: ${Redaction.redact(reason)}`)
           }
-          for (const w of m.measurement.warnings) yield* note(`rollwise: prometheus warning (${m.metric}, ${m.track}): ${Redaction.redact(w)}`)
+          for (const w of m.measurement.warnings) yield* note(`rollwise: ${sourceOf.get(m.metric) ?? "source"} warning (${m.metric}, ${m.track}): ${Redaction.redact(w)}`)
         }
         const statuses = r.verdict.metrics.map((m) => `${m.name} ${m.status}`).join(", ")
         yield* note(`window ${r.index + 1} of ${spec.maxWindows} [${clock(r.window.start)}–${clock(r.window.end)}]: ${statuses} → ${r.verdict.action}`)
@@ -106,9 +108,9 @@ export const maxTimeoutSeconds = 3600
  * to show (http or https, never credentials in it — as `rollout` refuses),
  * a window count and a timeout in range. Exit 3 naming the flag.
  */
-const checkLiveFlags = (url: string, flags: { readonly windows: number; readonly timeout: number }) =>
+const checkLiveFlags = (urls: MetricSources.LiveUrls, flags: { readonly windows: number; readonly timeout: number }) =>
   Effect.gen(function* () {
-    yield* MetricSources.requireCredentialFreeUrl(url, "--prometheus")
+    for (const [source, url] of Object.entries(urls)) yield* MetricSources.requireCredentialFreeUrl(url, `--${source}`)
     if (!(Number.isSafeInteger(flags.windows) && flags.windows >= 1 && flags.windows <= maxWindows)) {
       return yield* new CliInputError({ file: "--windows", detail: `${flags.windows} is out of range: give a whole number of windows from 1 to ${maxWindows}` })
     }
@@ -169,12 +171,14 @@ export const runAnalyze = Effect.fn("cli.analyze")(function* (flags: AnalyzeFlag
       const json = yield* Json
       const loaded = yield* loadSpec(flags.slo)
       const spec = Option.isSome(flags.service) ? { ...loaded, service: flags.service.value } : loaded
-      if (Option.isSome(flags.prometheus) === Option.isSome(flags.observations)) {
-        return yield* new CliInputError({ file: "analyze", detail: "give exactly one of --observations FILE (offline) or --prometheus URL (live)" })
+      const urls = liveUrls(flags)
+      const isLive = Object.keys(urls).length > 0
+      if (isLive === Option.isSome(flags.observations)) {
+        return yield* new CliInputError({ file: "analyze", detail: "give exactly one of --observations FILE (offline) or live source URLs (--prometheus, --loki, --elasticsearch, --tempo, --jaeger)" })
       }
-      if (Option.isSome(flags.prometheus)) yield* checkLiveFlags(flags.prometheus.value, flags)
-      const verdicts = Option.isSome(flags.prometheus)
-        ? (yield* live(spec, flags.prometheus.value, flags)).map(redactVerdict)
+      if (isLive) yield* checkLiveFlags(urls, flags)
+      const verdicts = isLive
+        ? (yield* live(spec, urls, flags)).map(redactVerdict)
         : yield* offline(spec, flags.observations.pipe(Option.getOrThrow), flags.release)
       const verdict = verdicts.at(-1) ?? Analyzer.noWindows
       if (Option.isSome(flags.plots)) {

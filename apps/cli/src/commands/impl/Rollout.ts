@@ -8,6 +8,7 @@ import { Json } from "../../GlobalFlags.ts"
 import { CliInputError, note, plainField, printJson, readJson, readYaml } from "../../internal/Io.ts"
 import * as Store from "../../internal/Store.ts"
 import type { PromoteFlags, RollbackFlags, RolloutFlags } from "../Rollout.ts"
+import { liveUrls } from "../SourceFlags.ts"
 
 /** A rollout that ended without promoting: exit 11 when rolled back, 5 when aborted. */
 export class RolloutEnded extends Data.TaggedError("RolloutEnded")<{ readonly rolloutId: string; readonly reason: "RolledBack" | "Aborted"; readonly detail: string }> {
@@ -56,7 +57,7 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
   const sources = { decision: "", slo: "", policy: "" }
 
   if (Option.isSome(flags.resume)) {
-    const given: ReadonlyArray<string> = (["decision", "slo", "target", "prometheus", "simulate", "policy", "changes", "id", "service", "module", "version", "build", "kubeconfig", "context", "namespace", "rollout", "bluegreen", "canary", "route", "deployment", "image", "container", "hosts", "fleet"] as const)
+    const given: ReadonlyArray<string> = (["decision", "slo", "target", "prometheus", "loki", "elasticsearch", "tempo", "jaeger", "simulate", "policy", "changes", "id", "service", "module", "version", "build", "kubeconfig", "context", "namespace", "rollout", "bluegreen", "canary", "route", "deployment", "image", "container", "hosts", "fleet"] as const)
       .filter((k) => Option.isSome(flags[k]))
       .map((k): string => k)
       .concat(flags.targetHealth ? ["target-health"] : [])
@@ -76,8 +77,13 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
   } else {
     const missing = (["decision", "slo", "target"] as const).filter((k) => Option.isNone(flags[k]))
     if (missing.length > 0) return yield* new CliInputError({ file: "rollwise rollout", detail: `needs --${missing.join(", --")} (or --resume ID)` })
-    if ([Option.isSome(flags.prometheus), Option.isSome(flags.simulate), flags.targetHealth].filter(Boolean).length !== 1) {
-      return yield* new CliInputError({ file: "rollwise rollout", detail: "needs exactly one metric source: --prometheus URL, --simulate SCENARIO or --target-health" })
+    const urls = liveUrls(flags)
+    const live = Object.keys(urls).length > 0
+    if ([live, Option.isSome(flags.simulate), flags.targetHealth].filter(Boolean).length !== 1) {
+      return yield* new CliInputError({
+        file: "rollwise rollout",
+        detail: "needs exactly one metric source: live URLs (--prometheus URL, and --loki, --elasticsearch, --tempo or --jaeger for the metrics slo.yaml reads there), --simulate SCENARIO or --target-health"
+      })
     }
     if (flags.speed !== 1 && Option.isNone(flags.simulate)) return yield* new CliInputError({ file: "--speed", detail: "only makes sense with --simulate (real traffic runs in real time)" })
     if (!(flags.speed > 0)) return yield* new CliInputError({ file: "--speed", detail: "must be above 0" })
@@ -109,8 +115,8 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
         : {}),
       ...(Option.isSome(flags.hosts) ? { windows: yield* targetFile(flags.hosts.value) } : {}),
       ...(Option.isSome(flags.fleet) ? { arm: yield* targetFile(flags.fleet.value) } : {}),
-      metrics: Option.isSome(flags.prometheus)
-        ? { prometheus: flags.prometheus.value, timeout: flags.timeout }
+      metrics: live
+        ? { ...urls, timeout: flags.timeout }
         : flags.targetHealth
           ? { target: "health" as const }
           : { simulate: Option.getOrThrow(flags.simulate), seed: flags.seed, speed: flags.speed },
