@@ -28,7 +28,7 @@ export interface Options {
 /** Loki's default `max_entries_limit_per_query`: a log request never asks for more lines than this. */
 export const maxEntriesPerRequest = 5000
 
-/** Most points per series of one range query: Loki refuses more than 11,000 ("exceeded maximum resolution of 11,000 points per timeseries"). */
+/** Most points per series of one range query: Loki refuses more than 11,000 ("exceeded maximum resolution of 11,000 points per time series"). */
 export const maxPointsPerQuery = 11_000
 
 /**

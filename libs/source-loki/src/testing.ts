@@ -75,7 +75,7 @@ export const errors = {
   maxEntries: (limit: number, max: number) => `max entries limit per query exceeded, limit > max_entries_limit_per_query (${limit} > ${max})`,
   queryTooLong: (length: string, limit: string) => `the query time range exceeds the limit (query length: ${length}, limit: ${limit})`,
   endBeforeStart: "end timestamp must not be before or equal to start time",
-  stepTooSmall: "exceeded maximum resolution of 11,000 points per timeseries. Try increasing the value of the step parameter",
+  stepTooSmall: "exceeded maximum resolution of 11,000 points per time series. Try increasing the value of the step parameter",
   negativeStep: "zero or negative query resolution step widths are not accepted. Try a positive integer",
   instantLogQuery: "log queries are not supported as an instant query type, please change your query to a range query type",
   negativeLimit: "limit must be a positive value"
