@@ -51,6 +51,7 @@ export interface Scratch {
   readonly stackDepth: Int32Array
 }
 
+/** Scratch for trees of up to `maxNodes` nodes over `cols` features. */
 export const scratch = (cols: number, maxNodes: number): Scratch => ({
   low: new Float64Array(cols),
   high: new Float64Array(cols),
