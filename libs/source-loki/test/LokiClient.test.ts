@@ -192,7 +192,7 @@ describe("LokiClient range splitting", () => {
     }
   )
 
-  it("a window longer than 720 h is asked for in parts Loki accepts (its limit is 721 h)", async () => {
+  it("a window longer than 720 h is asked for in parts Loki accepts (its limit is 721 h; fake Loki, from its HTTP API docs)", async () => {
     const fake = await startFakeLoki()
     try {
       fake.load([{ labels: { app: "api" }, entries: [[t0 + 1000, "a"], [t0 + 800 * 3_600_000, "b"]] }])
