@@ -128,6 +128,7 @@ const tempoTime = (v: string | null): number | undefined => {
  */
 export class FakeTempo {
   private spans: Array<FakeSpan> = []
+  private traceCache: Map<string, Array<FakeSpan>> | undefined
   private partialLeft = 0
   private constructor(
     private readonly server: FakeServer,
@@ -151,6 +152,7 @@ export class FakeTempo {
   /** Store spans. */
   add(spans: ReadonlyArray<FakeSpan>): void {
     for (const s of spans) this.spans.push(s)
+    this.traceCache = undefined
   }
   /** Answer the next requests with this failure instead (status, body, headers, e.g. 429 with Retry-After). */
   inject(injection: Injection): void {
@@ -220,7 +222,8 @@ export class FakeTempo {
     }
     if (query.metric !== undefined) return text(400, "invalid TraceQL query: metrics queries are not supported by search; use /api/metrics/query_range\n")
     const traces: Array<{ start: number; spans: Array<FakeSpan>; matched: Array<FakeSpan> }> = []
-    for (const [, list] of byTrace(spans)) {
+    const grouped = spans === this.spans ? (this.traceCache ??= byTrace(spans)) : byTrace(spans)
+    for (const list of grouped.values()) {
       const first = Math.min(...list.map((x) => x.startMs))
       const last = Math.max(...list.map((x) => x.startMs + x.durationMs))
       if (s !== 0 || e !== 0) {
@@ -362,6 +365,8 @@ const spanTags = (s: FakeSpan) => [
  */
 export class FakeJaeger {
   private spans: Array<FakeSpan> = []
+  private traces = new Map<string, Array<FakeSpan>>()
+  private tagsOf = new WeakMap<FakeSpan, Array<ReturnType<typeof jaegerTag>>>()
   private partialErrors: Array<{ code: number; msg: string; traceID?: string }> = []
   private constructor(private readonly server: FakeServer) {}
 
@@ -379,10 +384,24 @@ export class FakeJaeger {
     return this.server.received
   }
   add(spans: ReadonlyArray<FakeSpan>): void {
-    for (const s of spans) this.spans.push(s)
+    for (const s of spans) {
+      this.spans.push(s)
+      const list = this.traces.get(s.traceId) ?? []
+      list.push(s)
+      this.traces.set(s.traceId, list)
+    }
   }
   inject(injection: Injection): void {
     this.server.inject(injection)
+  }
+  /** A span's tags and its process's, as Jaeger matches `tags` against them. */
+  private allTags(s: FakeSpan) {
+    let tags = this.tagsOf.get(s)
+    if (tags === undefined) {
+      tags = [...spanTags(s), ...Object.entries(s.resource ?? {}).map(([k, v]) => jaegerTag(k, v))]
+      this.tagsOf.set(s, tags)
+    }
+    return tags
   }
   /** The next search answers with its data and these `errors` beside it (a partial answer). */
   reportErrors(errors: ReadonlyArray<{ code: number; msg: string; traceID?: string }>): void {
@@ -457,11 +476,11 @@ export class FakeJaeger {
     const service = p.get("service") ?? ""
     if (service === "") return jaegerError(400, "parameter 'service' is required")
     const operation = p.get("operation") ?? ""
-    const tagMatches = (s: FakeSpan) =>
-      Object.entries(tags).every(([k, v]) => {
-        const all = [...spanTags(s), ...Object.entries(s.resource ?? {}).map(([rk, rv]) => jaegerTag(rk, rv))]
-        return all.some((t) => t.key === k && String(t.value) === v)
-      })
+    const wanted = Object.entries(tags)
+    const tagMatches = (s: FakeSpan) => {
+      const all = this.allTags(s)
+      return wanted.every(([k, v]) => all.some((t) => t.key === k && String(t.value) === v))
+    }
     const matching = (s: FakeSpan) => {
       const st = Math.round(s.startMs * 1000)
       return (
@@ -475,9 +494,10 @@ export class FakeJaeger {
       )
     }
     const found: Array<{ latest: number; spans: Array<FakeSpan> }> = []
-    for (const [, list] of byTrace(this.spans)) {
-      const hits = list.filter(matching)
-      if (hits.length > 0) found.push({ latest: Math.max(...hits.map((h) => h.startMs)), spans: list })
+    for (const list of this.traces.values()) {
+      let latest = -Infinity
+      for (const h of list) if (h.startMs > latest && matching(h)) latest = h.startMs
+      if (latest > -Infinity) found.push({ latest, spans: list })
     }
     found.sort((a, b) => b.latest - a.latest)
     const data = found.slice(0, Math.max(0, limit)).map(({ spans }) => {
