@@ -1,4 +1,5 @@
 import { Decode } from "@rollwise/input-schema"
+import { Config as NotifyConfig, type Delivery } from "@rollwise/notify"
 import { Decision } from "@rollwise/risk-core"
 import { DeployTarget, Engine, type EvidenceStore, MetricSource, Operator, Rollout } from "@rollwise/rollout-engine"
 import { Simulation } from "@rollwise/simulation"
@@ -17,6 +18,7 @@ import { target as armTarget } from "./internal/targets/arm.ts"
 import type { TargetModule } from "./internal/targets/context.ts"
 import { target as windowsTarget } from "./internal/targets/windows.ts"
 import * as MetricSources from "./MetricSources.ts"
+import * as Notifications from "./Notifications.ts"
 
 /**
  * A rollout from its setup to its end: everything `rollwise rollout` and the
@@ -229,6 +231,8 @@ export interface RunOptions {
   readonly metricSource?: Layer.Layer<MetricSource.MetricSource> | undefined
   readonly onEvent?: Engine.Options["onEvent"]
   readonly onWindow?: Engine.Options["onWindow"]
+  /** The deliveries of each notification (policy.yaml's `notifications:`), sent or failed. */
+  readonly onNotified?: ((deliveries: ReadonlyArray<Delivery.Delivery>) => Effect.Effect<void>) | undefined
   /** Each line the deploy hook writes (exec targets). */
   readonly onHookOutput?: ((line: string) => void) | undefined
   /**
@@ -245,6 +249,8 @@ export interface Prepared {
   readonly decision: Decision.Decision
   readonly spec: SloSpec.Spec
   readonly policy: Gates.GatePolicy | undefined
+  /** policy.yaml's `notifications:` (none configured: no channels). */
+  readonly notifications: NotifyConfig.Notifications
 }
 
 /** Decode a setup and make its plan; checks a live setup's queries. */
@@ -261,7 +267,8 @@ export const prepare = (setup: Setup, sources: Sources) =>
       for (const [source, url] of Object.entries(urls)) yield* MetricSources.requireCredentialFreeUrl(url, `--${source}`)
       yield* MetricSources.requireQueries(spec, sources.slo, urls)
     }
-    return { plan: planFor(setup, decision, policy), decision, spec, policy } satisfies Prepared
+    const notifications = yield* NotifyConfig.fromPolicy(setup.policy, sources.policy)
+    return { plan: planFor(setup, decision, policy), decision, spec, policy, notifications } satisfies Prepared
   })
 
 /**
@@ -277,7 +284,7 @@ export const run = (options: RunOptions) =>
 const runScoped = (options: RunOptions) =>
   Effect.gen(function* () {
     const { setup, rollout } = options
-    const { plan, decision, policy, spec } = yield* prepare(setup, options.sources)
+    const { plan, decision, policy, spec, notifications } = yield* prepare(setup, options.sources)
     const metrics = setup.metrics
     const target = yield* parseTarget(setup.target)
     const id = rollout.rolloutId
@@ -351,6 +358,13 @@ const runScoped = (options: RunOptions) =>
       return { status: outcome.status, reasons: [...Gates.reasonsOf(outcome), ...(outcome.status === "pass" ? asked : [])] }
     })
 
+    const notify = yield* Notifications.make({ config: notifications, rollout, riskScore: decision.risk_score, env: options.env, onDelivered: options.onNotified })
+    // killed between an event and its message: the record says what was not sent yet
+    if (notify !== undefined && options.mode === "resume") yield* notify.catchUp(plan, recorded)
+    const onEvent: Engine.Options["onEvent"] =
+      notify === undefined ? options.onEvent : (event, state, seq) => Effect.andThen(options.onEvent?.(event, state, seq) ?? Effect.void, notify.onEvent(event, state, seq))
+    const onWindow: Engine.Options["onWindow"] = notify === undefined ? options.onWindow : (report) => Effect.andThen(options.onWindow?.(report) ?? Effect.void, notify.onWindow(report))
+
     const ttl = options.driver?.ttl ?? Engine.defaultLeaseTtl
     const program = Engine.run(
       {
@@ -365,8 +379,8 @@ const runScoped = (options: RunOptions) =>
           renewEvery: Duration.millis((Duration.toMillis(ttl) / 3) * ("simulate" in metrics ? metrics.speed : 1))
         },
         pollEvery: options.pollEvery ?? Duration.seconds(5),
-        ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
-        ...(options.onWindow !== undefined ? { onWindow: options.onWindow } : {})
+        ...(onEvent !== undefined ? { onEvent } : {}),
+        ...(onWindow !== undefined ? { onWindow } : {})
       },
       options.mode
     ).pipe(Effect.provideService(DeployTarget.DeployTarget, deployTarget), Effect.provide(source))

@@ -16,3 +16,4 @@ export * as Gating from "./Gating.ts"
 
 /** Metric sources built from a setup: Prometheus with credentials from the environment. */
 export * as MetricSources from "./MetricSources.ts"
+export * as Notifications from "./Notifications.ts"

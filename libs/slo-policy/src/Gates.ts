@@ -60,7 +60,13 @@ export const GatePolicy = Schema.Struct({
   changeWindow: Schema.optionalKey(ChangeWindow),
   errorBudget: Schema.optionalKey(ErrorBudget),
   approval: Schema.optionalKey(Approval),
-  opa: Schema.optionalKey(Opa)
+  opa: Schema.optionalKey(Opa),
+  /**
+   * Who hears of a rollback, an abort, an approval needed and a promotion
+   * (Slack, Teams, webhooks, Jira): checked here as present only, decoded in
+   * full by the runner with @rollwise/notify's schema.
+   */
+  notifications: Schema.optionalKey(Schema.Unknown)
 })
 export type GatePolicy = typeof GatePolicy.Type
 

@@ -194,6 +194,12 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
         yield* note(`[${stamp(yield* Clock.currentTimeMillis)}] #${seq} ${Timeline.eventLine(event, state.steps)}`)
         if (state.phase === "awaiting_approval" && event._tag !== "Approved") yield* note(`waiting for: rollwise promote --rollout ${id}  (or rollwise rollback --rollout ${id})`)
       }),
+    onNotified: (deliveries) =>
+      Effect.forEach(
+        deliveries,
+        (d) => note(`           notified ${d.channel} (${d.type}) of the ${d.kind}: ${d.status}${d.detail !== undefined && d.status !== "sent" ? ` (${d.detail})` : ""}`),
+        { discard: true }
+      ),
     onWindow: (r) =>
       Effect.gen(function* () {
         windows++
