@@ -87,6 +87,10 @@ export const make = (options: Options) =>
     const core = yield* HttpCore.make({
       vendor: "Jaeger",
       url: options.url,
+      describeBody: (text) => {
+        const envelope = decodeErrors(JSON.parse(text))
+        return envelope._tag === "Some" ? (envelope.value.errors ?? []).map((e) => HttpCore.firstLine(e.msg)).join("; ") : ""
+      },
       ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
       ...(options.retries !== undefined ? { retries: options.retries } : {}),
       ...(options.bearerToken !== undefined ? { bearerToken: options.bearerToken } : {}),
@@ -102,15 +106,7 @@ export const make = (options: Options) =>
       Effect.gen(function* () {
         const answer = yield* core.get("/api/traces", { ...params, start: String(startUs), end: String(endUs), limit: String(limit) }, query)
         if (answer.status !== 200) {
-          let parsed: unknown
-          try {
-            parsed = JSON.parse(answer.text)
-          } catch {
-            parsed = undefined
-          }
-          const envelope = decodeErrors(parsed)
-          const said = envelope._tag === "Some" ? messages(envelope.value.errors).join("; ") : ""
-          const line = said || HttpCore.firstLine(answer.text) || "no message"
+          const line = core.said(answer.text) || "no message"
           if (answer.status === 400) return yield* core.fail("BadQuery", `Jaeger refused the search: ${line}`, query)
           if (answer.status === 401 || answer.status === 403) return yield* core.fail("Unreachable", `HTTP ${answer.status} from Jaeger: credentials refused (${line})`, query)
           if (answer.status === 404) return yield* core.fail("Unreachable", `HTTP 404 from Jaeger: no /api/traces at ${core.base} (Jaeger after v2.20 removed this search; is the URL jaeger-query's?)`, query)

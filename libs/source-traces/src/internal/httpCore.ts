@@ -13,6 +13,8 @@ export interface CoreOptions {
   readonly retries?: number
   readonly bearerToken?: Redacted.Redacted<string>
   readonly basicAuth?: { readonly username: string; readonly password: Redacted.Redacted<string> }
+  /** What an error body says, in one line (default: its first line); the vendor knows its envelope. */
+  readonly describeBody?: (text: string) => string
   /** Extra headers (the tenant); values given Redacted are secrets too. */
   readonly headers?: Readonly<Record<string, string | Redacted.Redacted<string>>>
 }
@@ -130,6 +132,13 @@ export const make = (options: CoreOptions) =>
       return r
     }
     const vendor = options.vendor
+    const said = (text: string) => {
+      try {
+        return (options.describeBody ?? firstLine)(text) || firstLine(text)
+      } catch {
+        return firstLine(text)
+      }
+    }
 
     const once = (path: string, params: Readonly<Record<string, string>>, query: string): Effect.Effect<Answer, MetricSource.MetricSourceError | Transient> =>
       Effect.gen(function* () {
@@ -146,11 +155,11 @@ export const make = (options: CoreOptions) =>
           const header = response.headers["retry-after"]
           const seconds = header === undefined ? undefined : Number(header)
           const after = seconds !== undefined && Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined
-          const error = fail("Unreachable", `HTTP 429 from ${vendor}: rate limited${after !== undefined ? ` (Retry-After ${after}s)` : ""}: ${firstLine(text)}`, query)
+          const error = fail("Unreachable", `HTTP 429 from ${vendor}: rate limited${after !== undefined ? ` (Retry-After ${after}s)` : ""}: ${said(text)}`, query)
           if (after !== undefined && after > maxRetryAfterSeconds) return yield* error
           return yield* Effect.fail(new Transient(error, after !== undefined ? after * 1000 : undefined))
         }
-        if (response.status >= 500) return yield* Effect.fail(new Transient(fail("Unreachable", `HTTP ${response.status} from ${vendor}: ${firstLine(text) || "no message"}`, query), undefined))
+        if (response.status >= 500) return yield* Effect.fail(new Transient(fail("Unreachable", `HTTP ${response.status} from ${vendor}: ${said(text) || "no message"}`, query), undefined))
         return { status: response.status, text }
       })
 
@@ -174,7 +183,7 @@ export const make = (options: CoreOptions) =>
         catch: () => fail("BadResponse", `HTTP ${answer.status} from ${vendor}: the body is not JSON (${firstLine(answer.text).slice(0, 80) || "empty"})`, query)
       })
 
-    return { base, get, json, clean, fail, vendor }
+    return { base, get, json, clean, fail, vendor, said }
   })
 
 /** The core's service shape. */
