@@ -19,12 +19,12 @@ export interface Options {
   readonly timeout?: Duration.Duration
   /** Retries on unreachable, timeouts, 5xx and 429 (default 2). Never on a bad request. */
   readonly retries?: number
-  /** `limit` of each `/api/traces` search: most traces one answer holds (default 500). */
+  /** `limit` of each `/api/traces` search: most traces one answer holds (default 1500, the Jaeger UI's largest; Elasticsearch storage caps it at its max-doc-count, 10,000 by default). */
   readonly limit?: number
 }
 
 /** Default most traces per search. */
-export const defaultLimit = 500
+export const defaultLimit = 1500
 
 /** Most searches one observation makes when it pages by halving the time range. */
 export const maxRequests = 32
