@@ -214,6 +214,26 @@ describe("TempoSource (fake Tempo, from its HTTP API docs and query-frontend cod
     expect(errorOf(await viaLayer({ url: "http://127.0.0.1:1", ...fast, retries: 0 }, "restarts")).reason).toBe("Unreachable")
   })
 
+  it("a trace with more matched spans than spss says how many were not returned", async () => {
+    const local = await FakeTempo.start()
+    try {
+      const at = window(1).start + 1000
+      local.add(Array.from({ length: 150 }, (_, i): FakeSpan => ({ traceId: "d".repeat(32), spanId: i.toString(16).padStart(16, "0"), service: scenario.service, name: "loop", startMs: at + i, durationMs: 2, attributes: { track: "canary" } })))
+      const m = value(await viaLayer({ url: local.url, ...fast }, "latency"))
+      expect(m.sample?._tag === "Values" && m.sample.values.length).toBe(100)
+      expect(m.warnings).toContain("50 matched spans were not returned (Tempo returns at most 100 spans per trace's span set)")
+    } finally {
+      await local.close()
+    }
+  })
+
+  it("NaN in a TraceQL metrics answer is dropped with a warning, never counted", async () => {
+    tempo.inject({ status: 200, body: JSON.stringify({ series: [{ labels: [], value: "NaN" }, { labels: [], value: 2 }] }) })
+    const m = value(await viaLayer({ url: tempo.url, ...fast }, "restarts"))
+    expect(m.sample).toEqual({ _tag: "Values", values: [2] })
+    expect(m.warnings).toContain("1 TraceQL metrics values were not finite numbers and were dropped")
+  })
+
   it("a partial search says so in the warnings", async () => {
     tempo.partial(1)
     const m = value(await viaLayer({ url: tempo.url, ...fast }, "latency"))
