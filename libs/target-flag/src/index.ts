@@ -1,0 +1,6 @@
+/**
+ * Flag
+ *
+ * @since 0.1.0
+ */
+export * as TargetFlag from "./TargetFlag.ts"

@@ -1,0 +1,4 @@
+/**
+ * Test support for @rollwise/target-flag: in-memory layers and contract suites.
+ */
+export {}
