@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 export * as Alternative from "./Alternative.ts"
+export * as Bucketing from "./Bucketing.ts"
 export * as Distributions from "./Distributions.ts"
 export * as Ewma from "./Ewma.ts"
 export * as HodgesLehmann from "./HodgesLehmann.ts"
