@@ -7,3 +7,5 @@
  */
 export * as FlagDocument from "./FlagDocument.ts"
 export * as TargetFlag from "./TargetFlag.ts"
+export * as Bucketing from "./Bucketing.ts"
+export * as FlagStore from "./FlagStore.ts"
