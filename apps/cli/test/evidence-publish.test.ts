@@ -1,11 +1,10 @@
-import { spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { type FakeArtifactory, startArtifactory } from "@rollwise/artifactory-harness"
 import { SqliteEvidenceStore } from "@rollwise/evidence-store"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { bin, examples, scratch } from "./support.ts"
+import { examples, type Run, rollwiseAsync, scratch } from "./support.ts"
 
 /**
  * `rollwise evidence publish` and `evidence export --from artifactory`: the
@@ -18,26 +17,13 @@ import { bin, examples, scratch } from "./support.ts"
 /** A token that must never show in any output. */
 const canary = "canary-cmVmdGtuOjAxOjE3-DO-NOT-PRINT"
 
-interface Run {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
 
 const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ROLLWISE_")))
 const work = scratch("publish")
 let fake: FakeArtifactory
 let rollouts: ReadonlyArray<{ readonly rolloutId: string; readonly target: string; readonly result: string }>
 
-const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<Run> =>
-  new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: work.dir, env: { ...baseEnv, NO_COLOR: "1", ...env } })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => void (stdout += d.toString()))
-    child.stderr.on("data", (d: Buffer) => void (stderr += d.toString()))
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
+const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<Run> => rollwiseAsync(work.dir, { ...baseEnv, ...env })(...args)
 
 const withToken = { ROLLWISE_ARTIFACTORY_TOKEN: canary }
 const rolloutOn = (kind: string) => rollouts.find((r) => r.target.startsWith(`${kind}:`) && r.rolloutId.startsWith("demo-"))!.rolloutId

@@ -17,6 +17,31 @@ export const rollwiseIn =
     return { code: r.status, stdout: r.stdout, stderr: r.stderr }
   }
 
+/** What a run of the CLI ended with. */
+export interface Run {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/**
+ * Run `rollwise args…` without blocking this process: needed whenever the
+ * test's own in-process fakes (HTTP servers) must answer the CLI, which a
+ * blocking spawnSync would starve. `env` replaces the environment's
+ * (default: this process's, minus nothing).
+ */
+export const rollwiseAsync =
+  (cwd: string = examples, env: Record<string, string | undefined> = process.env) =>
+  (...args: ReadonlyArray<string>): Promise<Run> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...env, NO_COLOR: "1" } })
+      let stdout = ""
+      let stderr = ""
+      child.stdout.on("data", (d: Buffer) => void (stdout += d.toString()))
+      child.stderr.on("data", (d: Buffer) => void (stderr += d.toString()))
+      child.on("close", (code) => resolve({ code, stdout, stderr }))
+    })
+
 /** A scratch folder for one test file, and a way to write files into it. */
 export const scratch = (prefix: string) => {
   const dir = mkdtempSync(join(tmpdir(), `rollwise-${prefix}-`))

@@ -144,13 +144,15 @@ export const requireQueries = (spec: SloSpec.Spec, field = "slo", urls: LiveUrls
       }
     }
     // each source checks its own metrics' windows and fields
-    const check = <E extends { readonly message: string }>(source: SloSpec.Source, f: (spec: SloSpec.Spec) => Effect.Effect<void, E>) => {
+    const check = <E extends { readonly message: string; readonly detail?: string }>(source: SloSpec.Source, f: (spec: SloSpec.Spec) => Effect.Effect<void, E>) => {
       const [first, ...rest] = spec.metrics.filter((m) => m.source === source)
-      return first === undefined ? Effect.void : Effect.mapError(f({ ...spec, metrics: [first, ...rest] }), (e) => new SetupError({ field, detail: e.message }))
+      return first === undefined ? Effect.void : Effect.mapError(f({ ...spec, metrics: [first, ...rest] }), (e) => new SetupError({ field, detail: e.detail ?? e.message }))
     }
     yield* check("prometheus", PrometheusSource.checkSpec)
     yield* check("loki", SourceLoki.checkSpec)
     yield* check("elasticsearch", SourceElasticsearch.checkSpec)
+    yield* check("tempo", TempoSource.checkSpec)
+    yield* check("jaeger", JaegerSource.checkSpec)
   })
 
 /**
