@@ -297,7 +297,10 @@ export const counter = (metric: MetricSpec, data: MetricWindow): Assessment => {
   }
 }
 
-const quote = (text: string, max = 160) => JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text)
+const perEvent = (rate: number) => (rate === 0 ? "0" : rate.toPrecision(2))
+
+/** A log template or line in a reason: between typographic quotes (a line's own quotes stay readable), cut at `max` characters. */
+const quote = (text: string, max = 160) => `“${text.length > max ? `${text.slice(0, max)}…` : text}”`
 
 /**
  * Signatures metrics (log lines): both tracks' lines mined into templates by
@@ -323,7 +326,7 @@ export const signatures = (metric: MetricSpec, data: MetricWindow): Assessment =
   const sampled = cand.truncated === true || base.truncated === true ? " (lines sampled: the source held more than maxLines)" : ""
   const described = found.slice(0, 3).map(
     (sig) =>
-      `${sig.kind === "new" ? "new error signature" : "error signature up"} ${quote(sig.pattern)}: ${sig.candidate} in the candidate vs ${sig.baseline} in the baseline (rate ${sig.candidateRate.toPrecision(2)} vs ${sig.baselineRate.toPrecision(2)} per event, Holm p=${sig.pValue.toPrecision(2)}), e.g. ${quote(sig.example)}`
+      `${sig.kind === "new" ? "new error signature" : "error signature up"} ${quote(sig.pattern)}: ${sig.candidate} in the candidate vs ${sig.baseline} in the baseline (rate ${perEvent(sig.candidateRate)} vs ${perEvent(sig.baselineRate)} per event, Holm p=${sig.pValue.toPrecision(2)}), e.g. ${quote(sig.example)}`
   )
   const more = found.length > 3 ? `; and ${found.length - 3} more` : ""
   const reason =
@@ -336,7 +339,11 @@ export const signatures = (metric: MetricSpec, data: MetricWindow): Assessment =
   }
 }
 
-/** Judge one metric in one window, by kind. */
+/**
+ * Judge one metric in one window, by kind. A multivariate metric has no data
+ * of its own and needs the baseline's earlier windows: the analyzer judges it
+ * with `Multivariate.assess`; alone, here, it is `nodata`.
+ */
 export const assess = (metric: MetricSpec, data: MetricWindow | undefined): Assessment => {
   const window = data ?? {}
   switch (metric.kind) {
@@ -348,5 +355,7 @@ export const assess = (metric: MetricSpec, data: MetricWindow | undefined): Asse
       return counter(metric, window)
     case "signatures":
       return signatures(metric, window)
+    case "multivariate":
+      return nodata(metric, "a multivariate metric is judged over its features' windows (Multivariate.assess), not alone")
   }
 }
