@@ -53,7 +53,10 @@ export interface Options {
   readonly pollIntervalMs?: number
   /** Per-request timeout. Default 2000. */
   readonly timeoutMs?: number
-  /** Serve a cached document while polls fail for at most this long after its last confirmation, then the caller's default. Default 300000 (5 min). */
+  /**
+   * Serve a cached document while polls fail (or answer a document that does not decode) for at most this long after
+   * Rollwise last confirmed it (200 or 304), then the caller's default. Must exceed `pollIntervalMs`. Default 300000 (5 min).
+   */
   readonly maxStaleMs?: number
   /** Sent as `Authorization: Bearer <token>`; never logged. */
   readonly token?: string
@@ -125,6 +128,9 @@ export class RollwiseProvider implements Provider {
     this.pollIntervalMs = positive("pollIntervalMs", options.pollIntervalMs, 5000)
     this.timeoutMs = positive("timeoutMs", options.timeoutMs, 2000)
     this.maxStaleMs = positive("maxStaleMs", options.maxStaleMs, 300_000)
+    if (this.maxStaleMs <= this.pollIntervalMs) {
+      throw new TypeError(`RollwiseProvider: maxStaleMs (${this.maxStaleMs}) must exceed pollIntervalMs (${this.pollIntervalMs}), or every document would be stale before its next poll`)
+    }
     this.token = options.token
     this.logger = options.logger ?? new DefaultLogger()
     this.onPoll = options.onPoll

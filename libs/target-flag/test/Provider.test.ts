@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest"
 import * as Bucketing from "../src/Bucketing.ts"
 import type { FlagDocument } from "../src/FlagDocument.ts"
 import * as FakeServer from "../src/internal/providerFakeServer.ts"
+import * as Example from "./fixtures/provider-example.ts"
 import { RollwiseProvider, TelemetryHook } from "../src/Provider.ts"
 import type { EvaluationAttributes, Options, PollOutcome } from "../src/Provider.ts"
 
@@ -182,6 +183,29 @@ describe("RollwiseProvider (OpenFeature SDK, real; fake Rollwise flag server)", 
     expect(await client.getBooleanDetails("new-cart", false, { targetingKey: "u" })).toMatchObject({ value: true, reason: "TARGETING_MATCH" })
   })
 
+  it("starts with Rollwise failing: Error, defaults, then Ready and the document once it answers", { timeout: 30_000 }, async () => {
+    const t = await setup([flag({ percentage: 100 })])
+    t.server.failWith(500)
+    await expect(OpenFeature.setProviderAndWait(t.domain, t.provider)).rejects.toThrow(/HTTP 500/)
+    const client = t.client()
+    expect(client.providerStatus).toBe("ERROR")
+    expect(await client.getBooleanDetails("new-cart", false, { targetingKey: "u" })).toMatchObject({ value: false, errorCode: "GENERAL" })
+    t.server.failWith(undefined)
+    await until("ready", () => client.providerStatus === "READY")
+    expect(await client.getBooleanDetails("new-cart", false, { targetingKey: "u" })).toMatchObject({ value: true, reason: "TARGETING_MATCH" })
+  })
+
+  it("redacts the token from upstream text it logs and reports", { timeout: 30_000 }, async () => {
+    const token = "tok-9f8e7d6c5b4a"
+    const t = await setup([flag()], { token }, { token })
+    await OpenFeature.setProviderAndWait(t.domain, t.provider)
+    t.server.failWith(502, `<html>bad gateway: upstream refused Authorization: Bearer ${token}</html>`)
+    await until("a failed poll", () => t.polls.some((p) => p.outcome === "error"))
+    const surfaced = [...t.logger.warnings, ...t.polls.map((p) => p.detail ?? "")].join("\n")
+    expect(surfaced).toMatch(/HTTP 502/)
+    expect(surfaced).not.toContain(token)
+  })
+
   it("answers an unknown flag with the default and FLAG_NOT_FOUND", { timeout: 30_000 }, async () => {
     const t = await setup([flag()], { lazy: true })
     await OpenFeature.setProviderAndWait(t.domain, t.provider)
@@ -301,7 +325,50 @@ describe("RollwiseProvider (OpenFeature SDK, real; fake Rollwise flag server)", 
   })
 })
 
+describe("RollwiseProvider configuration", () => {
+  it("refuses options it cannot work with, saying which", () => {
+    expect(() => new RollwiseProvider({ url: "rollwise:8080" })).toThrow(/url must be an http\(s\) URL/)
+    expect(() => new RollwiseProvider({ url: "http://rollwise", pollIntervalMs: 0 })).toThrow(/pollIntervalMs must be a positive/)
+    expect(() => new RollwiseProvider({ url: "http://rollwise", pollIntervalMs: 10_000, maxStaleMs: 5000 })).toThrow(/maxStaleMs \(5000\) must exceed pollIntervalMs/)
+  })
+
+  it("runs the README example with the output the README shows (OpenFeature SDK, real; fake Rollwise flag server)", { timeout: 60_000 }, async () => {
+    const lines: Array<string> = []
+    await Example.run((line) => void lines.push(line))
+    expect(lines).toEqual([
+      "at 10 %: 94 of 1000 users get the new cart",
+      '{"value":false,"variant":"off","reason":"TARGETING_MATCH","flagMetadata":{"version":3,"percentage":10,"contextId":"user-42"},"flagKey":"new-cart"}',
+      "after rollback: 0 of 1000 users get the new cart",
+      'feature_flag_evaluations_total{feature_flag_key="new-cart",feature_flag_variant="off"} 1907',
+      'feature_flag_evaluations_total{feature_flag_key="new-cart",feature_flag_variant="on"} 94'
+    ])
+  })
+})
+
 describe("RollwiseProvider properties (OpenFeature SDK, real; fake Rollwise flag server)", () => {
+  it("a user in the share at a lower percentage stays in it at a higher one (nested), whatever the salt", { timeout: 120_000 }, async () => {
+    const t = await setup([flag({ version: 0 })], { pollIntervalMs: 20 })
+    await OpenFeature.setProviderAndWait(t.domain, t.provider)
+    const client = t.client()
+    let version = 0
+    const at = async (percentage: number, salt: string) => {
+      version++
+      t.server.put(flag({ version, percentage, salt }))
+      await until(`version ${version}`, seen(t.polls, "new-cart", version))
+      const on = new Set<string>()
+      for (const u of users.slice(0, 200)) if (await client.getBooleanValue("new-cart", false, { targetingKey: u })) on.add(u)
+      return on
+    }
+    await fc.assert(
+      fc.asyncProperty(fc.double({ min: 0, max: 100, noNaN: true }), fc.double({ min: 0, max: 100, noNaN: true }), fc.string(), async (a, b, salt) => {
+        const low = await at(Math.min(a, b), salt)
+        const high = await at(Math.max(a, b), salt)
+        expect([...low].filter((u) => !high.has(u))).toEqual([])
+      }),
+      { numRuns: 25 }
+    )
+  })
+
   it("the variant is always `on` or `off`, the same for the same user while the document is unchanged, and agrees with Bucketing", { timeout: 120_000 }, async () => {
     const t = await setup([], { lazy: true, pollIntervalMs: 60_000 })
     await OpenFeature.setProviderAndWait(t.domain, t.provider)

@@ -36,8 +36,8 @@ export interface ProviderFakeServer {
   readonly remove: (key: string) => void
   /** Serve this raw body with this ETag for the key instead of its document (a corrupt or incompatible answer). */
   readonly putRaw: (key: string, body: string, etag: string) => void
-  /** Answer every request with this status (500, 503, …) and an error envelope; `undefined` heals. */
-  readonly failWith: (status: number | undefined) => void
+  /** Answer every request with this status (500, 503, …) and an error envelope (or `body`, as a proxy in front of Rollwise might); `undefined` heals. */
+  readonly failWith: (status: number | undefined, body?: string) => void
   /** Delay every answer by this many ms (slowness injection). */
   readonly delay: (ms: number) => void
   readonly close: () => Promise<void>
@@ -51,7 +51,7 @@ export const start = async (options: { readonly token?: string; readonly flags?:
   const raw = new Map<string, { body: string; etag: string }>()
   const requests: Array<ProviderFakeRequest> = []
   let bodies = 0
-  let failure: number | undefined
+  let failure: { status: number; body: string } | undefined
   let delayMs = 0
 
   const answer = (req: Http.IncomingMessage, res: Http.ServerResponse): void => {
@@ -70,7 +70,7 @@ export const start = async (options: { readonly token?: string; readonly flags?:
       return send(401, envelope("Unauthorized", "missing or invalid bearer token"), { "www-authenticate": "Bearer" })
     }
     if (req.method !== "GET" || match === null) return send(404, envelope("NotFound", `no route ${req.method} ${url.pathname}`))
-    if (failure !== undefined) return send(failure, envelope("Unavailable", "flag store unavailable"))
+    if (failure !== undefined) return send(failure.status, failure.body)
     const rawBody = raw.get(key)
     if (rawBody !== undefined) {
       if (ifNoneMatch === rawBody.etag) return send(304, undefined, { etag: rawBody.etag })
@@ -113,8 +113,8 @@ export const start = async (options: { readonly token?: string; readonly flags?:
       docs.delete(key)
     },
     putRaw: (key, body, etag) => raw.set(key, { body, etag }),
-    failWith: (status) => {
-      failure = status
+    failWith: (status, body = envelope("Unavailable", "flag store unavailable")) => {
+      failure = status === undefined ? undefined : { status, body }
     },
     delay: (ms) => {
       delayMs = ms
