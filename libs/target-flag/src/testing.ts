@@ -1,4 +1,5 @@
 /**
- * Test support for @rollwise/target-flag: in-memory layers and contract suites.
+ * Test support for @rollwise/target-flag: a fake Unleash Admin API (built
+ * from Unleash's docs) and in-memory flag stores (`FlagStore.layerMemory`).
  */
-export {}
+export * as FakeUnleash from "./internal/fakeUnleash.ts"
