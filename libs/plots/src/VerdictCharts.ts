@@ -50,7 +50,15 @@ export const forVerdicts = (
         : []
     )
     const summary =
-      metric.kind === "continuous" ? "median per window" : metric.kind === "ratio" ? "error rate per window" : metric.kind === "signatures" ? "new error signatures per window" : "count per window"
+      metric.kind === "continuous"
+        ? "median per window"
+        : metric.kind === "ratio"
+          ? "error rate per window"
+          : metric.kind === "signatures"
+            ? "new error signatures per window"
+            : metric.kind === "multivariate"
+              ? "median anomaly score, joint behaviour of its features"
+              : "count per window"
     const svg = Svg.lineChart({
       title: `${title} · ${metric.name} (${summary})`,
       xLabel: "window",
@@ -59,7 +67,7 @@ export const forVerdicts = (
         { name: "baseline", color: colors.baseline, points: point((m) => m.baseline) },
         { name: "candidate", color: colors.candidate, points: point((m) => m.candidate), band }
       ],
-      rules: [{ y: metric.threshold, label: `SLO ${metric.threshold}`, color: colors.rule }],
+      rules: [{ y: metric.threshold, label: `${metric.kind === "multivariate" ? "score bound" : "SLO"} ${metric.threshold}`, color: colors.rule }],
       // a step begins before its first window, a decision is taken after its last: both between points, never through them
       steps: steps.map((s) => ({ x: s.window - 0.5, label: s.label })),
       markers: last === undefined || last.window < 0 ? [] : [{ x: last.window + 0.5, label: last.action, color: colors[last.action] }],

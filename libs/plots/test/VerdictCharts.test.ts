@@ -94,3 +94,16 @@ describe("VerdictCharts.forVerdicts", () => {
     expect(chartOf(charts, "latency")).toMatch(/<rect class="band"/)
   })
 })
+
+describe("VerdictCharts.forVerdicts with a multivariate metric", () => {
+  it("titles its chart as the median anomaly score of its features' joint behaviour, with the score bound as the rule", () => {
+    const joint = { ...spec, metrics: [...spec.metrics, { name: "joint", kind: "multivariate", direction: "lower", threshold: 0.7, tolerance: 0.02, critical: true, weight: 1, features: [{ metric: "latency" }, { metric: "error-rate" }] }] } as unknown as SloSpec.Spec
+    const withJoint = [0, 1].map((w) => {
+      const v = verdict(w, 0)
+      return { ...v, metrics: [...v.metrics, { name: "joint", status: "pass" as const, baseline: 0.45, candidate: 0.47, effect: 0.02, ci: null, p_value: 0.3, reason: "" }] }
+    })
+    const chart = VerdictCharts.forVerdicts(joint, withJoint).find((c) => c.metric === "joint")!
+    expect(chart.svg).toContain("joint (median anomaly score, joint behaviour of its features)")
+    expect(chart.svg).toContain("score bound 0.7")
+  })
+})

@@ -10,10 +10,15 @@ export interface WindowReport {
   readonly verdict: Verdict.Verdict
 }
 
-/** Measure every metric of both tracks for one window (concurrently); failures become nodata with a reason. */
+/**
+ * Measure every metric of both tracks for one window (concurrently); failures
+ * become nodata with a reason. A multivariate metric is not measured: it has
+ * no query of its own, the analyzer computes it from its features' samples in
+ * the same window.
+ */
 export const measure = (spec: SloSpec.Spec, window: TimeWindow, index: number) =>
   Effect.gen(function* () {
-    const requests = spec.metrics.flatMap((metric) => (["baseline", "candidate"] as const).map((track) => ({ metric, track })))
+    const requests = spec.metrics.flatMap((metric) => (metric.kind === "multivariate" ? [] : (["baseline", "candidate"] as const).map((track) => ({ metric, track }))))
     const measurements = yield* Effect.forEach(
       requests,
       ({ metric, track }) => Effect.map(observeOrNoData({ spec, metric, track, window }), (measurement) => ({ metric: metric.name, track, measurement })),

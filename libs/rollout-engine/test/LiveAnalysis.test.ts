@@ -73,3 +73,41 @@ describe("LiveAnalysis.analyzeTrailing", () => {
     }).pipe(Effect.provide(crashing))
   )
 })
+
+describe("LiveAnalysis with a multivariate metric (in-memory MetricSource)", () => {
+  const joint = Effect.runSync(
+    SloSpec.decode({
+      apiVersion: "rollwise/v1",
+      kind: "SloSpec",
+      service: "svc",
+      window: "2m",
+      maxWindows: 6,
+      promoteAfter: 2,
+      warmupWindows: 0,
+      metrics: [
+        { name: "latency", kind: "continuous", threshold: 10, tolerance: 0.5 },
+        { name: "load", kind: "continuous", direction: "higher", threshold: 0, tolerance: 0.5 },
+        { name: "joint", kind: "multivariate", threshold: 1, features: [{ metric: "latency" }, { metric: "load" }] }
+      ]
+    })
+  )
+  // 12 steps a window: latency rises with load on both tracks
+  const load = (w: number) => Array.from({ length: 12 }, (_, i) => 100 + ((i * 7 + w * 5) % 12) * 10)
+  it.effect("never asks the source for the multivariate metric, and judges it from its features' samples from the second window on", () =>
+    Effect.gen(function* () {
+      const asked = new Set<string>()
+      const source = MetricSource.layerMemory((metric, _track, window) => {
+        asked.add(metric)
+        const w = Math.floor(window.start / 120_000)
+        return { _tag: "Values", values: metric === "load" ? load(w) : load(w).map((l) => l / 1000) }
+      })
+      const reports = yield* LiveAnalysis.analyzeTrailing(joint, 3 * 120_000, 3).pipe(Effect.provide(source))
+      expect([...asked].sort()).toEqual(["latency", "load"])
+      expect(reports[0]!.measurements.some((m) => m.metric === "joint")).toBe(false)
+      const statuses = reports.map((r) => r.verdict.metrics.find((m) => m.name === "joint")!.status)
+      expect(statuses[0]).toBe("nodata")
+      expect(statuses.slice(1)).toEqual(["pass", "pass"])
+      expect(reports[0]!.verdict.metrics.find((m) => m.name === "joint")!.reason).toContain("the first window only trains it")
+    })
+  )
+})

@@ -72,6 +72,9 @@ export const metricSource = (service: Service, seed: number, candidateShare: Eff
               return { sample: { _tag: "Values", values: [faulty === "crash-loop" ? 2 + Math.floor(uniform() * 3) : 0] }, warnings: [] }
             case "signatures":
               return logLines(requests, uniform, faulty === "new-error", request.metric.maxLines ?? SloSpec.defaultMaxLines)
+            case "multivariate":
+              // computed by the analyzer from its features' values: live analysis never asks a source for it
+              return { sample: undefined, reason: "a multivariate metric has no data of its own", warnings: [] }
           }
         })
     })

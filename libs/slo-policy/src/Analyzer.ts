@@ -1,5 +1,6 @@
 import * as Assess from "./Assess.ts"
 import * as Evidence from "./internal/evidence.ts"
+import * as Multivariate from "./Multivariate.ts"
 import type { Release, Window } from "./Observation.ts"
 import * as Policy from "./Policy.ts"
 import type { Spec } from "./SloSpec.ts"
@@ -34,7 +35,9 @@ export interface WindowResult {
 
 /**
  * Judge the next window. `window.index` is reported as the verdict's window.
- * Per metric: assess the window, then the cross-window evidence in order —
+ * Per metric: assess the window (a multivariate metric over its features'
+ * rows, against the baseline's earlier windows; its failure only holds unless
+ * it is critical), then the cross-window evidence in order —
  * warm-up, drift, the sequential tests, pooling, spikes — and, over all
  * metrics, the promotion bounds and (at maxWindows) the no-harm check the
  * policy needs.
@@ -45,7 +48,8 @@ export const step = (spec: Spec, state: State, window: Window): WindowResult => 
   const next: Record<string, Evidence.MetricState> = { ...state.metrics }
   for (const metric of spec.metrics) {
     const prev = state.metrics[metric.name] ?? Evidence.empty
-    const warm = Evidence.warmUp(spec, metric, window.index, Assess.assess(metric, window.metrics.get(metric.name)))
+    const joint = metric.kind === "multivariate" ? Multivariate.assess(metric, prev.multivariate ?? Multivariate.empty, window) : undefined
+    const warm = Evidence.warmUp(spec, metric, window.index, joint?.assessment ?? Assess.assess(metric, window.metrics.get(metric.name)))
     const { verdict, evidence } = warm.assessed
     const hasData = verdict.status !== "nodata"
     const drift = Evidence.drift(metric, prev, verdict.status, evidence, warm.effect)
@@ -54,18 +58,22 @@ export const step = (spec: Spec, state: State, window: Window): WindowResult => 
     const spike = Evidence.spike(metric, verdict.status, evidence)
     if (spike !== undefined) immediate.push(spike)
     const pooled = Evidence.pool(prev, hasData, evidence)
-    const status = drift.status
+    // a multivariate metric never rolls back alone unless critical: its failure holds (and still blocks promote-if-no-harm)
+    const holdOnly = metric.kind === "multivariate" && !metric.critical && drift.status === "fail"
+    const status = holdOnly ? "marginal" : drift.status
+    const notes = holdOnly ? [...drift.notes, "not critical: holding, never rolling back on the joint behaviour alone"] : drift.notes
     next[metric.name] = {
+      ...(joint !== undefined ? { multivariate: joint.state } : {}),
       ...(tests.shift !== undefined ? { shift: tests.shift } : {}),
       ...(drift.ewma !== undefined ? { ewma: drift.ewma } : {}),
       ...(drift.effects !== undefined ? { effects: drift.effects } : {}),
       ...(tests.sequential !== undefined ? { sequential: tests.sequential } : {}),
       ...(pooled !== undefined ? { pooled } : {}),
       judged: (prev.judged ?? 0) + (hasData ? 1 : 0),
-      failed: (prev.failed ?? 0) + (status === "fail" ? 1 : 0),
+      failed: (prev.failed ?? 0) + (drift.status === "fail" ? 1 : 0),
       lastHadData: hasData
     }
-    metrics.push(drift.notes.length === 0 ? { ...verdict, status } : { ...verdict, status, reason: `${verdict.reason}; ${drift.notes.join("; ")}` })
+    metrics.push(notes.length === 0 ? { ...verdict, status } : { ...verdict, status, reason: `${verdict.reason}; ${notes.join("; ")}` })
   }
   const clearances = spec.metrics.map((metric) => Evidence.clearance(spec, metric, next[metric.name] ?? Evidence.empty))
   const holdPromotion = clearances.flatMap((c) => (c.cleared ? [] : [c.hold]))

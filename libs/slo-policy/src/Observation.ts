@@ -108,7 +108,7 @@ const decodeLine = (source: string, line: number) => Decode.decodeResult(Observa
  * Parse newline-delimited JSON observations against a spec. Lines may come in
  * any order; blank lines are skipped. Fails with an DecodeError naming the file
  * and line for malformed JSON, a shape the schema rejects, a metric the spec
- * does not have, counts where values are expected (or the reverse), more
+ * does not have (or a multivariate one: it takes no observations), counts where values are expected (or the reverse), more
  * errors than requests, a duplicate (release, window, metric, track); and,
  * naming the release, for a gap in the window sequence.
  */
@@ -159,6 +159,9 @@ export const groupResult = (observations: ReadonlyArray<Numbered>, spec: Spec, s
     const kind = kinds.get(obs.metric)
     if (kind === undefined) {
       return fail(line, "metric", `unknown metric "${obs.metric}"; ${source === "" ? "the spec" : "slo.yaml"} defines ${[...kinds.keys()].join(", ")}`)
+    }
+    if (kind === "multivariate") {
+      return fail(line, "metric", `metric "${obs.metric}" is multivariate: it is computed from its features' values, so it takes no observations of its own`)
     }
     let sample: Sample
     if ("lines" in obs) {

@@ -21,11 +21,14 @@ export const logSources: ReadonlyArray<Source> = ["loki", "elasticsearch"]
  * and total counts per window; `counter` — event counts per window (restarts);
  * `signatures` — raw log lines per window, mined into message templates, where
  * a template the candidate shows significantly more often than the baseline
- * (or only the candidate shows) is a new error signature.
+ * (or only the candidate shows) is a new error signature; `multivariate` — no
+ * data of its own: the joint behaviour of other (continuous) metrics, its
+ * `features`, judged by an Isolation Forest trained on the baseline (see
+ * `Multivariate`); it never rolls back alone unless `critical`.
  */
 export const MetricSpec = Schema.Struct({
   name: Schema.NonEmptyString,
-  kind: Schema.Literals(["continuous", "ratio", "counter", "signatures"]),
+  kind: Schema.Literals(["continuous", "ratio", "counter", "signatures", "multivariate"]),
   /**
    * Live mode: where the queries run (default `prometheus`). `loki` takes
    * LogQL (metric queries for continuous/counter/ratio, a log query for
@@ -38,10 +41,16 @@ export const MetricSpec = Schema.Struct({
   /**
    * Absolute SLO on the candidate: for `lower`, the candidate must stay at or
    * below it. For `signatures`: how many new error signatures the candidate
-   * may show in a window (usually 0).
+   * may show in a window (usually 0). For `multivariate`: the bound on the
+   * candidate's median anomaly score (in (0, 1]; 1 disables it): above it
+   * holds (marginal) unless the baseline comparison already fails.
    */
   threshold: Schema.Finite,
-  /** Allowed relative degradation against the baseline (0.10 = 10 % worse). */
+  /**
+   * Allowed relative degradation against the baseline (0.10 = 10 % worse).
+   * Multivariate: the allowed rise of the candidate's median anomaly score
+   * over the baseline's, in score units (default {@link defaultMultivariateTolerance}).
+   */
   tolerance: withDefault(NonNegative, 0.1),
   /**
    * Live mode, continuous and counter metrics: PromQL with {{service}},
@@ -62,6 +71,15 @@ export const MetricSpec = Schema.Struct({
   operation: Schema.optionalKey(Schema.NonEmptyString),
   /** Jaeger: span tags that must match (values templated), e.g. `{ track: "{{track}}" }`. */
   tags: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
+  /**
+   * Multivariate metrics: the continuous metrics of this spec whose values,
+   * step by step, form one row of the forest (at least two, no duplicates).
+   * `stat: value` (the default and, for now, the only one) takes each
+   * per-step value as it is.
+   */
+  features: Schema.optionalKey(
+    Schema.Array(Schema.Struct({ metric: Schema.NonEmptyString, stat: Schema.optionalKey(Schema.Literal("value")) }))
+  ),
   /** Signatures: most log lines read per track and window (default 5,000); more are counted but not mined, and said in the warnings. */
   maxLines: Schema.optionalKey(PositiveInt),
   /** A failure of a critical metric rolls back at once. */
@@ -71,7 +89,8 @@ export const MetricSpec = Schema.Struct({
   /**
    * Fewest samples (continuous), events (ratio: total requests), windows of
    * data (counter) or exposure (signatures: the track's total of requests or
-   * lines) for a window to be judged at all; fewer is `nodata`.
+   * lines; multivariate: rows per track, default 6) for a window to be
+   * judged at all; fewer is `nodata`.
    */
   minSamples: Schema.optionalKey(PositiveInt),
   /** Consecutive failing windows before rollback (a critical metric rolls back at the first). */
@@ -157,6 +176,15 @@ export const decode = (input: unknown, source = "slo.yaml"): Effect.Effect<Spec,
       if (seen.has(m.name)) return yield* fail(`metrics[${i}].name`, `duplicate metric name "${m.name}"`)
       seen.add(m.name)
     }
+    const rawMetrics = typeof input === "object" && input !== null && Array.isArray((input as { metrics?: unknown }).metrics) ? ((input as { metrics: ReadonlyArray<unknown> }).metrics) : []
+    const metrics: Array<MetricSpec> = []
+    for (const [i, m] of spec.metrics.entries()) {
+      const raw = rawMetrics[i]
+      const given = (key: string) => typeof raw === "object" && raw !== null && key in raw
+      const problem = multivariateProblem(spec.metrics, m, given)
+      if (problem !== undefined) return yield* fail(`metrics[${i}].${problem.field}`, problem.detail)
+      metrics.push(m.kind === "multivariate" && !given("tolerance") ? { ...m, tolerance: defaultMultivariateTolerance } : m)
+    }
     for (const key of ["step", "baseline.offset"] as const) {
       const text = key === "step" ? spec.step : spec.baseline?.by === "offset" ? spec.baseline.offset : undefined
       if (text !== undefined && DurationText.parseSeconds(text) === undefined) return yield* fail(key, `expected a duration like 10s or 1w, got "${text}"`)
@@ -182,12 +210,46 @@ export const decode = (input: unknown, source = "slo.yaml"): Effect.Effect<Spec,
     if (spec.promoteAfter > spec.maxWindows) {
       return yield* fail("promoteAfter", `${spec.promoteAfter} healthy windows can never happen within maxWindows ${spec.maxWindows}`)
     }
-    return { ...spec, windowSeconds }
+    return { ...spec, metrics: metrics as unknown as typeof spec.metrics, windowSeconds }
   })
+
+/** The default `tolerance` of a multivariate metric: its median anomaly score may rise this much over the baseline's. */
+export const defaultMultivariateTolerance = 0.02
+
+/** Fields a multivariate metric refuses: it reads no source of its own. */
+const multivariateRefused = ["source", "query", "errorsQuery", "totalQuery", "index", "field", "operation", "tags", "maxLines"] as const
+
+/** What is wrong with a metric's `features` (or their absence), as the field and a one-line detail. */
+const multivariateProblem = (
+  all: ReadonlyArray<MetricSpec>,
+  m: MetricSpec,
+  given: (key: string) => boolean
+): { readonly field: string; readonly detail: string } | undefined => {
+  if (m.kind !== "multivariate") {
+    return m.features !== undefined ? { field: "features", detail: `only a multivariate metric has features; this one is ${m.kind}` } : undefined
+  }
+  for (const key of multivariateRefused) {
+    if (given(key)) return { field: key, detail: `a multivariate metric reads no source of its own: it is computed from its features' values; remove ${key}` }
+  }
+  if (m.direction !== "lower") return { field: "direction", detail: "a multivariate metric judges an anomaly score: lower is better" }
+  const features = m.features ?? []
+  if (features.length < 2) return { field: "features", detail: `a multivariate metric needs at least 2 features (continuous metrics of this spec), got ${features.length}` }
+  const seen = new Set<string>()
+  for (const [j, f] of features.entries()) {
+    const at = `features[${j}].metric`
+    if (f.metric === m.name) return { field: at, detail: `a multivariate metric cannot be its own feature ("${m.name}")` }
+    if (seen.has(f.metric)) return { field: at, detail: `duplicate feature "${f.metric}"` }
+    seen.add(f.metric)
+    const target = all.find((x) => x.name === f.metric)
+    if (target === undefined) return { field: at, detail: `unknown metric "${f.metric}"; features name continuous metrics of this spec (${all.filter((x) => x.kind === "continuous").map((x) => x.name).join(", ") || "it has none"})` }
+    if (target.kind !== "continuous") return { field: at, detail: `feature "${f.metric}" is a ${target.kind} metric; features must be continuous (values per step)` }
+  }
+  return undefined
+}
 
 /** Default minimum samples per kind, used when a metric does not set `minSamples`. */
 export const defaultMinSamples = (metric: MetricSpec): number =>
-  metric.minSamples ?? (metric.kind === "continuous" ? 5 : metric.kind === "ratio" ? 20 : 1)
+  metric.minSamples ?? (metric.kind === "continuous" ? 5 : metric.kind === "ratio" ? 20 : metric.kind === "multivariate" ? 6 : 1)
 
 /** Default most log lines a signatures metric reads per track and window. */
 export const defaultMaxLines = 5000

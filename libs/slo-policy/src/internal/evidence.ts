@@ -8,6 +8,7 @@
  */
 import { Distributions, Ewma, Proportions, Quantile } from "@rollwise/stats-core"
 import * as Assess from "../Assess.ts"
+import type * as Multivariate from "../Multivariate.ts"
 import type { MetricSpec, Spec } from "../SloSpec.ts"
 import { type MetricVerdict, type Status, statusRank } from "../Verdict.ts"
 import * as Stats from "./stats.ts"
@@ -64,6 +65,8 @@ export interface MetricState {
   readonly failed?: number
   /** Whether the latest window had data. */
   readonly lastHadData?: boolean
+  /** Multivariate metrics: the baseline rows the forest trains on and the scores pooled for the test. */
+  readonly multivariate?: Multivariate.State
 }
 
 export const empty: MetricState = {}
