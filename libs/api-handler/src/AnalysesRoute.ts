@@ -21,10 +21,13 @@ const tooLarge = (observations: Analyses.Request["observations"]): ApiError.Inpu
         }
       }
     } else {
+      // counts of a ratio, or the exposure of a signatures metric's lines
+      const counts: { readonly errors?: number; readonly total?: number } = o
       for (const key of ["errors", "total"] as const) {
-        if (o[key] > Analyses.maxMagnitude) {
+        const v = counts[key]
+        if (v !== undefined && v > Analyses.maxMagnitude) {
           const field = `observations[${i}].${key}`
-          return new ApiError.InputError({ field, message: `${field}: ${o[key]} is beyond 1e15, more than any metric counts` })
+          return new ApiError.InputError({ field, message: `${field}: ${v} is beyond 1e15, more than any metric counts` })
         }
       }
     }

@@ -167,17 +167,20 @@ export const routeOf = (method: string, path: string): string => {
 /**
  * A decision, traced and counted: one span `rollwise.<kind>` around it whose
  * attributes carry the outcome (`rollwise.action` and what else says why),
- * and one increment of `rollwise_decisions_total{kind, action}`. The span is
+ * and one increment of `rollwise_decisions_total{kind, action, service}`. The span is
  * a child of the request's server span; with no tracer installed it costs a
  * native span and nothing is exported.
  */
 const decided =
-  <A>(kind: ServiceMetrics.DecisionKind, describe: (a: A) => { readonly action: string; readonly attributes?: Record<string, string | number | boolean> }) =>
+  <A>(
+    kind: ServiceMetrics.DecisionKind,
+    describe: (a: A) => { readonly action: string; readonly service?: string | undefined; readonly attributes?: Record<string, string | number | boolean> }
+  ) =>
   <E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     effect.pipe(
       Effect.tap((a) => {
         const d = describe(a)
-        return Effect.andThen(Effect.annotateCurrentSpan({ "rollwise.decision": kind, "rollwise.action": d.action, ...d.attributes }), ServiceMetrics.recordDecision(kind, d.action))
+        return Effect.andThen(Effect.annotateCurrentSpan({ "rollwise.decision": kind, "rollwise.action": d.action, ...d.attributes }), ServiceMetrics.recordDecision(kind, d.action, d.service))
       }),
       Effect.withSpan(`rollwise.${kind}`, { attributes: { "rollwise.decision": kind } })
     )
@@ -191,7 +194,7 @@ const analysisDecided = decided<Analyses.Response>("analysis", (r) => ({
 const DecisionsLive = HttpApiBuilder.group(Api.RollwiseApi, "decisions", (handlers) =>
   handlers
     .handle("risk", ({ payload }) =>
-      RiskRoute.decide(payload).pipe(decided("risk", (d) => ({ action: d.strategy, attributes: { "rollwise.risk_score": d.risk_score, "rollwise.pace": d.pace, "rollwise.model": `${d.model.kind}@${d.model.version}` } })))
+      RiskRoute.decide(payload).pipe(decided("risk", (d) => ({ action: d.strategy, service: payload.changes.service, attributes: { "rollwise.risk_score": d.risk_score, "rollwise.pace": d.pace, "rollwise.model": `${d.model.kind}@${d.model.version}` } })))
     )
     .handle("analyses", ({ payload }) => AnalysesRoute.analyze(payload).pipe(analysisDecided))
     .handle("gates", ({ payload }) => GatesRoute.evaluate(payload).pipe(decided("gate", (r) => ({ action: r.status, attributes: { "rollwise.gates": r.gates.length } }))))
@@ -204,6 +207,7 @@ const ArgoLive = (publicUrl: string) =>
         ArgoJudge.judge(payload, publicUrl).pipe(
           decided("argo", (r) => ({
             action: r.decision,
+            service: payload.service,
             attributes: { "rollwise.score": r.score, "rollwise.slo": payload.slo, "rollwise.service": payload.service, "k8s.namespace.name": payload.namespace, "rollwise.evidence_url": r.evidenceUrl }
           }))
         )
@@ -221,6 +225,7 @@ const FlaggerLive = (publicUrl: string) => {
     FlaggerJudge.answer(name, payload, publicUrl).pipe(
       decided("flagger", (a) => ({
         action: `${name}:${a.proceed ? "proceed" : "halt"}`,
+        service: payload.name,
         attributes: { "rollwise.flagger.hook": name, "rollwise.flagger.canary": `${payload.namespace}/${payload.name}`, "rollwise.proceed": a.proceed }
       }))
     )
@@ -249,7 +254,7 @@ const RolloutsLive = (publicUrl: string) =>
           const driver = yield* RolloutsRoute.RolloutDriver
           return yield* driver.start(payload, publicUrl)
         }).pipe(
-          decided("rollout", (r) => ({ action: r.strategy, attributes: { "rollwise.rollout": r.rolloutId, "rollwise.steps": r.steps.join(","), "rollwise.approval_required": r.approvalRequired } }))
+          decided("rollout", (r) => ({ action: r.strategy, service: payload.service, attributes: { "rollwise.rollout": r.rolloutId, "rollwise.steps": r.steps.join(","), "rollwise.approval_required": r.approvalRequired } }))
         )
       )
       .handle("get", ({ params }) => RolloutsRoute.detail(params.id, publicUrl))

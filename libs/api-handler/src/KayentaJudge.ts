@@ -35,6 +35,7 @@ const stats = (xs: ReadonlyArray<number>): typeof Kayenta.Stats.Type => {
 const specOf = (name: string, direction: "lower" | "higher", tolerance: number): SloSpec.MetricSpec => ({
   name,
   kind: "continuous",
+  source: "prometheus",
   direction,
   threshold: direction === "lower" ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY,
   tolerance,

@@ -10,7 +10,7 @@ import { PrometheusMetrics } from "effect/observability"
  * |---|---|---|
  * | `rollwise_http_requests_total` | counter | `route`, `method`, `status` |
  * | `rollwise_http_request_duration_seconds` | histogram | `route`, `method` |
- * | `rollwise_decisions_total` | counter | `kind` (risk, analysis, gate, argo, flagger, kayenta, operator, rollout), `action` |
+ * | `rollwise_decisions_total` | counter | `kind` (risk, analysis, gate, argo, flagger, kayenta, operator, rollout), `action`, `service` (when the request names one) |
  * | `rollwise_metric_source_queries_total` | counter | `result` (ok, nodata, error), `reason` (errors only) |
  * | `rollwise_metric_source_last_query_success` | gauge | — |
  *
@@ -75,9 +75,13 @@ export const recordQuery = (outcome: QueryOutcome): Effect.Effect<void> =>
 /** The kinds of decision the API makes. */
 export type DecisionKind = "risk" | "analysis" | "gate" | "argo" | "flagger" | "kayenta" | "operator" | "rollout"
 
-/** Count one decision. */
-export const recordDecision = (kind: DecisionKind, action: string): Effect.Effect<void> =>
-  Metric.update(Metric.withAttributes(decisions, { kind, action }), 1)
+/**
+ * Count one decision, with the service it was about when the request names
+ * one (services are few; rollout ids, unbounded, are never a label): alerts
+ * and dashboards then select and inhibit per service.
+ */
+export const recordDecision = (kind: DecisionKind, action: string, service?: string): Effect.Effect<void> =>
+  Metric.update(Metric.withAttributes(decisions, service !== undefined && service !== "" ? { kind, action, service } : { kind, action }), 1)
 
 /** Count one answered request and its duration. */
 export const recordRequest = (route: string, method: string, status: number, seconds: number): Effect.Effect<void> =>
