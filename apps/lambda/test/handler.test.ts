@@ -123,7 +123,7 @@ describe("makeHandler (options injected)", () => {
     expect(metrics.headers["content-type"]).toContain("text/plain")
     // the same runtime answered the earlier invocations: its registry counted them
     expect(metrics.body).toMatch(/rollwise_http_requests_total\{route="\/v1\/risk",method="POST",status="200"\} [1-9]/)
-    expect(metrics.body).toContain('rollwise_decisions_total{kind="argo",action="rollback"}')
+    expect(metrics.body).toMatch(/rollwise_decisions_total\{kind="argo",action="rollback"[,}]/)
     const openapi = await h.handle(v1("GET", "/openapi.json"))
     expect(openapi.statusCode).toBe(200)
     expect(Object.keys((bodyOf(openapi) as { paths: Record<string, unknown> }).paths)).toEqual(expect.arrayContaining(["/v1/risk", "/v1/analyses", "/v1/gates", "/v1/argo/metric", "/healthz", "/readyz", "/metrics"]))

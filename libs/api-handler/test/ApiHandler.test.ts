@@ -73,8 +73,9 @@ describe("ApiHandler", () => {
     expect(text).toContain('rollwise_http_requests_total{route="/v1/risk",method="POST",status="400"} 1')
     expect(text).toContain('rollwise_http_requests_total{route="/v1/argo/evidence/:id",method="GET",status="404"} 1')
     expect(text).toContain('rollwise_http_requests_total{route="unmatched",method="GET",status="404"} 1')
-    expect(text).toContain('rollwise_decisions_total{kind="risk",action="canary"} 2')
-    expect(text).toContain('rollwise_decisions_total{kind="argo",action="rollback"} 1')
+    // the service a decision was about is a label; a rollout id never is
+    expect(text).toContain('rollwise_decisions_total{kind="risk",action="canary",service="checkout"} 2')
+    expect(text).toContain('rollwise_decisions_total{kind="argo",action="rollback",service="regressing"} 1')
     expect(text).toMatch(/rollwise_http_request_duration_seconds_bucket\{route="\/v1\/risk",method="POST",le="\+Inf"\} 3/)
     expect(text).not.toContain("secret")
   })

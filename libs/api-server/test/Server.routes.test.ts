@@ -153,7 +153,13 @@ describe("GET /metrics", () => {
     await server.fetch("/v1/risk")
     const text = await (await server.fetch("/metrics", { headers: auth })).text()
     await server.close()
-    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}()[\]/+.]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1])
+    // the value of a series, summed over the labels it does not name (decisions also carry `service`)
+    const value = (series: string) => {
+      const [name, labels] = series.endsWith("}") ? [series.slice(0, series.indexOf("{")), series.slice(series.indexOf("{") + 1, -1)] : [series, ""]
+      const escape = (t: string) => t.replace(/[{}()[\]/+.|*?^$\\]/g, "\\$&")
+      const pattern = new RegExp(`^${escape(name)}\\{${escape(labels)}(?:,[^}]*)?\\} (\\S+)$`, "gm")
+      return [...text.matchAll(pattern)].reduce((sum, m) => sum + Number(m[1]), 0)
+    }
     expect(value('rollwise_http_requests_total{route="/v1/argo/metric",method="POST",status="200"}')).toBe(4)
     expect(value('rollwise_http_requests_total{route="/v1/risk",method="POST",status="200"}')).toBe(1)
     expect(value('rollwise_http_requests_total{route="/v1/risk",method="POST",status="400"}')).toBe(1)
