@@ -88,6 +88,20 @@ for (const [name, fresh] of stores) {
   })
 }
 
+describe("FlagStore ETags (pure)", () => {
+  it("the ETag is the quoted version; If-None-Match matches it strong, weak, in a list, or *", () => {
+    expect(FlagStore.etag(doc(4))).toBe('"4"')
+    expect(FlagStore.notModified('"4"', doc(4))).toBe(true)
+    expect(FlagStore.notModified('W/"4"', doc(4))).toBe(true)
+    expect(FlagStore.notModified('"2", "4"', doc(4))).toBe(true)
+    expect(FlagStore.notModified("*", doc(4))).toBe(true)
+    expect(FlagStore.notModified('"3"', doc(4))).toBe(false)
+    expect(FlagStore.notModified('"40"', doc(4))).toBe(false)
+    expect(FlagStore.notModified(null, doc(4))).toBe(false)
+    expect(FlagStore.notModified(undefined, doc(4))).toBe(false)
+  })
+})
+
 describe("FlagStore file layout", () => {
   it("one pretty-printed JSON file per flag, no temporary or lock file left behind", async () => {
     const dir = await freshDir()
@@ -144,4 +158,43 @@ describe("FlagStore file layout", () => {
     expect(e.reason).toBe("Io")
     expect(e.message).toContain("cannot create the flag directory")
   })
+})
+
+describe("FlagStore file store across processes (two real node processes on one directory)", () => {
+  it("two processes racing on one flag: every version written exactly once, and a reader never sees half a document", async () => {
+    const { execFile } = await import("node:child_process")
+    const { fileURLToPath } = await import("node:url")
+    const dir = await freshDir()
+    const script = fileURLToPath(new URL("./fixtures/writer.ts", import.meta.url))
+    const tsx = fileURLToPath(new URL("../../../node_modules/.bin/tsx", import.meta.url))
+    const spawn = (tag: string) =>
+      new Promise<{ won: number; conflicts: number }>((resolve, reject) =>
+        execFile(tsx, ["--conditions=@rollwise/source", script, dir, tag, "40"], { timeout: 120_000 }, (error, stdout, stderr) =>
+          error !== null ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout.trim()) as { won: number; conflicts: number })
+        )
+      )
+    const reader = await run(FlagStore.makeFile(dir))
+    let reading = true
+    let reads = 0
+    const readerLoop = (async () => {
+      let last = -1
+      while (reading) {
+        const doc = await run(reader.get("shared")) // fails the test on a torn or invalid file
+        if (doc !== undefined) {
+          expect(doc.version).toBeGreaterThanOrEqual(last)
+          last = doc.version
+          reads++
+        }
+        await new Promise((r) => setTimeout(r, 1))
+      }
+    })()
+    const [a, b] = await Promise.all([spawn("a"), spawn("b")])
+    reading = false
+    await readerLoop
+    expect(a.won + b.won).toBe(80)
+    const final = await run(reader.get("shared"))
+    expect(final?.version).toBe(79)
+    expect((await readdir(dir)).sort()).toEqual(["shared.json"])
+    expect(reads).toBeGreaterThan(0)
+  }, 180_000)
 })
