@@ -7,6 +7,9 @@
  * 2. How good the judgement is: the detection benchmark at 40 releases per
  *    scenario, traffic level and kind of window (`bench/detection.ts`, the
  *    README's tables), run as its own process.
+ * 3. The multivariate (Isolation Forest) metric beside the per-metric
+ *    analyzer alone, 100 releases per scenario, and its cost per window
+ *    (`bench/multivariate-bench.ts`, the README's "Multivariate drift").
  */
 import { execFileSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
@@ -49,3 +52,7 @@ if (sink < 0) console.log(sink)
 console.log("\nDetection quality (bench/detection.ts 40):\n")
 const detection = fileURLToPath(new URL("./detection.ts", import.meta.url))
 execFileSync(process.execPath, [...process.execArgv, detection, "40"], { stdio: "inherit" })
+
+console.log("\nMultivariate drift (bench/multivariate-bench.ts 100):\n")
+const multivariate = fileURLToPath(new URL("./multivariate-bench.ts", import.meta.url))
+execFileSync(process.execPath, [...process.execArgv, multivariate, "100"], { stdio: "inherit" })
