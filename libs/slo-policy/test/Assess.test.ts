@@ -103,7 +103,7 @@ describe("Assess.signatures", () => {
     const failed = verdicts.filter((v) => v.status === "fail")
     expect(failed.length).toBeGreaterThanOrEqual(12)
     for (const v of failed) {
-      expect(v.reason).toMatch(/new error signature "ERROR java\.lang\.NullPointerException at <\*>.*, e\.g\. "ERROR java\.lang\.NullPointerException at com\.shop\.Cart\.total\(Cart\.java:8\d\) order [0-9a-f]+"/)
+      expect(v.reason).toMatch(/new error signature “ERROR java\.lang\.NullPointerException at <\*>.*, e\.g\. “ERROR java\.lang\.NullPointerException at com\.shop\.Cart\.total\(Cart\.java:8\d\) order [0-9a-f]+”/)
       expect(v.candidate).toBe(1)
     }
     expect(verdicts.every((v) => v.status === "fail" || v.status === "pass")).toBe(true)
