@@ -13,7 +13,7 @@ export const percentOf = (step: Step): number => ("weight" in step ? step.weight
 
 /** What a target is. */
 export interface Description {
-  readonly kind: "k8s" | "windows" | "arm" | "simulated" | "exec"
+  readonly kind: "k8s" | "windows" | "arm" | "simulated" | "exec" | "flag" | "unleash"
   readonly name: string
   readonly stableVersion?: string
   readonly candidateVersion?: string

@@ -116,7 +116,8 @@ export const prometheus = (url: string, timeoutSeconds: number, env: Env): Layer
 
 /** What a metric needs in slo.yaml to be read live, or undefined when it has it. */
 const missingQuery = (m: SloSpec.MetricSpec): string | undefined => {
-  if (m.source === "jaeger") return undefined
+  // judged from its features' samples, never queried
+  if (m.kind === "multivariate" || m.source === "jaeger") return undefined
   if (m.source === "elasticsearch" && m.index === undefined) return "index"
   if (m.kind === "ratio") return m.errorsQuery === undefined || m.totalQuery === undefined ? "errorsQuery and totalQuery" : undefined
   if (m.source === "elasticsearch" && m.kind === "continuous" && m.field === undefined) return "field (the numeric field whose values are the samples)"
@@ -134,6 +135,7 @@ const missingQuery = (m: SloSpec.MetricSpec): string | undefined => {
 export const requireQueries = (spec: SloSpec.Spec, field = "slo", urls: LiveUrls = { prometheus: "" }) =>
   Effect.gen(function* () {
     for (const m of spec.metrics) {
+      if (m.kind === "multivariate") continue
       if (urls[m.source] === undefined) {
         const given = liveSources.filter((s) => urls[s] !== undefined)
         return yield* new SetupError({ field, detail: `metric ${m.name} reads ${m.source}: give --${m.source} URL${given.length > 0 ? ` (only ${given.map((s) => `--${s}`).join(", ")} given)` : ""}` })

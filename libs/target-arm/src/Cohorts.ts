@@ -7,7 +7,7 @@
  * record), and independent between rollouts (another salt, other devices
  * first). Eligibility is the fleet file's tag filters and exclusion list.
  */
-import { Random } from "@rollwise/stats-core"
+import { Bucketing, Random } from "@rollwise/stats-core"
 
 /** A device as the OTA manager lists it: its id and its tags (region, hardware revision, customer tier, …). */
 export interface Device {
@@ -26,27 +26,14 @@ export interface Eligibility {
 }
 
 /**
- * murmur3's 32-bit finaliser: FNV-1a alone leaves ids that differ in their
- * last characters (`edge-000123`, `edge-000124`) in nearby buckets; this
- * spreads every input bit over the whole word (measured in
- * test/Cohorts.test.ts: uniform by a χ² test over sequential ids, where raw
- * FNV-1a is not).
+ * The device's bucket in [0, 1) for a rollout: stats-core's stable hash
+ * (FNV-1a finalised by murmur3's mixer, so ids that differ in their last
+ * characters spread over the whole range — measured in test/Cohorts.test.ts)
+ * of `salt`, a NUL and the id (so `("a", "bc")` and `("ab", "c")` differ).
+ * The same hash buckets users in flag canaries (target-flag). Stable: the
+ * same on every platform and every run.
  */
-const fmix32 = (h: number): number => {
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
-}
-
-/**
- * The device's bucket in [0, 1) for a rollout: FNV-1a of `salt`, a NUL and
- * the id (so `("a", "bc")` and `("ab", "c")` differ), finalised by murmur3's
- * mixer. Stable: the same on every platform and every run.
- */
-export const bucket = (deviceId: string, salt: string): number => fmix32(Random.fnv1a(`${salt}\u0000${deviceId}`)) / 4294967296
+export const bucket = (deviceId: string, salt: string): number => Bucketing.unitInterval(`${salt}\u0000${deviceId}`)
 
 /** The raw FNV-1a bucket without the finaliser: kept only to show why the finaliser is there (tests, bench). */
 export const rawFnvBucket = (deviceId: string, salt: string): number => Random.fnv1a(`${salt}\u0000${deviceId}`) / 4294967296

@@ -46,7 +46,7 @@ export const make = (options: Options): Effect.Effect<DeployTarget.DeployTarget[
     const on = options.on ?? "on"
     const off = options.off ?? "off"
     const onOutput = options.onOutput ?? (() => undefined)
-    const description: DeployTarget.Description = options.description ?? { kind: "simulated", name: `flag:${options.key}` }
+    const description: DeployTarget.Description = options.description ?? { kind: "flag", name: `${options.key}` }
     const state: { phase: DeployTarget.Status["phase"]; current: DeployTarget.Step | undefined; recovered: boolean } = { phase: "idle", current: undefined, recovered: false }
 
     const ours = (doc: FlagDocument | undefined): doc is FlagDocument => doc !== undefined && doc.salt === options.salt && doc.on === on && doc.off === off

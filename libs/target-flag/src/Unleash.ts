@@ -74,7 +74,7 @@ export const make = (options: Options): DeployTarget.DeployTarget["Service"] => 
   const timeoutMs = options.timeoutMs ?? 10_000
   const onOutput = options.onOutput ?? (() => undefined)
   const redact = (text: string) => Redaction.redact(text, [options.token])
-  const description: DeployTarget.Description = options.description ?? { kind: "simulated", name: `unleash:${project}/${options.feature}@${options.environment}` }
+  const description: DeployTarget.Description = options.description ?? { kind: "unleash", name: `${project}/${options.feature}@${options.environment}` }
   const state: { phase: DeployTarget.Status["phase"]; current: DeployTarget.Step | undefined } = { phase: "idle", current: undefined }
 
   const request = (method: "GET" | "POST" | "PUT", path: string, body?: unknown) =>

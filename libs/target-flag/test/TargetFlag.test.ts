@@ -45,7 +45,7 @@ describe("TargetFlag (in-memory FlagStore)", () => {
     await run(target.promote)
     expect(await run(store.get("new-cart"))).toMatchObject({ version: 2, percentage: 100 })
     expect(await run(target.status)).toMatchObject({ phase: "promoted", current: { weight: 100 }, healthy: true })
-    expect(await run(target.describe)).toMatchObject({ name: "flag:new-cart" })
+    expect(await run(target.describe)).toMatchObject({ kind: "flag", name: "new-cart" })
   })
 
   it("idempotent: applying the same step twice (or repeating a rollback) writes no new version", async () => {
