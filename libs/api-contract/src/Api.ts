@@ -4,6 +4,7 @@ import * as Analyses from "./Analyses.ts"
 import { InputError, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType } from "./ApiError.ts"
 import * as ArgoMetric from "./ArgoMetric.ts"
 import * as Flagger from "./Flagger.ts"
+import * as Flags from "./Flags.ts"
 import * as Gates from "./Gates.ts"
 import * as Kayenta from "./Kayenta.ts"
 import * as Risk from "./Risk.ts"
@@ -145,6 +146,18 @@ export class HealthGroup extends HttpApiGroup.make("health", { topLevel: true })
   )
   .annotateMerge(OpenApi.annotations({ title: "Health" })) {}
 
+/** Feature-flag canaries: the flags a rollout drives, as applications poll them. */
+export class FlagsGroup extends HttpApiGroup.make("flags")
+  .add(
+    HttpApiEndpoint.get("get", "/v1/flags/:key", { params: { key: Flags.FlagKey }, success: Flags.FlagDocument, error: [InputError, NotFound, Unavailable] }).annotateMerge(
+      OpenApi.annotations({
+        summary: "A flag's document (percentage, variants, salt) with ETag: its version; If-None-Match with the current version answers 304 without a body"
+      })
+    )
+  )
+  .middleware(BearerAuth)
+  .annotateMerge(OpenApi.annotations({ title: "Flags", description: "What the OpenFeature provider polls: the share of users a flag canary's rollout has reached" })) {}
+
 /** The service's own metrics. */
 export class MetricsGroup extends HttpApiGroup.make("metrics", { topLevel: true })
   .add(
@@ -167,6 +180,7 @@ export class RollwiseApi extends HttpApi.make("rollwise")
   .add(FlaggerGroup)
   .add(RolloutsGroup)
   .add(KayentaGroup)
+  .add(FlagsGroup)
   .add(HealthGroup)
   .add(MetricsGroup)
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error", errors: "first" })
@@ -196,6 +210,7 @@ export const routes: ReadonlyArray<{ readonly method: string; readonly path: str
   { method: "POST", path: "/v1/rollouts/:id/rollback" },
   { method: "GET", path: "/v1/evidence/:id" },
   { method: "POST", path: "/judge" },
+  { method: "GET", path: "/v1/flags/:key" },
   { method: "GET", path: "/healthz" },
   { method: "GET", path: "/readyz" },
   { method: "GET", path: "/metrics" },
@@ -207,8 +222,8 @@ export const publicPaths: ReadonlySet<string> = new Set(["/healthz", "/readyz"])
 
 /**
  * The routes the integration token (`ROLLWISE_HOOK_TOKEN`) may call: the
- * read-only decisions Argo Rollouts, Flagger and Kayenta ask for, and the
- * service's metrics Prometheus scrapes. None of them writes anything an
+ * read-only decisions Argo Rollouts, Flagger and Kayenta ask for, the flags
+ * applications poll, and the service's metrics Prometheus scrapes. None of them writes anything an
  * operator relies on or reads recorded rollouts; every other route needs the
  * operator token.
  */
@@ -216,6 +231,7 @@ export const integrationRoutes: ReadonlyArray<{ readonly method: string; readonl
   { method: "POST", path: "/v1/argo/metric" },
   ...Flagger.hooks.map((hook) => ({ method: "POST", path: `/v1/flagger/${hook}` })),
   { method: "POST", path: "/judge" },
+  { method: "GET", path: "/v1/flags/:key" },
   { method: "GET", path: "/metrics" }
 ]
 

@@ -35,3 +35,6 @@ export * as Kayenta from "./Kayenta.ts"
 /** `GET /v1/rollouts[/{id}]`, promote/rollback, `GET /v1/evidence/{id}`: the evidence store over HTTP. */
 export * as Rollouts from "./Rollouts.ts"
 
+
+/** `GET /v1/flags/{key}`: the flag document applications poll (with ETag), for feature-flag canaries. */
+export * as Flags from "./Flags.ts"

@@ -7,6 +7,7 @@ import { Analyses, Api, ApiError, Flagger, Rollouts } from "@rollwise/api-contra
 import * as AnalysesRoute from "./AnalysesRoute.ts"
 import * as ArgoJudge from "./ArgoJudge.ts"
 import * as FlaggerJudge from "./FlaggerJudge.ts"
+import * as FlagsRoute from "./FlagsRoute.ts"
 import * as GatesRoute from "./GatesRoute.ts"
 import * as KayentaJudge from "./KayentaJudge.ts"
 import * as Responses from "./internal/responses.ts"
@@ -62,6 +63,8 @@ export interface Options {
   readonly maxJsonDepth?: number | undefined
   /** Longest a request may take (default 30 s); longer is a 503. */
   readonly requestTimeout?: Duration.Input | undefined
+  /** Where `GET /v1/flags/{key}` reads flags (default: none, 503 naming `--flags-dir`). */
+  readonly flags?: FlagsRoute.FlagReader["Service"] | undefined
   /** Prefix of `evidenceUrl` in Argo answers, e.g. `https://rollwise.example.com` (default: none, a path). */
   readonly publicUrl?: string | undefined
   /**
@@ -285,6 +288,10 @@ const HealthLive = (readiness: Effect.Effect<ReadonlyArray<string>>) =>
       )
   )
 
+const FlagsLive = HttpApiBuilder.group(Api.RollwiseApi, "flags", (handlers) =>
+  handlers.handle("get", ({ params, request }) => FlagsRoute.get(params.key, request.headers["if-none-match"]))
+)
+
 const MetricsLive = HttpApiBuilder.group(Api.RollwiseApi, "metrics", (handlers) => handlers.handle("metrics", () => ServiceMetrics.render))
 
 /**
@@ -296,7 +303,7 @@ const MetricsLive = HttpApiBuilder.group(Api.RollwiseApi, "metrics", (handlers) 
 const authLayer = Layer.succeed(Api.BearerAuth, Api.BearerAuth.of({ bearer: (httpEffect) => httpEffect }))
 
 /** The integration Api.routes in words, for the 403. */
-const integrationRoutesText = "POST /v1/argo/metric, POST /v1/flagger/<hook>, POST /judge and GET /metrics"
+const integrationRoutesText = "POST /v1/argo/metric, POST /v1/flagger/<hook>, POST /judge, GET /v1/flags/<key> and GET /metrics"
 
 /**
  * Build the handler. It needs the SLO specs Argo requests name
@@ -336,7 +343,7 @@ export const make = (
       ),
       MetricSource.MetricSource,
       countedSource
-    )
+    ).pipe(Context.add(FlagsRoute.FlagReader, options.flags ?? FlagsRoute.noFlags))
     const publicUrl = (options.publicUrl ?? "").replace(/\/+$/, "")
     const handlers = Layer.mergeAll(
       DecisionsLive,
@@ -345,6 +352,7 @@ export const make = (
       RolloutsLive(publicUrl),
       KayentaLive,
       HealthLive(options.readiness ?? Effect.succeed([])),
+      FlagsLive,
       MetricsLive
     ).pipe(
       Layer.provide(authLayer),

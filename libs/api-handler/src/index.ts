@@ -24,6 +24,9 @@ export * as GatesRoute from "./GatesRoute.ts"
 /** `GET /v1/rollouts[/{id}]`, promote/rollback, `GET /v1/evidence/{id}`, `POST /v1/rollouts`: the evidence store and the rollout driver. */
 export * as RolloutsRoute from "./RolloutsRoute.ts"
 
+/** `GET /v1/flags/{key}`: flag documents with ETag/304, from the server's flag store. */
+export * as FlagsRoute from "./FlagsRoute.ts"
+
 /** Argo Rollouts' web metric judged: the SLO registry, the evidence log, the trailing windows' verdict. */
 export * as ArgoJudge from "./ArgoJudge.ts"
 

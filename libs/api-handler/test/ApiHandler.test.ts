@@ -160,6 +160,7 @@ describe("the integration token (ROLLWISE_HOOK_TOKEN): header or /hooks/<token>/
       "POST /v1/argo/metric",
       ...Flagger.hooks.map((hookName) => `POST /v1/flagger/${hookName}`),
       "POST /judge",
+      "GET /v1/flags/:key",
       "GET /metrics"
     ])
   })

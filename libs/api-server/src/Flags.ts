@@ -57,6 +57,10 @@ export const serveFlags = {
     ),
     Flag.atLeast(0)
   ),
+  flagsDir: Flag.String("flags-dir").pipe(
+    Flag.withDescription("Serve GET /v1/flags/<key> from this flag store folder (the one rollwise rollout --target flag:KEY --flags-dir writes), for the OpenFeature provider (default: ROLLWISE_FLAGS_DIR; none: 503)"),
+    Flag.optional
+  ),
   hosts: Flag.String("hosts").pipe(Flag.withDescription("With --drive windows: hosts.yaml, the farm this server drives (its credentials from this server's environment; a request cannot name hosts)"), Flag.optional),
   fleet: Flag.String("fleet").pipe(Flag.withDescription("With --drive arm: fleet.yaml, the devices and OTA manager this server drives (its token from this server's environment; a request cannot name a fleet)"), Flag.optional),
   maxDrivenRollouts: Flag.Int("max-driven-rollouts").pipe(

@@ -8,6 +8,7 @@ import type { DecodeError } from "@rollwise/input-schema"
 import { EvidenceStore, MetricSource } from "@rollwise/rollout-engine"
 import { PrometheusSource } from "@rollwise/source-prometheus"
 import { Cause, Duration, Effect, FileSystem, Layer, Logger, Option, Path, type PlatformError, Redacted, Schedule, Schema } from "effect"
+import { resolve } from "node:path"
 import { Command } from "effect/cli"
 import { serveFlags, serveHelp, type ServeFlags } from "./Flags.ts"
 import type { HttpServerError } from "effect/http"
@@ -147,6 +148,7 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
     evidenceStore: db === undefined ? undefined : EvidencePostgres.isUrl(db) ? EvidencePostgres.layer({ url: db }) : SqliteEvidenceStore.layer({ path: db }),
     // logged at start: a database URL without its credentials
     evidencePath: db === undefined ? undefined : EvidencePostgres.isUrl(db) ? EvidencePostgres.redactUrl(db) : db,
+    flagsDir: Option.isSome(flags.flagsDir) ? resolve(flags.flagsDir.value) : nonEmpty(env["ROLLWISE_FLAGS_DIR"]),
     drive:
       flags.drive.length === 0
         ? undefined

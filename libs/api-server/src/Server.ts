@@ -1,10 +1,11 @@
 import { NodeHttpServer } from "@effect/platform-node"
 import { ApiError } from "@rollwise/api-contract"
-import { ApiHandler, ArgoJudge, GatesRoute, KayentaJudge, RolloutsRoute } from "@rollwise/api-handler"
+import { ApiHandler, ArgoJudge, FlagsRoute, GatesRoute, KayentaJudge, RolloutsRoute } from "@rollwise/api-handler"
 import { OpaGate } from "@rollwise/gate-opa"
 import type { EvidenceStore, MetricSource } from "@rollwise/rollout-engine"
 import type { SloSpec } from "@rollwise/slo-policy"
-import { Data, Duration, Effect, Layer, Logger, Redacted } from "effect"
+import { FlagStore } from "@rollwise/target-flag"
+import { Data, Duration, Effect, Layer, Logger, Redacted, Result } from "effect"
 import { FetchHttpClient, HttpServer, type HttpServerError, HttpServerResponse } from "effect/http"
 import { createServer } from "node:http"
 import * as AnalysisPool from "./AnalysisPool.ts"
@@ -32,6 +33,19 @@ export interface OpaOptions {
 }
 
 /** Everything `makeServer` needs. */
+/** The server's flag reader over a flag store folder: a store that cannot be read is a 503 naming the flag, never a crash. */
+const flagReader = (dir: string) =>
+  Effect.map(
+    Effect.result(FlagStore.makeFile(dir)),
+    (opened): FlagsRoute.FlagReader["Service"] =>
+      FlagsRoute.FlagReader.of({
+        get: (key) =>
+          Result.isFailure(opened)
+            ? Effect.fail(new ApiError.Unavailable({ message: `the flag store cannot be opened: ${opened.failure.message}` }))
+            : opened.success.get(key).pipe(Effect.mapError((e) => new ApiError.Unavailable({ message: `flag ${key}: ${e.message}` })))
+      })
+  )
+
 export interface ServerOptions {
   /** Address to bind; `127.0.0.1` keeps the API on this machine. */
   readonly host: string
@@ -79,6 +93,8 @@ export interface ServerOptions {
   readonly analysisWorkerScript?: URL | undefined
   /** Rollouts `POST /v1/rollouts` may start and this server drives (default: none; that route answers 503). Needs `evidenceStore`. */
   readonly drive?: Drive.DriveOptions | undefined
+  /** The flag store `GET /v1/flags/{key}` serves (the folder `rollwise rollout --target flag:KEY` writes); default: none, 503. */
+  readonly flagsDir?: string | undefined
   /** The tracer the server's spans go to (default: none installed; Effect's native spans, nothing exported). */
   readonly tracing?: Layer.Layer<never> | undefined
   /** What `tracing` is, for the startup log line (default "traces: off"). */
@@ -187,7 +203,9 @@ export const makeServer = (
       const readiness = options.readiness ?? Effect.succeed([])
       const workers = options.analysisWorkers ?? 0
       const pool = workers > 0 ? yield* AnalysisPool.make(workers, options.analysisWorkerScript) : undefined
+      const flags = options.flagsDir === undefined ? undefined : yield* flagReader(options.flagsDir)
       const handler = yield* ApiHandler.make({
+        flags,
         analyzeBody: pool?.analyze,
         authorize: options.token === undefined ? undefined : tokenChecker(options.token),
         authorizeHook: options.hookToken === undefined ? undefined : tokenChecker(options.hookToken),

@@ -99,6 +99,7 @@ export const serveFlagsWith = (change: Partial<ServeFlags> = {}): ServeFlags => 
   opaUrl: [],
   db: Option.none(),
   drive: [],
+  flagsDir: Option.none(),
   hosts: Option.none(),
   fleet: Option.none(),
   maxDrivenRollouts: 16,

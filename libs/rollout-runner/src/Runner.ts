@@ -5,6 +5,7 @@ import { DeployTarget, Engine, type EvidenceStore, MetricSource, Operator, Rollo
 import { Simulation } from "@rollwise/simulation"
 import { Gates, SloSpec } from "@rollwise/slo-policy"
 import { TargetExec } from "@rollwise/target-exec"
+import { FlagDocument, FlagStore, TargetFlag } from "@rollwise/target-flag"
 import { TargetK8s } from "@rollwise/target-k8s"
 import { Clock, Duration, Effect, Layer, Schema } from "effect"
 import { hostname } from "node:os"
@@ -75,6 +76,8 @@ export const Setup = Schema.Struct({
   windows: Schema.optionalKey(TargetFile),
   /** With `arm`: the fleet file (OTA manager, devices or their source, cohorts, health). */
   arm: Schema.optionalKey(TargetFile),
+  /** With `flag:KEY`: the flag store folder (absolute) that `rollwise serve --flags-dir` serves to applications. */
+  flags: Schema.optionalKey(Schema.Struct({ dir: Schema.String })),
   metrics: Schema.Union([
     /** Live: each metric from the source its slo.yaml `source` names (records from before log and trace sources hold only `prometheus`). */
     Schema.Struct({
@@ -109,14 +112,21 @@ export type TargetKind =
   | { readonly kind: "windows" }
   | { readonly kind: "arm" }
   | { readonly kind: "exec"; readonly command: string }
+  | { readonly kind: "flag"; readonly key: string }
 
-/** Parse a target (`--target`): k8s, windows, arm, exec:PATH (made absolute) or simulated. */
+/** Parse a target (`--target`): k8s, windows, arm, exec:PATH (made absolute), flag:KEY or simulated. */
 export const parseTarget = (text: string, field = "--target"): Effect.Effect<TargetKind, SetupError> =>
   text === "simulated" || text === "k8s" || text === "windows" || text === "arm"
     ? Effect.succeed({ kind: text })
     : text.startsWith("exec:") && text.length > 5
       ? Effect.succeed({ kind: "exec" as const, command: resolve(text.slice(5)) })
-      : Effect.fail(new SetupError({ field, detail: `"${text}" is not a target: use k8s, windows (with --hosts), arm (with --fleet), exec:PATH (your hook executable) or simulated` }))
+      : text.startsWith("flag:")
+        ? isFlagKey(text.slice(5))
+          ? Effect.succeed({ kind: "flag" as const, key: text.slice(5) })
+          : Effect.fail(new SetupError({ field, detail: `"${text.slice(5)}" is not a flag key (letters, digits, . _ -, at most 128, starting with a letter or digit)` }))
+        : Effect.fail(new SetupError({ field, detail: `"${text}" is not a target: use k8s, windows (with --hosts), arm (with --fleet), exec:PATH (your hook executable), flag:KEY (a feature flag's share of users) or simulated` }))
+
+const isFlagKey = Schema.is(FlagDocument.FlagKey)
 
 /** The target families configured by a file of their own, with the flag that names it. */
 export const fileTargets: Readonly<Record<"windows" | "arm", { readonly flag: string; readonly module: TargetModule }>> = {
@@ -126,10 +136,13 @@ export const fileTargets: Readonly<Record<"windows" | "arm", { readonly flag: st
 
 /**
  * Check a file target's setup: the file is there (and only for its own
- * target) and decodes. `flag` spells the field as the caller's user knows it.
+ * target) and decodes; a flag target has its store folder (and only it).
+ * `flag` spells the field as the caller's user knows it.
  */
 export const checkTargetFile = (setup: Setup, kind: TargetKind["kind"], flag: (field: "windows" | "arm") => string): Effect.Effect<void, SetupError> =>
   Effect.gen(function* () {
+    if (kind === "flag" && setup.flags === undefined) return yield* new SetupError({ field: "--flags-dir", detail: "--target flag:KEY needs the flag store folder (--flags-dir)" })
+    if (kind !== "flag" && setup.flags !== undefined) return yield* new SetupError({ field: "--flags-dir", detail: "only makes sense with --target flag:KEY" })
     for (const family of ["windows", "arm"] as const) {
       const file = setup[family]
       if (family === kind && file === undefined) return yield* new SetupError({ field: flag(family), detail: `--target ${family} needs ${fileTargets[family].flag} FILE` })
@@ -314,6 +327,8 @@ const runScoped = (options: RunOptions) =>
               timeout: Duration.seconds(setup.hookTimeoutSeconds),
               onOutput: options.onHookOutput ?? (() => undefined)
             })
+        : target.kind === "flag"
+          ? yield* TargetFlag.make({ key: target.key, salt: id, rollout: id }).pipe(Effect.provideService(FlagStore.FlagStore, yield* FlagStore.makeFile(setup.flags!.dir).pipe(Effect.mapError((e) => new SetupError({ field: "--flags-dir", detail: e.message })))))
         : target.kind === "simulated"
           ? (yield* DeployTarget.makeMemory({ kind: "simulated", name: rollout.service, ...(rollout.version !== undefined ? { candidateVersion: rollout.version } : {}) })).target
           : TargetExec.make({

@@ -10,6 +10,7 @@
  */
 import { Decode } from "@rollwise/input-schema"
 import { Context, Data, Effect, Layer, Ref } from "effect"
+import { Flags } from "@rollwise/api-contract"
 import { FlagDocument } from "./FlagDocument.ts"
 import * as Files from "./internal/files.ts"
 
@@ -164,17 +165,10 @@ export const makeFile = (dir: string, options: FileOptions = {}): Effect.Effect<
 export const layerFile = (dir: string, options: FileOptions = {}): Layer.Layer<FlagStore, FlagStoreError> => Layer.effect(FlagStore, makeFile(dir, options))
 
 /** The flag's HTTP ETag, as `GET /v1/flags/{key}` sends it: the version, quoted (`"4"`). */
-export const etag = (doc: FlagDocument): string => `"${doc.version}"`
+export const etag = Flags.etag
 
 /**
  * Whether an `If-None-Match` header matches the flag's ETag (answer 304):
  * `*`, or any entry of a comma-separated list, weak (`W/"4"`) or strong.
  */
-export const notModified = (ifNoneMatch: string | null | undefined, doc: FlagDocument): boolean => {
-  if (ifNoneMatch === null || ifNoneMatch === undefined) return false
-  const tag = etag(doc)
-  return ifNoneMatch
-    .split(",")
-    .map((t) => t.trim().replace(/^W\//, ""))
-    .some((t) => t === "*" || t === tag)
-}
+export const notModified = Flags.notModified

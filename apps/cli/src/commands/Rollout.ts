@@ -11,7 +11,7 @@ export const rolloutFlags = {
   decision: Flag.String("decision").pipe(Flag.withDescription("strategy.json from `rollwise decide` (its strategy, steps, pauses, approval)"), Flag.optional),
   slo: Flag.String("slo").pipe(Flag.withDescription("slo.yaml: the metrics every step is judged on"), Flag.optional),
   target: Flag.String("target").pipe(
-    Flag.withDescription("Where to roll out: k8s (with --rollout NAME or --bluegreen SERVICE --image IMAGE), windows (with --hosts hosts.yaml), arm (with --fleet fleet.yaml), exec:PATH (your hook executable: PATH apply weight 25 | promote | rollback | status) or simulated (in memory, for trying it out)"),
+    Flag.withDescription("Where to roll out: k8s (with --rollout NAME or --bluegreen SERVICE --image IMAGE), windows (with --hosts hosts.yaml), arm (with --fleet fleet.yaml), exec:PATH (your hook executable: PATH apply weight 25 | promote | rollback | status), flag:KEY (a feature flag: each step is the share of users that get the new code path, served by rollwise serve --flags-dir to the OpenFeature provider) or simulated (in memory, for trying it out)"),
     Flag.optional
   ),
   kubeconfig: Flag.String("kubeconfig").pipe(Flag.withDescription("With --target k8s: the kubeconfig (default: $KUBECONFIG, ~/.kube/config, or the pod's service account)"), Flag.optional),
@@ -26,6 +26,10 @@ export const rolloutFlags = {
   container: Flag.String("container").pipe(Flag.withDescription("The container to set --image on (default: the first)"), Flag.optional),
   hosts: Flag.String("hosts").pipe(Flag.withDescription("With --target windows: hosts.yaml, the IIS/ARR farm (servers, sites, pools, artifact, credentials by reference)"), Flag.optional),
   fleet: Flag.String("fleet").pipe(Flag.withDescription("With --target arm: fleet.yaml, the devices and their OTA manager (Mender, Balena or your own), cohorts and health"), Flag.optional),
+  flagsDir: Flag.String("flags-dir").pipe(
+    Flag.withDescription("With --target flag:KEY: the flag store folder, where the flag's share of users is written for rollwise serve --flags-dir to serve to applications (default: ROLLWISE_FLAGS_DIR, else .rollwise/flags)"),
+    Flag.optional
+  ),
   prometheus: Flag.String("prometheus").pipe(Flag.withDescription("Judge the windows with metrics from this Prometheus (queries from slo.yaml; credentials from ROLLWISE_PROMETHEUS_TOKEN, or _USER and _PASSWORD)"), Flag.optional),
   ...sourceFlags,
   simulate: Flag.Literals("simulate", ["healthy", "latency-regression", "error-spike", "crash-loop", "new-error"]).pipe(

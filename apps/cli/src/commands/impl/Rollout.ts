@@ -57,9 +57,9 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
   const sources = { decision: "", slo: "", policy: "" }
 
   if (Option.isSome(flags.resume)) {
-    const given: ReadonlyArray<string> = (["decision", "slo", "target", "prometheus", "loki", "elasticsearch", "tempo", "jaeger", "simulate", "policy", "changes", "id", "service", "module", "version", "build", "kubeconfig", "context", "namespace", "rollout", "bluegreen", "canary", "route", "deployment", "image", "container", "hosts", "fleet"] as const)
+    const given: ReadonlyArray<string> = (["decision", "slo", "target", "prometheus", "loki", "elasticsearch", "tempo", "jaeger", "simulate", "policy", "changes", "id", "service", "module", "version", "build", "kubeconfig", "context", "namespace", "rollout", "bluegreen", "canary", "route", "deployment", "image", "container", "hosts", "fleet", "flagsDir"] as const)
       .filter((k) => Option.isSome(flags[k]))
-      .map((k): string => k)
+      .map((k): string => (k === "flagsDir" ? "flags-dir" : k))
       .concat(flags.targetHealth ? ["target-health"] : [])
     if (given.length > 0) {
       return yield* new CliInputError({ file: "--resume", detail: `takes everything from the rollout's record; drop --${given.join(", --")}` })
@@ -115,6 +115,9 @@ export const runRollout = Effect.fn("cli.rollout")(function* (flags: RolloutFlag
         : {}),
       ...(Option.isSome(flags.hosts) ? { windows: yield* targetFile(flags.hosts.value) } : {}),
       ...(Option.isSome(flags.fleet) ? { arm: yield* targetFile(flags.fleet.value) } : {}),
+      ...(kind === "flag" || Option.isSome(flags.flagsDir)
+        ? { flags: { dir: resolve(Option.getOrElse(flags.flagsDir, () => process.env["ROLLWISE_FLAGS_DIR"] || ".rollwise/flags")) } }
+        : {}),
       metrics: live
         ? { ...urls, timeout: flags.timeout }
         : flags.targetHealth
