@@ -1,7 +1,9 @@
 /**
  * Statistics every verdict rests on: rank tests, effect sizes, proportions,
- * drift charts, sequential tests and quantiles. Pure functions over numbers
- * and immutable streaming states; no I/O, no clock, no randomness.
+ * drift charts, sequential tests, quantiles, the Isolation Forest and the
+ * stable bucketing hash. Pure functions over numbers and immutable streaming
+ * states; no I/O, no clock, and randomness only as a `Uniform` the caller
+ * passes in (seeded, so every result is reproducible).
  *
  * @since 0.1.0
  */
