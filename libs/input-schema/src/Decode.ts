@@ -104,6 +104,12 @@ export const describeIssue = (issue: SchemaIssue.Issue): { readonly path: string
   return { path: formatPath([...chosen.path, ...inner]), detail: detail.length > maxDetail ? `${detail.slice(0, maxDetail - 1)}…` : detail }
 }
 
+/** A SchemaError in one line — `path: detail`, or the detail alone at the root — for an upstream's answer that does not decode. */
+export const oneLine = (error: Schema.SchemaError): string => {
+  const { path, detail } = describeIssue(error.issue)
+  return path === "" ? detail : `${path}: ${detail}`
+}
+
 /** Options every decode uses: unknown fields are errors, the first problem is reported with the input it got. */
 const strict = { onExcessProperty: "error", errors: "first", reportInput: true } as const
 

@@ -232,7 +232,7 @@ export const make = (options: Options) =>
           return yield* Effect.fail(fail("Unreachable", what))
         }
         if (json === undefined) return yield* Effect.fail(fail("BadResponse", `HTTP ${status} from ${base}: the body is not JSON`))
-        const decoded = yield* decodeSearch(json).pipe(Effect.mapError((e) => fail("BadResponse", `HTTP ${status}: not a _search answer (${describeDecodeError(e)})`, false, undefined, e)))
+        const decoded = yield* decodeSearch(json).pipe(Effect.mapError((e) => fail("BadResponse", `HTTP ${status}: not a _search answer (${Decode.oneLine(e)})`, false, undefined, e)))
         const shards = decoded._shards
         const warnings: Array<string> = []
         if (shards !== undefined && shards.failed > 0) {
@@ -268,12 +268,6 @@ export const make = (options: Options) =>
       pageSize: Math.max(1, Math.min(maxResultWindow, Math.floor(options.pageSize ?? maxResultWindow)))
     }
   })
-
-/** A decode failure in one line: the path and what was expected there. */
-const describeDecodeError = (error: Schema.SchemaError): string => {
-  const { path, detail } = Decode.describeIssue(error.issue)
-  return path === "" ? detail : `${path}: ${detail}`
-}
 
 /** The most specific system error code in a cause chain (ECONNREFUSED, ENOTFOUND, …). */
 const describeTransport = (error: unknown): string => {

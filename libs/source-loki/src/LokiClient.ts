@@ -218,7 +218,7 @@ export const make = (options: Options) =>
         } catch {
           return yield* Effect.fail(attempt(error("BadResponse", `HTTP ${status} from ${base}: the body is not JSON`, query), false))
         }
-        const body = yield* decodeResponse(json).pipe(Effect.mapError((e) => attempt(error("BadResponse", `HTTP ${status}: not a Loki API answer (${describeDecodeError(e)})`, query, e), false)))
+        const body = yield* decodeResponse(json).pipe(Effect.mapError((e) => attempt(error("BadResponse", `HTTP ${status}: not a Loki API answer (${Decode.oneLine(e)})`, query, e), false)))
         if (body.status === "error") return yield* Effect.fail(attempt(error("BadQuery", `Loki refused the query: ${firstLine(body.error ?? "no message")}`, query), false))
         if (body.data === undefined) return yield* Effect.fail(attempt(error("BadResponse", "a success without data", query), false))
         return body
@@ -377,12 +377,6 @@ const concat = (parts: ReadonlyArray<MetricResult>): MetricResult => {
     }
   }
   return { series: [...byLabels.values()], warnings: [...new Set(parts.flatMap((p) => p.warnings))] }
-}
-
-/** A decode failure in one line: the path and what was expected there. */
-const describeDecodeError = (error: Schema.SchemaError): string => {
-  const { path, detail } = Decode.describeIssue(error.issue)
-  return path === "" ? detail : `${path}: ${detail}`
 }
 
 /** The most specific system error code in a cause chain (ECONNREFUSED, ENOTFOUND, …). */

@@ -213,7 +213,7 @@ export const make = (options: Options) =>
         } catch {
           return yield* fail(response.status >= 500 ? "Unreachable" : "BadResponse", `HTTP ${response.status} from ${base}: the body is not JSON`, query)
         }
-        const body = yield* decodeResponse(json).pipe(Effect.mapError((e) => fail("BadResponse", `HTTP ${response.status}: not a Prometheus API answer (${describeDecodeError(e)})`, query, e)))
+        const body = yield* decodeResponse(json).pipe(Effect.mapError((e) => fail("BadResponse", `HTTP ${response.status}: not a Prometheus API answer (${Decode.oneLine(e)})`, query, e)))
         if (body.status === "error" || response.status >= 400) {
           const detail = `${body.errorType ?? `HTTP ${response.status}`}: ${body.error ?? "no message"}`
           return yield* fail(response.status === 400 || response.status === 422 || body.errorType === "bad_data" ? "BadQuery" : "Unreachable", detail, query)
@@ -260,12 +260,6 @@ export const make = (options: Options) =>
         ).pipe(Effect.map((parts) => (parts.length === 0 ? { series: [], warnings: [] } : concat(parts))))
     }
   })
-
-/** A decode failure in one line: the path and what was expected there (`data.result[0].histogram[1].buckets[0][0]: expected 0 | 1 | 2 | 3, got 7`). */
-const describeDecodeError = (error: Schema.SchemaError): string => {
-  const { path, detail } = Decode.describeIssue(error.issue)
-  return path === "" ? detail : `${path}: ${detail}`
-}
 
 /** The most specific system error code in a cause chain (ECONNREFUSED, ENOTFOUND, …). */
 const describeTransport = (error: unknown): string => {

@@ -1,7 +1,7 @@
 import { Decode } from "@rollwise/input-schema"
 import { Redaction } from "@rollwise/redaction"
 import { MetricSource } from "@rollwise/rollout-engine"
-import { Duration, Effect, Redacted, type Schema } from "effect"
+import { Duration, Effect, Redacted } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 
 /** What both trace clients share: where, how long, how often, which credentials. */
@@ -69,10 +69,7 @@ export const describeTransport = (error: unknown): string => {
 }
 
 /** A decode failure in one line: the path and what was expected there. */
-export const describeDecodeError = (error: Schema.SchemaError): string => {
-  const { path, detail } = Decode.describeIssue(error.issue)
-  return path === "" ? detail : `${path}: ${detail}`
-}
+export const describeDecodeError = Decode.oneLine
 
 /** The first non-empty line of a body, at most 300 characters. */
 export const firstLine = (text: string): string => {
