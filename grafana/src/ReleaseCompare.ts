@@ -150,7 +150,7 @@ export const build = (): Dashboard =>
       row("Rollwise's decisions"),
       timeseries({
         title: "Decisions by kind and action",
-        description: "rollwise_decisions_total: analyzer verdicts (promote/slow/rollback), Argo and Flagger answers, operator actions. The counter has no service label: every service's decisions show.",
+        description: "rollwise_decisions_total: analyzer verdicts (promote/slow/rollback), Argo and Flagger answers, operator actions. Decisions about the selected service (Argo, Flagger and rollouts carry `service`), and those that name none (offline analyses, operator actions).",
         size: [12, 8],
         min: 0,
         bars: true,

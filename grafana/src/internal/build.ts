@@ -119,7 +119,8 @@ export interface Annotation {
   readonly text?: string
 }
 
-const judged = `kind=~"analysis|argo|flagger|kayenta|operator"`
+// decisions about the selected service, and those that name none (offline analyses, operator actions)
+const judged = `kind=~"analysis|argo|flagger|kayenta|operator", service=~"$service|"`
 const decisionsOf = (actions: string) => `sum by (kind, action) (increase(rollwise_decisions_total{${judged}, action=~"${actions}"}[2m])) > 0`
 
 /**
