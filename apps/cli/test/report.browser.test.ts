@@ -36,8 +36,9 @@ describe("the demo report in headless Chromium", () => {
       expect(requests).toEqual([])
       expect(await page.locator("section.target").count()).toBe(3)
       expect(await page.locator('section.target[data-result="rolled_back"]').count()).toBe(1)
-      expect(await page.locator("figure.plot svg").count()).toBe(9)
-      expect(await page.locator("figure.plot svg polyline.series").count()).toBeGreaterThanOrEqual(9)
+      // latency, error rate, restarts and new error signatures, for each of three targets
+      expect(await page.locator("figure.plot svg").count()).toBe(12)
+      expect(await page.locator("figure.plot svg polyline.series").count()).toBeGreaterThanOrEqual(12)
       expect(await page.locator("#timeline tbody tr").count()).toBeGreaterThan(10)
       // the SVGs are laid out as images, not dumped as text
       const box = await page.locator("figure.plot svg").first().boundingBox()

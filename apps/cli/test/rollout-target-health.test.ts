@@ -70,7 +70,9 @@ describe("rollout --target-health (simulated fleet, bundled CLI)", () => {
   it("needs exactly one metric source: --target-health with --prometheus is refused (exit 3)", () => {
     const r = rollwise("rollout", "--decision", strategy, "--slo", slo, "--target", "arm", "--fleet", fleet, "--target-health", "--prometheus", "http://127.0.0.1:9", "--db", db)
     expect(r.code).toBe(3)
-    expect(r.stderr.trim()).toBe("rollwise: rollwise rollout: needs exactly one metric source: --prometheus URL, --simulate SCENARIO or --target-health")
+    expect(r.stderr.trim()).toBe(
+      "rollwise: rollwise rollout: needs exactly one metric source: live URLs (--prometheus URL, and --loki, --elasticsearch, --tempo or --jaeger for the metrics slo.yaml reads there), --simulate SCENARIO or --target-health"
+    )
   })
 
   it("a target without health signals of its own says so in one line (exit 3)", () => {

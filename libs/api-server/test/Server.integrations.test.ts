@@ -187,7 +187,7 @@ describe("the integration token opens nothing else", () => {
     // nothing reached the store: the operator sees no rollout
     const list = await server.fetch("/v1/rollouts", { headers: auth })
     expect(await list.json()).toEqual({ rollouts: [] })
-    expect(Api.integrationRoutes.length).toBe(Flagger.hooks.length + 3)
+    expect(Api.integrationRoutes.length).toBe(Flagger.hooks.length + 4)
   })
 
   it("never writes it to a log line or a span; paths show as /hooks/***/…", async () => {

@@ -86,9 +86,11 @@ describe("setup checks", () => {
     expect(Effect.runSync(Runner.parseTarget("exec:/opt/deploy.sh"))).toEqual({ kind: "exec", command: "/opt/deploy.sh" })
     expect(Effect.runSync(Runner.parseTarget("windows"))).toEqual({ kind: "windows" })
     expect(Effect.runSync(Runner.parseTarget("arm"))).toEqual({ kind: "arm" })
+    expect(Effect.runSync(Runner.parseTarget("flag:new-cart"))).toEqual({ kind: "flag", key: "new-cart" })
     expect(fail(Runner.parseTarget("iis", "target.kind")).message).toBe(
-      'target.kind: "iis" is not a target: use k8s, windows (with --hosts), arm (with --fleet), exec:PATH (your hook executable) or simulated'
+      'target.kind: "iis" is not a target: use k8s, windows (with --hosts), arm (with --fleet), exec:PATH (your hook executable), flag:KEY (a feature flag\'s share of users) or simulated'
     )
+    expect(fail(Runner.parseTarget("flag:../etc")).message).toBe('--target: "../etc" is not a flag key (letters, digits, . _ -, at most 128, starting with a letter or digit)')
   })
 
   it("a file target needs its own file and refuses the other family's", () => {
