@@ -1,7 +1,7 @@
 import { ApiError, Rollouts } from "@rollwise/api-contract"
 import { LibraryErrors, RolloutsRoute } from "@rollwise/api-handler"
 import { DeployTarget, EvidenceStore, type MetricSource } from "@rollwise/rollout-engine"
-import { Runner } from "@rollwise/rollout-runner"
+import { type MetricSources, Runner } from "@rollwise/rollout-runner"
 import { Cause, Deferred, Duration, Effect, Layer, Option, Predicate, Schema } from "effect"
 
 /**
@@ -26,7 +26,15 @@ export interface DriveOptions {
   /** The fleet of `--fleet`. Absent: no ARM targets. */
   readonly arm?: Runner.TargetFile | undefined
   /** The server's Prometheus (Kubernetes rollouts are measured through it). */
-  readonly prometheus?: { readonly url: string; readonly timeoutSeconds: number; readonly source: Layer.Layer<MetricSource.MetricSource> } | undefined
+  readonly prometheus?:
+    | {
+        readonly url: string
+        readonly timeoutSeconds: number
+        readonly source: Layer.Layer<MetricSource.MetricSource>
+        /** Every live source the server has (Prometheus and the log and trace sources), kept in the rollout's record. */
+        readonly urls?: MetricSources.LiveUrls | undefined
+      }
+    | undefined
   /** OPA servers a policy may name (any other `policy.opa.url` is a 400: the server must not call URLs a client picks). */
   readonly opaUrls: ReadonlyArray<string>
   /** Credentials (ROLLWISE_PROMETHEUS_*, ROLLWISE_OPA_TOKEN), read from here only. */
@@ -186,7 +194,7 @@ export const layer = (options: DriveOptions): Layer.Layer<RolloutsRoute.RolloutD
                 ? { simulate: target.scenario, seed: target.seed ?? 1, speed: target.speed ?? 1 }
                 : targetHealth
                   ? { target: "health" as const }
-                  : { prometheus: prometheus!.url, timeout: prometheus!.timeoutSeconds },
+                  : { ...(prometheus!.urls ?? { prometheus: prometheus!.url }), timeout: prometheus!.timeoutSeconds },
             hookTimeoutSeconds: 600,
             approvalTimeoutSeconds: 3600,
             onApprovalTimeout: "rollback"

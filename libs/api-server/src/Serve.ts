@@ -123,17 +123,45 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
   if (flags.drive.length === 0 && (Option.isSome(flags.kubeconfig) || Option.isSome(flags.context))) {
     return yield* new ServerConfigError({ reason: "BadOption", message: "--kubeconfig and --context only make sense with --drive k8s" })
   }
+  // the log and trace sources, flag or environment, each URL free of credentials
+  const others: Partial<Record<SloSpec.Source, string>> = {}
+  for (const source of ["loki", "elasticsearch", "tempo", "jaeger"] as const) {
+    const given = flags[source]
+    const value = Option.isSome(given) ? given.value : nonEmpty(env[`${MetricSources.envPrefix(source)}_URL`])
+    if (value === undefined) continue
+    yield* MetricSources.requireCredentialFreeUrl(value, Option.isSome(given) ? `--${source}` : `${MetricSources.envPrefix(source)}_URL`).pipe(
+      Effect.mapError((e) => new ServerConfigError({ reason: "BadOption", message: e.message }))
+    )
+    others[source] = value
+  }
+  const urls: MetricSources.LiveUrls = { ...(url !== undefined ? { prometheus: url } : {}), ...others }
+  // an SLO metric whose source this server has no URL for would be nodata on every answer: refuse to start, naming it
+  if (Object.keys(urls).length > 0) {
+    for (const [name, spec] of Object.entries(slos)) {
+      for (const m of spec.metrics) {
+        if (m.kind === "multivariate" || urls[m.source] !== undefined) continue
+        return yield* new ServerConfigError({ reason: "BadOption", message: `SLO "${name}": metric ${m.name} reads ${m.source}: start the server with --${m.source} URL` })
+      }
+    }
+  }
   const windows = yield* targetFile(flags, "windows", flags.hosts)
   const arm = yield* targetFile(flags, "arm", flags.fleet)
-  const metricSource =
+  const prometheusLayer =
     url === undefined
-      ? noMetricSource
+      ? undefined
       : PrometheusSource.layer({
           url,
           timeout: Duration.seconds(flags.prometheusTimeout),
           retries: 1,
           ...(promToken !== undefined ? { bearerToken: Redacted.make(promToken) } : {}),
           ...(promUser !== undefined && promPassword !== undefined ? { basicAuth: { username: promUser, password: Redacted.make(promPassword) } } : {})
+        })
+  const metricSource =
+    Object.keys(others).length === 0
+      ? (prometheusLayer ?? noMetricSource)
+      : MetricSources.routed({
+          ...(prometheusLayer !== undefined ? { prometheus: prometheusLayer } : {}),
+          ...Object.fromEntries(Object.entries(others).map(([source, u]) => [source, MetricSources.sourceLayer(source as SloSpec.Source, u, flags.prometheusTimeout, env)]))
         })
   const options: ServerOptions = {
     host: flags.host,
@@ -157,7 +185,7 @@ export const resolveOptions = Effect.fn("serve.resolveOptions")(function* (flags
             k8s: flags.drive.includes("k8s") ? { kubeconfig: Option.getOrUndefined(flags.kubeconfig), context: Option.getOrUndefined(flags.context) } : undefined,
             windows,
             arm,
-            prometheus: url === undefined ? undefined : { url, timeoutSeconds: flags.prometheusTimeout, source: metricSource },
+            prometheus: url === undefined ? undefined : { url, timeoutSeconds: flags.prometheusTimeout, source: metricSource, urls },
             opaUrls: flags.opaUrl,
             maxRollouts: flags.maxDrivenRollouts,
             env
