@@ -1,9 +1,9 @@
 import * as Assess from "./Assess.ts"
 import * as Evidence from "./internal/evidence.ts"
 import * as Multivariate from "./Multivariate.ts"
-import type { Release, Window } from "./Observation.ts"
+import type { MetricWindow, Release, Window } from "./Observation.ts"
 import * as Policy from "./Policy.ts"
-import type { Spec } from "./SloSpec.ts"
+import type { MetricSpec, Spec } from "./SloSpec.ts"
 import type { Action, MetricVerdict, Verdict } from "./Verdict.ts"
 
 /**
@@ -33,6 +33,28 @@ export interface WindowResult {
   readonly verdict: Verdict
 }
 
+/** A signatures metric's lines of the last windows, this one's appended (a window without lines on both tracks adds nothing). */
+const pooledLogs = (prev: Evidence.MetricState, data: MetricWindow | undefined) => {
+  const kept = prev.logs ?? []
+  const b = data?.baseline
+  const c = data?.candidate
+  if (b?._tag !== "Lines" || c?._tag !== "Lines") return kept
+  return [...kept, { baseline: b, candidate: c }].slice(-Assess.signatureWindows)
+}
+
+/**
+ * A signatures metric's window: judged alone, and, when that passes, over the
+ * last windows pooled — a rare new exception shows over several windows
+ * before it shows enough in one. Undefined for other kinds (judged by kind).
+ */
+const signaturesOf = (spec: Spec, metric: MetricSpec, window: Window, logs: ReadonlyArray<{ readonly baseline: Assess.LogLines; readonly candidate: Assess.LogLines }> | undefined) => {
+  if (logs === undefined) return undefined
+  const alone = Assess.assess(metric, window.metrics.get(metric.name))
+  if (alone.verdict.status !== "pass") return alone
+  const pooled = Assess.signaturesPooled(metric, logs, spec.maxWindows)
+  return pooled !== undefined && pooled.verdict.status === "fail" ? pooled : alone
+}
+
 /**
  * Judge the next window. `window.index` is reported as the verdict's window.
  * Per metric: assess the window (a multivariate metric over its features'
@@ -49,7 +71,8 @@ export const step = (spec: Spec, state: State, window: Window): WindowResult => 
   for (const metric of spec.metrics) {
     const prev = state.metrics[metric.name] ?? Evidence.empty
     const joint = metric.kind === "multivariate" ? Multivariate.assess(metric, prev.multivariate ?? Multivariate.empty, window) : undefined
-    const warm = Evidence.warmUp(spec, metric, window.index, joint?.assessment ?? Assess.assess(metric, window.metrics.get(metric.name)))
+    const logs = metric.kind === "signatures" ? pooledLogs(prev, window.metrics.get(metric.name)) : undefined
+    const warm = Evidence.warmUp(spec, metric, window.index, joint?.assessment ?? signaturesOf(spec, metric, window, logs) ?? Assess.assess(metric, window.metrics.get(metric.name)))
     const { verdict, evidence } = warm.assessed
     const hasData = verdict.status !== "nodata"
     const drift = Evidence.drift(metric, prev, verdict.status, evidence, warm.effect)
@@ -64,6 +87,7 @@ export const step = (spec: Spec, state: State, window: Window): WindowResult => 
     const notes = holdOnly ? [...drift.notes, "not critical: holding, never rolling back on the joint behaviour alone"] : drift.notes
     next[metric.name] = {
       ...(joint !== undefined ? { multivariate: joint.state } : {}),
+      ...(logs !== undefined ? { logs } : {}),
       ...(tests.shift !== undefined ? { shift: tests.shift } : {}),
       ...(drift.ewma !== undefined ? { ewma: drift.ewma } : {}),
       ...(drift.effects !== undefined ? { effects: drift.effects } : {}),

@@ -320,23 +320,52 @@ export const signatures = (metric: MetricSpec, data: MetricWindow): Assessment =
   const min = defaultMinSamples(metric)
   if (cand.total < min) return nodata(metric, `candidate exposure ${cand.total} is below the ${min} needed to judge`)
   if (base.total < min) return nodata(metric, `baseline exposure ${base.total} is below the ${min} needed to judge`)
-  const result = Signatures.compare({ baseline: base, candidate: cand }, { alpha: alpha.signatures, tolerance: metric.tolerance })
+  return judgeSignatures(metric, { baseline: base, candidate: cand }, alpha.signatures, "")
+}
+
+/** A track's log lines and exposure, as a signatures metric's sample holds them. */
+export type LogLines = Extract<Sample, { readonly _tag: "Lines" }>
+
+/** Mine both tracks' lines with one miner and name what the candidate logs new (or more often), at `alpha`; `scope` says over what ("" for this window). */
+const judgeSignatures = (metric: MetricSpec, tracks: { readonly baseline: LogLines; readonly candidate: LogLines }, level: number, scope: string): Assessment => {
+  const { baseline: base, candidate: cand } = tracks
+  const result = Signatures.compare({ baseline: base, candidate: cand }, { alpha: level, tolerance: metric.tolerance })
   const found = result.signatures
   const status: Status = found.length > metric.threshold ? "fail" : "pass"
   const sampled = cand.truncated === true || base.truncated === true ? " (lines sampled: the source held more than maxLines)" : ""
   const described = found.slice(0, 3).map(
     (sig) =>
-      `${sig.kind === "new" ? "new error signature" : "error signature up"} ${quote(sig.pattern)}: ${sig.candidate} in the candidate vs ${sig.baseline} in the baseline (rate ${perEvent(sig.candidateRate)} vs ${perEvent(sig.baselineRate)} per event, Holm p=${sig.pValue.toPrecision(2)}), e.g. ${quote(sig.example)}`
+      `${sig.kind === "new" ? "new error signature" : "error signature up"} ${quote(sig.pattern)}: ${sig.candidate} in the candidate vs ${sig.baseline} in the baseline${scope} (rate ${perEvent(sig.candidateRate)} vs ${perEvent(sig.baselineRate)} per event, Holm p=${sig.pValue.toPrecision(2)}), e.g. ${quote(sig.example)}`
   )
   const more = found.length > 3 ? `; and ${found.length - 3} more` : ""
   const reason =
     found.length === 0
-      ? `${metric.name}: no new error signature among ${result.templates} templates (${cand.lines.length} candidate and ${base.lines.length} baseline lines)${sampled}`
+      ? `${metric.name}: no new error signature among ${result.templates} templates (${cand.lines.length} candidate and ${base.lines.length} baseline lines${scope})${sampled}`
       : `${metric.name}: ${described.join("; ")}${more}${found.length <= metric.threshold ? `; within the ${metric.threshold} allowed` : ""}${sampled}`
   return {
     verdict: { name: metric.name, status, baseline: 0, candidate: found.length, effect: null, ci: null, p_value: found[0]?.pValue ?? null, reason },
     evidence: {}
   }
+}
+
+/** How many recent windows a signatures metric pools (the lines of each are kept between windows). */
+export const signatureWindows = 5
+
+/**
+ * Signatures pooled over the last windows (at most {@link signatureWindows},
+ * this one included): an exception too rare to show enough times in one
+ * window (0.2 % of 1,200 requests is about 2) shows over several. Every
+ * window looks again, so each look is held to α / maxWindows (Bonferroni
+ * over the looks a rollout can take). Undefined with fewer than two windows
+ * of data.
+ */
+export const signaturesPooled = (metric: MetricSpec, windows: ReadonlyArray<{ readonly baseline: LogLines; readonly candidate: LogLines }>, maxWindows: number): Assessment | undefined => {
+  if (windows.length < 2) return undefined
+  const join = (pick: (w: { readonly baseline: LogLines; readonly candidate: LogLines }) => LogLines): LogLines => {
+    const parts = windows.map(pick)
+    return { _tag: "Lines", lines: parts.flatMap((p) => p.lines), total: parts.reduce((a, p) => a + p.total, 0), truncated: parts.some((p) => p.truncated === true) }
+  }
+  return judgeSignatures(metric, { baseline: join((w) => w.baseline), candidate: join((w) => w.candidate) }, alpha.signatures / Math.max(1, maxWindows), ` over the last ${windows.length} windows`)
 }
 
 /**

@@ -174,3 +174,42 @@ describe("Analyzer with a critical signatures metric", () => {
     expect(Analyzer.run(spec, release()).at(-1)!.action).toBe("promote")
   })
 })
+
+describe("signatures pooled over the last windows", () => {
+  const spec = specOf([newErrors], { promoteAfter: 8, maxWindows: 8 })
+  const release = (seed: number, newShare?: number): Observation.Release => ({
+    id: "r",
+    windows: Array.from({ length: 8 }, (_, index) => ({
+      index,
+      metrics: new Map([["new-errors", { baseline: errorLines(seed * 100 + index, baselineRequests), candidate: errorLines(seed * 100 + 50 + index, candidateRequests, newShare === undefined ? {} : { newShare }) }]])
+    }))
+  })
+
+  it("an exception in 0.2 % of the canary's requests — about 2 a window, too few for one window — rolls back over several", () => {
+    let caughtPooled = 0
+    for (let seed = 1; seed <= 10; seed++) {
+      const verdicts = Analyzer.run(spec, release(seed, 0.002))
+      const last = verdicts.at(-1)!
+      expect(last.action, `seed ${seed}`).toBe("rollback")
+      if (last.metrics[0]!.reason.includes("over the last")) caughtPooled++
+    }
+    // most are caught only by pooling
+    expect(caughtPooled).toBeGreaterThanOrEqual(5)
+  })
+
+  it("healthy logs never roll back, window after window (20 releases × 8 windows)", () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const verdicts = Analyzer.run(spec, release(seed))
+      expect(verdicts.some((v) => v.action === "rollback"), `seed ${seed}: ${verdicts.at(-1)!.metrics[0]!.reason}`).toBe(false)
+    }
+  })
+
+  it("needs two windows; names its scope", () => {
+    const metric = spec.metrics[0]!
+    const w = { baseline: errorLines(1, baselineRequests), candidate: errorLines(2, candidateRequests, { newShare: 0.01 }) }
+    expect(Assess.signaturesPooled(metric, [w], 8)).toBeUndefined()
+    const pooled = Assess.signaturesPooled(metric, [w, w], 8)!
+    expect(pooled.verdict.status).toBe("fail")
+    expect(pooled.verdict.reason).toContain("in the baseline over the last 2 windows")
+  })
+})

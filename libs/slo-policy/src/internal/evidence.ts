@@ -67,6 +67,8 @@ export interface MetricState {
   readonly lastHadData?: boolean
   /** Multivariate metrics: the baseline rows the forest trains on and the scores pooled for the test. */
   readonly multivariate?: Multivariate.State
+  /** Signatures metrics: the last windows' log lines, both tracks, oldest first (at most `Assess.signatureWindows`). */
+  readonly logs?: ReadonlyArray<{ readonly baseline: Assess.LogLines; readonly candidate: Assess.LogLines }>
 }
 
 export const empty: MetricState = {}
