@@ -1,3 +1,4 @@
+import { MetricSources } from "@rollwise/rollout-runner"
 import { Command, Flag } from "effect/cli"
 
 /** The flags of `rollwise serve`. Secrets come from the environment or a file only, never from a flag. */
@@ -35,22 +36,7 @@ export const serveFlags = {
     Flag.withDescription("Prometheus base URL the Argo metric measures through (default: ROLLWISE_PROMETHEUS_URL; credentials from ROLLWISE_PROMETHEUS_TOKEN or _USER/_PASSWORD)"),
     Flag.optional
   ),
-  loki: Flag.String("loki").pipe(
-    Flag.withDescription("Loki's base URL, for SLO metrics with `source: loki` (default: ROLLWISE_LOKI_URL; ROLLWISE_LOKI_TOKEN or _USER/_PASSWORD, ROLLWISE_LOKI_TENANT)"),
-    Flag.optional
-  ),
-  elasticsearch: Flag.String("elasticsearch").pipe(
-    Flag.withDescription("The Elasticsearch or OpenSearch URL, for SLO metrics with `source: elasticsearch` (default: ROLLWISE_ELASTICSEARCH_URL; ROLLWISE_ELASTICSEARCH_API_KEY, or _TOKEN, or _USER/_PASSWORD)"),
-    Flag.optional
-  ),
-  tempo: Flag.String("tempo").pipe(
-    Flag.withDescription("Tempo's base URL, for SLO metrics with `source: tempo` (default: ROLLWISE_TEMPO_URL; ROLLWISE_TEMPO_TOKEN or _USER/_PASSWORD, ROLLWISE_TEMPO_TENANT)"),
-    Flag.optional
-  ),
-  jaeger: Flag.String("jaeger").pipe(
-    Flag.withDescription("The Jaeger query service's URL, for SLO metrics with `source: jaeger` (default: ROLLWISE_JAEGER_URL; ROLLWISE_JAEGER_TOKEN or _USER/_PASSWORD)"),
-    Flag.optional
-  ),
+  ...MetricSources.logAndTraceFlags("serve"),
   prometheusTimeout: Flag.Int("prometheus-timeout").pipe(Flag.withDescription("Seconds per metric-source query (default 5; Tempo gets at least 30)"), Flag.withDefault(5)),
   publicUrl: Flag.String("public-url").pipe(Flag.withDescription("This server's external base URL, for the evidenceUrl of Argo answers"), Flag.optional),
   bodyLimit: Flag.Int("body-limit").pipe(Flag.withDescription("Largest request body in bytes (default 1048576: 1 MiB)"), Flag.withDefault(1024 * 1024)),

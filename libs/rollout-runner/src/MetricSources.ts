@@ -5,6 +5,7 @@ import { SourceLoki } from "@rollwise/source-loki"
 import { PrometheusSource } from "@rollwise/source-prometheus"
 import { JaegerSource, TempoSource } from "@rollwise/source-traces"
 import { Context, Duration, Effect, Layer, Redacted } from "effect"
+import { Flag } from "effect/cli"
 import { SetupError } from "./internal/errors.ts"
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -14,6 +15,29 @@ export type LiveUrls = Partial<Record<SloSpec.Source, string>>
 
 /** Every live source, in the order flags and errors name them. */
 export const liveSources: ReadonlyArray<SloSpec.Source> = ["prometheus", "loki", "elasticsearch", "tempo", "jaeger"]
+
+/** The log and trace sources: what each is, and where its credentials come from. */
+const logAndTrace = {
+  loki: { what: "Loki's base URL", credentials: "tenant from ROLLWISE_LOKI_TENANT; ROLLWISE_LOKI_TOKEN, or _USER and _PASSWORD" },
+  elasticsearch: { what: "the Elasticsearch or OpenSearch URL", credentials: "ROLLWISE_ELASTICSEARCH_API_KEY, or _TOKEN, or _USER and _PASSWORD" },
+  tempo: { what: "Tempo's base URL", credentials: "TraceQL; tenant from ROLLWISE_TEMPO_TENANT; ROLLWISE_TEMPO_TOKEN, or _USER and _PASSWORD" },
+  jaeger: { what: "the Jaeger query service's URL", credentials: "ROLLWISE_JAEGER_TOKEN, or _USER and _PASSWORD" }
+} as const
+
+/**
+ * The `--loki`, `--elasticsearch`, `--tempo` and `--jaeger` flags, one
+ * definition for `analyze`, `rollout` and `serve`: `serve` also names the
+ * `ROLLWISE_<SOURCE>_URL` default it falls back to.
+ */
+export const logAndTraceFlags = (command: "analyze" | "rollout" | "serve") => {
+  const flag = (source: keyof typeof logAndTrace) => {
+    const { what, credentials } = logAndTrace[source]
+    const intro = command === "serve" ? `${what[0]!.toUpperCase()}${what.slice(1)}, for SLO metrics with \`source: ${source}\`` : `Live: ${what}, for metrics with \`source: ${source}\``
+    const fallback = command === "serve" ? `default: ${envPrefix(source)}_URL; ` : ""
+    return Flag.String(source).pipe(Flag.withDescription(`${intro} (${fallback}${credentials})`), Flag.optional)
+  }
+  return { loki: flag("loki"), elasticsearch: flag("elasticsearch"), tempo: flag("tempo"), jaeger: flag("jaeger") }
+}
 
 /** The source URLs a record or a set of flags holds (other keys, such as `timeout`, left out). */
 export const urlsOf = (from: Partial<Record<SloSpec.Source, string | undefined>>): LiveUrls => {
